@@ -1,0 +1,1 @@
+"""Entry points: one blueprint per area. Parse, authenticate, call one service, map the result."""

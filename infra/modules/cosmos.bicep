@@ -1,0 +1,135 @@
+// Cosmos DB for NoSQL: one database, the portal's containers, Entra ID only (no account keys).
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Cosmos DB account name (3-44 lowercase letters, digits and hyphens).')
+@minLength(3)
+@maxLength(44)
+param name string
+
+@description('Database the portal uses (COSMOS_DATABASE).')
+param databaseName string
+
+@description('serverless: pay per request, for test and small installations. autoscale: provisioned throughput that scales between 10% and 100% of the maximums below, for deadline peaks. Cannot be switched in place.')
+@allowed([
+  'serverless'
+  'autoscale'
+])
+param capacityMode string = 'serverless'
+
+@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference).')
+@minValue(1000)
+param sharedMaxThroughput int = 1000
+
+@description('autoscale only: maximum RU/s of the responses container, which takes the deadline-day load on its own.')
+@minValue(1000)
+param responsesMaxThroughput int = 4000
+
+var serverless = capacityMode == 'serverless'
+
+// Partition key paths as in shared/ports/documents.py CONTAINERS; a unit test keeps them equal.
+// dedicatedMaxThroughput 0 means the container shares the database throughput.
+var containers = [
+  {
+    name: 'hearings'
+    partitionKeyPaths: [
+      '/id'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+  {
+    name: 'responses'
+    partitionKeyPaths: [
+      '/hearingId'
+      '/id'
+    ]
+    dedicatedMaxThroughput: responsesMaxThroughput
+  }
+  {
+    name: 'subscriptions'
+    partitionKeyPaths: [
+      '/target'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+  {
+    name: 'reference'
+    partitionKeyPaths: [
+      '/type'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+]
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    capabilities: serverless ? [
+      {
+        name: 'EnableServerless'
+      }
+    ] : []
+    disableLocalAuth: true
+    // Databases and containers change only through deployments like this one.
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+    options: serverless ? {} : {
+      autoscaleSettings: {
+        maxThroughput: sharedMaxThroughput
+      }
+    }
+  }
+}
+
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for container in containers: {
+  parent: database
+  name: container.name
+  properties: {
+    resource: {
+      id: container.name
+      // Version 2 hashes long key values fully; MultiHash is the hierarchical key of responses.
+      partitionKey: {
+        paths: container.partitionKeyPaths
+        kind: length(container.partitionKeyPaths) > 1 ? 'MultiHash' : 'Hash'
+        version: 2
+      }
+    }
+    options: (serverless || container.dedicatedMaxThroughput == 0) ? {} : {
+      autoscaleSettings: {
+        maxThroughput: container.dedicatedMaxThroughput
+      }
+    }
+  }
+}]
+
+output name string = account.name
+output endpoint string = account.properties.documentEndpoint

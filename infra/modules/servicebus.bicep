@@ -1,0 +1,55 @@
+// Service Bus namespace and the portal's queues. Every message carries a deterministic id, so
+// duplicate detection drops a message published twice (for example after a retried request).
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Namespace name (6-50 letters, digits and hyphens, starting with a letter).')
+@minLength(6)
+@maxLength(50)
+param name string
+
+// Queues the services publish to and the queue triggers consume.
+var queueNames = [
+  'responses-received'
+  'hearing-events'
+  'records-journalise'
+]
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// Duplicate detection cannot be turned on for an existing queue; it is set at creation.
+resource queues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for queueName in queueNames: {
+  parent: namespace
+  name: queueName
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    maxDeliveryCount: 5
+    deadLetteringOnMessageExpiration: true
+    lockDuration: 'PT1M'
+    defaultMessageTimeToLive: 'P14D'
+    maxSizeInMegabytes: 5120
+    enableBatchedOperations: true
+  }
+}]
+
+output name string = namespace.name
+// serviceBusEndpoint looks like https://<name>.servicebus.windows.net:443/
+output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

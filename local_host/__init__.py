@@ -1,0 +1,1 @@
+"""Runs the function app locally without the Azure Functions Core Tools."""

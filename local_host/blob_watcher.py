@@ -1,0 +1,237 @@
+"""Blob triggers by polling (Azurite raises no Event Grid events), each blob version processed once.
+
+Receipts keyed by (function, blob name, etag) live in SQLite under the data folder, so a restart does not
+process a blob again. A blob whose function keeps failing is tried ``MAX_ATTEMPTS`` times and then recorded
+as poison and left alone, like the Functions host's poison blob queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from azure.functions.blob import InputStream
+
+from local_host.activity import Activity
+from local_host.catalog import FunctionSpec
+from local_host.invoker import Invoker
+
+log = logging.getLogger("local_host.blobs")
+
+POLL_INTERVAL = 0.5
+MAX_ATTEMPTS = 5
+
+DONE = "done"
+FAILED = "failed"
+POISON = "poison"
+
+
+@dataclass(frozen=True)
+class BlobPath:
+    """``uploads/{name}`` split into the container and a pattern for the blob name."""
+
+    container: str
+    prefix: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, path: str) -> BlobPath:
+        container, _, name_pattern = path.strip("/").partition("/")
+        if not container or "{" in container:
+            raise ValueError(f"blob trigger path needs a literal container: {path!r}")
+        prefix = name_pattern.split("{", 1)[0]
+        regex, position = "", 0
+        for found in re.finditer(r"\{([^{}]+)\}", name_pattern):
+            regex += re.escape(name_pattern[position : found.start()])
+            regex += f"(?P<{found.group(1)}>.+)" if found.group(1).isidentifier() else ".+"
+            position = found.end()
+        regex += re.escape(name_pattern[position:])
+        return cls(container, prefix, re.compile(f"^{regex}$" if name_pattern else "^.+$"))
+
+    def matches(self, blob_name: str) -> bool:
+        return self.pattern.match(blob_name) is not None
+
+
+@dataclass(frozen=True)
+class PoisonBlob:
+    function: str
+    container: str
+    name: str
+    etag: str
+    attempts: int
+    error: str
+    recorded_at: str
+
+
+class Receipts:
+    """What each blob function has done with each blob version; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS blob_receipts (
+                   function TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL, etag TEXT NOT NULL,
+                   status TEXT NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '',
+                   updated_at TEXT NOT NULL,
+                   PRIMARY KEY (function, container, name, etag))"""
+        )
+
+    def status(self, function: str, container: str, name: str, etag: str) -> tuple[str, int] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT status, attempts FROM blob_receipts WHERE function=? AND container=? AND name=? AND etag=?",
+                (function, container, name, etag),
+            ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def record(
+        self, function: str, container: str, name: str, etag: str, status: str, attempts: int, error: str = ""
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                """INSERT INTO blob_receipts (function, container, name, etag, status, attempts, error, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (function, container, name, etag)
+                   DO UPDATE SET status=excluded.status, attempts=excluded.attempts, error=excluded.error,
+                                 updated_at=excluded.updated_at""",
+                (function, container, name, etag, status, attempts, error, datetime.now(UTC).isoformat()),
+            )
+
+    def poison(self) -> list[PoisonBlob]:
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT function, container, name, etag, attempts, error, updated_at FROM blob_receipts
+                   WHERE status=? ORDER BY updated_at""",
+                (POISON,),
+            ).fetchall()
+        return [PoisonBlob(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class BlobWatcher:
+    """One thread polling the container of every blob-triggered function."""
+
+    def __init__(
+        self,
+        specs: list[FunctionSpec],
+        files: Any,
+        receipts: Receipts,
+        invoker: Invoker,
+        activity: Activity,
+        stop: threading.Event,
+    ) -> None:
+        self.specs = specs
+        self.paths = {spec.name: BlobPath.parse(spec.blob_path) for spec in specs}
+        self.files = files
+        self.receipts = receipts
+        self.invoker = invoker
+        self.activity = activity
+        self.stop = stop
+        self._reported: set[str] = set()
+        self.thread = threading.Thread(target=self._run, name="blobs", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout: float) -> None:
+        self.thread.join(timeout)
+
+    def pending(self) -> int:
+        """Blob versions a function has not yet processed nor given up on."""
+        return sum(len(self._unprocessed(spec)) for spec in self.specs)
+
+    def run_now(self, spec: FunctionSpec, container: str, name: str) -> None:
+        """Runs the function on one blob by hand (admin endpoint); leaves no receipt."""
+        info = self.files.info(container, name)
+        if info is None:
+            raise FileNotFoundError(f"no blob {container}/{name}")
+        self.invoker.invoke(spec, self._stream(container, info), reason="Run by request")
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            for spec in self.specs:
+                if self.stop.is_set():
+                    break
+                with self.activity.busy():
+                    self._poll(spec)
+            self.stop.wait(POLL_INTERVAL)
+
+    def _poll(self, spec: FunctionSpec) -> None:
+        try:
+            blobs = self._unprocessed(spec)
+            self._reported.discard(spec.name)
+        except Exception as error:
+            if spec.name not in self._reported:  # once per outage, not every half second
+                log.warning("blob trigger %s: cannot list %s: %s", spec.name, self.paths[spec.name].container, error)
+                self._reported.add(spec.name)
+            return
+        for info, attempts in blobs:
+            if self.stop.is_set():
+                return
+            self.activity.started_work()
+            self._process(spec, info, attempts)
+
+    def _unprocessed(self, spec: FunctionSpec) -> list[tuple[Any, int]]:
+        path = self.paths[spec.name]
+        found = []
+        for info in self.files.list(path.container, path.prefix):
+            if not path.matches(info.name):
+                continue
+            receipt = self.receipts.status(spec.name, path.container, info.name, info.etag)
+            if receipt is None:
+                found.append((info, 0))
+            elif receipt[0] == FAILED:
+                found.append((info, receipt[1]))
+        return found
+
+    def _process(self, spec: FunctionSpec, info: Any, attempts: int) -> None:
+        container = self.paths[spec.name].container
+        try:
+            stream = self._stream(container, info)
+            self.invoker.invoke(spec, stream, reason=f"New blob detected: {container}/{info.name}")
+        except Exception as error:
+            attempts += 1
+            message = f"{type(error).__name__}: {error}"
+            status = POISON if attempts >= MAX_ATTEMPTS else FAILED
+            self.receipts.record(spec.name, container, info.name, info.etag, status, attempts, message)
+            if status == POISON:
+                log.error(
+                    "blob trigger %s: %s/%s failed %d times, recorded as poison",
+                    spec.name,
+                    container,
+                    info.name,
+                    attempts,
+                )
+            return
+        self.receipts.record(spec.name, container, info.name, info.etag, DONE, attempts + 1)
+
+    def _stream(self, container: str, info: Any) -> InputStream:
+        data = self.files.read(container, info.name)
+        return InputStream(
+            data=data,
+            name=f"{container}/{info.name}",
+            uri=self._uri(container, info.name),
+            length=len(data),
+            blob_properties={"ContentType": info.content_type, "ETag": info.etag, "Length": len(data)},
+            metadata={},
+        )
+
+    def _uri(self, container: str, name: str) -> str:
+        # The blob's address without the signature the store adds to download links.
+        try:
+            url = str(self.files.download_url(container, name, timedelta(minutes=5)))
+        except Exception:
+            return f"{container}/{name}"
+        return url.split("?", 1)[0]

@@ -1,0 +1,277 @@
+"""Starts the local Functions host: settings, dependencies, the function app, workers and the HTTP server.
+
+The order follows ``func start``: settings from ``local.settings.json`` first, then the dependencies
+(``shared.bootstrap``) are built and installed, and only then is the function app imported, so its
+functions find the host's dependencies when they ask ``shared.bootstrap.dependencies()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any
+
+import uvicorn
+from azure.functions.decorators.function_app import FunctionRegister
+
+from local_host.admin import AdminEndpoints
+from local_host.catalog import FunctionSpec, TriggerKind, catalog
+from local_host.http_functions import HttpFunctions
+from local_host.local_settings import apply_values, find_settings_file, read_values
+from local_host.runtime import Runtime
+from local_host.web import build_app
+
+log = logging.getLogger("local_host")
+
+DEFAULT_ROUTE_PREFIX = "api"
+AZURITE_PORT = 10000
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Options:
+    port: int = 7071
+    host: str = "127.0.0.1"
+    app: str = "function_app"
+    settings: Path | None = None
+    seed: bool = False
+    root: Path = Path(".")
+
+
+def run(options: Options) -> int:
+    """Runs until SIGINT or SIGTERM; returns the process exit code."""
+    _configure_logging()
+    stopper = _Stopper()
+    root = options.root.resolve()
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    with stopper.installed():
+        try:
+            return _run(options, root, stopper)
+        except KeyboardInterrupt:
+            log.info("stopped before the host was ready")
+            return 0
+
+
+def _run(options: Options, root: Path, stopper: _Stopper) -> int:
+    _load_settings_file(options.settings or find_settings_file(root))
+
+    from shared.bootstrap import BLOB_CONTAINERS, build, override
+    from shared.settings import Settings
+
+    settings = Settings.from_environment()
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    azurite = _start_azurite(settings, data_dir)
+    runtime: Runtime | None = None
+    try:
+        deps = build(settings)
+        override(deps)
+        _ensure_containers(deps, BLOB_CONTAINERS)
+        app = _function_app(importlib.import_module(options.app))
+        specs, skipped = catalog(app)
+        for note in skipped:
+            log.warning("%s", note)
+        if options.seed:
+            _seed(deps)
+        runtime = Runtime(specs, deps, data_dir)
+        prefix = route_prefix(root)
+        base_url = f"http://{_display_host(options.host)}:{options.port}"
+        urls = function_urls(specs, base_url, prefix)
+        http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker)
+        asgi = build_app(http, AdminEndpoints(runtime, urls), prefix)
+        print(banner(specs, urls, runtime.broker is not None), flush=True)
+        _print_personas(settings, data_dir)
+        runtime.start()
+        config = uvicorn.Config(
+            asgi,
+            host=options.host,
+            port=options.port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        server = _Server(config)
+        stopper.attach(server, runtime)
+        server.run()
+        return 0 if server.started else 1
+    finally:
+        stopper.detach()
+        if runtime is not None:
+            runtime.stop()
+        override(None)
+        if azurite is not None:
+            azurite.stop()
+        log.info("local host stopped")
+
+
+def route_prefix(root: Path) -> str:
+    """``extensions.http.routePrefix`` from host.json; "api" when absent, "" allowed."""
+    host_json = root / "host.json"
+    if not host_json.is_file():
+        return DEFAULT_ROUTE_PREFIX
+    document = json.loads(host_json.read_text(encoding="utf-8"))
+    prefix = document.get("extensions", {}).get("http", {}).get("routePrefix", DEFAULT_ROUTE_PREFIX)
+    return str(prefix).strip("/")
+
+
+def function_urls(specs: list[FunctionSpec], base_url: str, prefix: str) -> dict[str, str]:
+    urls = {}
+    for spec in specs:
+        if spec.kind is TriggerKind.HTTP:
+            path = "/".join(part for part in (prefix, spec.route.strip("/")) if part)
+            urls[spec.name] = f"{base_url}/{path}"
+    return urls
+
+
+def banner(specs: list[FunctionSpec], urls: dict[str, str], queues_running: bool) -> str:
+    lines = ["", "Functions:", ""]
+    for spec in specs:
+        if spec.kind is TriggerKind.HTTP:
+            methods = ",".join(spec.methods) if spec.methods else "ALL"
+            detail = f"[{methods}] {urls[spec.name]}"
+        elif spec.kind is TriggerKind.TIMER:
+            detail = f"timerTrigger ({spec.schedule}{', run on startup' if spec.run_on_startup else ''})"
+        elif spec.kind is TriggerKind.QUEUE:
+            note = "" if queues_running else ", not consumed locally"
+            detail = f"serviceBusTrigger (queue {spec.queue_name}{note})"
+        else:
+            detail = f"blobTrigger ({spec.blob_path}, polled)"
+        lines.append(f"        {spec.name}: {detail}")
+        lines.append("")
+    if not specs:
+        lines.append("        (none)")
+    return "\n".join(lines)
+
+
+def _load_settings_file(path: Path | None) -> None:
+    if path is None:
+        log.info("no local.settings.json; using the environment only")
+        return
+    applied = apply_values(read_values(path))
+    log.info("settings from %s (%d values applied)", path, len(applied))
+
+
+def _start_azurite(settings: Any, data_dir: Path) -> Any:
+    if settings.blob_endpoint or settings.storage_connection_string.strip().rstrip(";").lower() != (
+        "usedevelopmentstorage=true"
+    ):
+        return None
+    from local_host.azurite import Azurite
+
+    azurite = Azurite.ensure_running(location=data_dir / "azurite", port=AZURITE_PORT)
+    log.info("Azurite %s on port %d", "started" if azurite.owned else "already running", AZURITE_PORT)
+    return azurite
+
+
+def _ensure_containers(deps: Any, containers: tuple[str, ...]) -> None:
+    ensure = getattr(deps.files, "ensure_containers", None)
+    if ensure is None:
+        return
+    try:
+        ensure(containers)
+    except Exception as error:
+        log.warning("could not create the blob containers %s: %s", ", ".join(containers), error)
+
+
+def _function_app(module: ModuleType) -> FunctionRegister:
+    candidate = getattr(module, "app", None)
+    if isinstance(candidate, FunctionRegister):
+        return candidate
+    for value in vars(module).values():
+        if isinstance(value, FunctionRegister):
+            return value
+    raise RuntimeError(f"module {module.__name__} defines no FunctionApp")
+
+
+def _seed(deps: Any) -> None:
+    if importlib.util.find_spec("local_host.demo_data") is None:
+        log.info("no demo data to seed")
+        return
+    try:
+        demo_data = importlib.import_module("local_host.demo_data")
+    except ImportError as error:
+        log.warning("demo data not loaded: %s", error)
+        return
+    seed = getattr(demo_data, "seed", None)
+    if callable(seed):
+        seed(deps)
+        log.info("demo data seeded")
+
+
+def _print_personas(settings: Any, data_dir: Path) -> None:
+    if not settings.dev_issuer:
+        return
+    try:
+        from shared.adapters.dev_issuer import DevIssuer
+    except ImportError:
+        return
+    personas = DevIssuer.for_settings(settings, data_dir).personas()
+    lines = ["Development sign-in personas:", ""]
+    lines += [f"        {persona.id}: {persona.label} ({persona.description})" for persona in personas]
+    print("\n".join([*lines, ""]), flush=True)
+
+
+def _display_host(host: str) -> str:
+    return "localhost" if host in {"0.0.0.0", "::", "127.0.0.1"} else host
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("LOCAL_HOST_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="[%(asctime)s] %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+    # The storage SDK logs every request at INFO.
+    logging.getLogger("azure").setLevel(logging.WARNING)
+
+
+class _Server(uvicorn.Server):
+    """Leaves signal handling to the host, which stops the workers too and exits with 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _Stopper:
+    """SIGINT/SIGTERM: before the server runs, unwind startup; after, ask everything to stop."""
+
+    def __init__(self) -> None:
+        self._server: uvicorn.Server | None = None
+        self._runtime: Runtime | None = None
+        self._previous: dict[signal.Signals, Any] = {}
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+        try:
+            yield
+        finally:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
+
+    def attach(self, server: uvicorn.Server, runtime: Runtime) -> None:
+        self._server, self._runtime = server, runtime
+
+    def detach(self) -> None:
+        self._server = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        server = self._server
+        if server is None:
+            raise KeyboardInterrupt
+        if self._runtime is not None:
+            self._runtime.stop_event.set()
+        if server.should_exit:
+            server.force_exit = True  # a second Ctrl-C stops waiting for open connections
+        server.should_exit = True

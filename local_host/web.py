@@ -1,0 +1,70 @@
+"""The ASGI application: admin endpoints, HTTP functions under the route prefix, problems for the rest."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from local_host.admin import AdminEndpoints
+from local_host.http_functions import HttpFunctions
+from local_host.problems import problem
+
+access_log = logging.getLogger("local_host.http")
+
+
+def build_app(http: HttpFunctions, admin: AdminEndpoints, route_prefix: str) -> ASGIApp:
+    prefix = route_prefix.strip("/")
+
+    async def functions(request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        return await http.dispatch(request, "/" + path)
+
+    async def not_found(request: Request) -> Response:
+        return problem(404)
+
+    routes = admin.routes()
+    if prefix:
+        routes += [Route(f"/{prefix}", functions), Route(f"/{prefix}/{{path:path}}", functions)]
+    else:
+        routes += [Route("/{path:path}", functions)]
+    routes.append(Route("/{path:path}", not_found))
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        status = error.status_code if isinstance(error, HTTPException) else 500
+        return problem(status)
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    return AccessLog(app)
+
+
+class AccessLog:
+    """One line per request: method, path, status and duration; never the query string or the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def remember_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            elapsed = round((time.perf_counter() - started) * 1000)
+            access_log.info("%s %s %s %dms", scope["method"], scope["path"], status["code"], elapsed)

@@ -1,0 +1,1 @@
+"""The library every function shares: models, domain rules, services, ports and adapters."""

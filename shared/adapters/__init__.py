@@ -1,0 +1,1 @@
+"""Adapters: the Azure and the embedded implementation of every port."""

@@ -1,0 +1,288 @@
+"""Token validation for every login: Entra ID, a MitID broker and the local development issuer.
+
+The token only tells us which configured issuer to ask; everything that decides whether it is
+genuine (algorithms, keys, issuer, audience, lifetime) comes from our own configuration. Failure
+reasons are short fixed texts: neither the token nor any claim value (a CPR number!) ever reaches
+an exception message or a log line.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Literal
+
+import jwt
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from shared.domain.danish_ids import is_valid_cvr, normalise_cpr
+from shared.domain.identity import Identity, IdentityKind, Role
+from shared.ports.identity import InvalidToken
+
+# Asymmetric algorithms only: with a public JWKS, an HMAC algorithm would let anyone who has
+# the public key forge tokens.
+ALLOWED_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+MAX_TOKEN_LENGTH = 16 * 1024  # generous for Entra tokens with many groups; bounds the parsing work
+JWKS_CACHE_SECONDS = 3600
+JWKS_FETCH_TIMEOUT_SECONDS = 5.0
+_ROLES_BY_VALUE = {role.value: role for role in Role}
+
+
+class ClaimMapping(BaseModel):
+    """Which claims carry what, and how the kind of login is decided.
+
+    ``kind``: ``broker`` means a MitID broker (a CVR claim makes it a company login, otherwise a
+    citizen); ``entra`` means every token is an employee's; ``claim`` reads ``kind_claim`` and
+    treats ``employee_value`` as an employee login, anything else by the broker rules.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = "sub"
+    name: str = "name"
+    cpr: str = "nemlogin.cpr"
+    cvr: str = "nemlogin.cvr"
+    company_name: str = "nemlogin.org_name"
+    email: str = "email"
+    roles: str = "roles"
+    kind: Literal["broker", "entra", "claim"] = "broker"
+    kind_claim: str = "idp"
+    employee_value: str = "entra"
+
+
+class TrustedIssuer(BaseModel):
+    """One issuer we accept tokens from. ``name`` prefixes the subject so subjects never collide."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    issuer: str
+    audience: str
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+    algorithms: tuple[str, ...] = ("RS256",)
+    mapping: ClaimMapping
+    leeway_seconds: int = 30
+
+    @model_validator(mode="after")
+    def _is_safe(self) -> TrustedIssuer:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
+            raise ValueError("issuer name must be lower-case letters, digits and hyphens")
+        if (self.jwks is None) == (self.jwks_uri is None):
+            raise ValueError("give exactly one of jwks and jwks_uri")
+        if not self.algorithms or not set(self.algorithms) <= ALLOWED_ALGORITHMS:
+            raise ValueError(f"algorithms must be a non-empty subset of {sorted(ALLOWED_ALGORITHMS)}")
+        if not 0 <= self.leeway_seconds <= 300:
+            raise ValueError("leeway must be between 0 and 300 seconds")
+        return self
+
+
+class JwtValidator:
+    """Validates bearer tokens from the trusted issuers and maps their claims to an Identity."""
+
+    def __init__(self, trusted: list[TrustedIssuer]) -> None:
+        self._issuers: dict[str, _Issuer] = {}
+        for config in trusted:
+            if config.issuer in self._issuers:
+                raise ValueError(f"issuer {config.name!r} is configured twice")
+            self._issuers[config.issuer] = _Issuer(config)
+
+    def validate(self, token: str) -> Identity:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("malformed token")
+        header, unverified_issuer = _peek(token)
+        issuer = self._issuers.get(unverified_issuer) if unverified_issuer is not None else None
+        if issuer is None:
+            raise InvalidToken("untrusted issuer")
+        return issuer.validate(token, header)
+
+
+class _Issuer:
+    def __init__(self, config: TrustedIssuer) -> None:
+        self.config = config
+        self._static: jwt.PyJWKSet | None = None
+        if config.jwks is not None:
+            try:
+                self._static = jwt.PyJWKSet.from_dict(config.jwks)
+            except jwt.PyJWTError as error:
+                raise ValueError(f"unusable JWKS for issuer {config.name!r}") from error
+
+    def validate(self, token: str, header: dict[str, Any]) -> Identity:
+        config = self.config
+        if header.get("alg") not in config.algorithms:
+            raise InvalidToken("algorithm not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("missing key id")
+        key = self._key(kid)
+        if key.algorithm_name not in config.algorithms:
+            raise InvalidToken("algorithm not allowed")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=list(config.algorithms),  # pinned from configuration, never from the header
+                audience=config.audience,
+                issuer=config.issuer,
+                leeway=config.leeway_seconds,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_signature": True},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(_reason(error)) from None
+        return _identity(config, claims)
+
+    def _key(self, kid: str) -> jwt.PyJWK:
+        if self._static is not None:
+            for key in self._static.keys:
+                if key.key_id == kid:
+                    return key
+            raise InvalidToken("unknown signing key")
+        uri = self.config.jwks_uri or ""  # set whenever there is no static JWKS (checked by TrustedIssuer)
+        try:
+            return _remote_keys(uri).get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError:
+            raise InvalidToken("signing keys unavailable") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("unknown signing key") from None
+
+
+def _peek(token: str) -> tuple[dict[str, Any], str | None]:
+    """Header and issuer read without verification, used only to pick the trusted issuer."""
+    try:
+        header = jwt.get_unverified_header(token)
+        payload = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise InvalidToken("malformed token") from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise InvalidToken("malformed token")
+    issuer = payload.get("iss")
+    return header, issuer if isinstance(issuer, str) else None
+
+
+_remote_lock = threading.Lock()
+_remote_clients: dict[str, jwt.PyJWKClient] = {}
+
+
+def _remote_keys(uri: str) -> jwt.PyJWKClient:
+    # One client per JWKS address for the whole process: the key set is fetched once and reused
+    # by every invocation until it expires, or when a token names a key we have not seen yet.
+    with _remote_lock:
+        client = _remote_clients.get(uri)
+        if client is None:
+            client = jwt.PyJWKClient(
+                uri, cache_jwk_set=True, lifespan=JWKS_CACHE_SECONDS, timeout=JWKS_FETCH_TIMEOUT_SECONDS
+            )
+            _remote_clients[uri] = client
+        return client
+
+
+def _reason(error: jwt.PyJWTError) -> str:
+    # Most specific first: several of these subclass one another.
+    reasons: list[tuple[type[jwt.PyJWTError], str]] = [
+        (jwt.ExpiredSignatureError, "token expired"),
+        (jwt.ImmatureSignatureError, "token not yet valid"),
+        (jwt.InvalidIssuerError, "wrong issuer"),
+        (jwt.InvalidAudienceError, "wrong audience"),
+        (jwt.MissingRequiredClaimError, "missing required claim"),
+        (jwt.InvalidSignatureError, "bad signature"),
+        (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+        (jwt.InvalidKeyError, "unusable signing key"),
+        (jwt.DecodeError, "malformed token"),
+    ]
+    for kind, reason in reasons:
+        if isinstance(error, kind):
+            return reason
+    return "invalid token"
+
+
+def _identity(config: TrustedIssuer, claims: dict[str, Any]) -> Identity:
+    mapping = config.mapping
+    subject = _text(claims, mapping.subject)
+    if not subject:
+        raise InvalidToken("missing subject")
+    name = _text(claims, mapping.name) or ""
+    email = _text(claims, mapping.email)
+    kind = _kind(mapping, claims)
+    try:
+        if kind is IdentityKind.EMPLOYEE:
+            # Roles are honoured only from employee logins; a broker cannot make anyone an admin.
+            return Identity(
+                subject=f"{config.name}:{subject}",
+                kind=kind,
+                name=name,
+                email=email,
+                roles=_roles(_claim(claims, mapping.roles)),
+            )
+        if kind is IdentityKind.COMPANY:
+            # The acting person's CPR number is not needed for a company response, so it is not kept.
+            return Identity(
+                subject=f"{config.name}:{subject}",
+                kind=kind,
+                name=name,
+                cvr=_cvr(claims, mapping.cvr),
+                company_name=_text(claims, mapping.company_name),
+                email=email,
+            )
+        return Identity(
+            subject=f"{config.name}:{subject}", kind=kind, name=name, cpr=_cpr(claims, mapping.cpr), email=email
+        )
+    except ValidationError:
+        # pydantic errors quote the input; say nothing about it.
+        raise InvalidToken("claims do not describe a person") from None
+
+
+def _kind(mapping: ClaimMapping, claims: dict[str, Any]) -> IdentityKind:
+    if mapping.kind == "entra":
+        return IdentityKind.EMPLOYEE
+    if mapping.kind == "claim" and _claim(claims, mapping.kind_claim) == mapping.employee_value:
+        return IdentityKind.EMPLOYEE
+    return IdentityKind.COMPANY if _claim(claims, mapping.cvr) not in (None, "") else IdentityKind.CITIZEN
+
+
+def _cpr(claims: dict[str, Any], claim: str) -> str | None:
+    value = _text(claims, claim)
+    if value is None or not value.strip():
+        return None  # a broker may be configured not to release it
+    try:
+        return normalise_cpr(value)
+    except ValueError:
+        raise InvalidToken("malformed CPR claim") from None
+
+
+def _cvr(claims: dict[str, Any], claim: str) -> str:
+    value = _text(claims, claim)
+    if value is None or not is_valid_cvr(value.strip()):
+        raise InvalidToken("malformed CVR claim")
+    return value.strip()
+
+
+def _roles(value: Any) -> frozenset[Role]:
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        return frozenset()
+    # Roles this portal does not know are ignored rather than refused: Entra may carry others.
+    return frozenset(_ROLES_BY_VALUE[item] for item in value if isinstance(item, str) and item in _ROLES_BY_VALUE)
+
+
+def _text(claims: dict[str, Any], claim: str) -> str | None:
+    value = _claim(claims, claim)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidToken(f"claim {claim!r} is not text")
+    return value
+
+
+def _claim(claims: dict[str, Any], claim: str) -> Any:
+    """A claim by its literal name (``nemlogin.cpr``), else by a dotted path into nested objects."""
+    if claim in claims:
+        return claims[claim]
+    value: Any = claims
+    for part in claim.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value

@@ -1,0 +1,99 @@
+"""The local outbox: every notification becomes an ``.eml`` file a developer can open.
+
+Stands in for e-mail and Digital Post on a developer machine and in tests. One file per
+notification id, created atomically, so a redelivered message is written once.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import os
+import tempfile
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from shared.ports.clock import Clock, SystemClock
+from shared.ports.mail import Notification
+
+DEFAULT_SENDER = "Hearing portal <no-reply@hearing-portal.invalid>"
+_SAFE_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def file_name(notification_id: str) -> str:
+    """``<notification_id>.eml`` with anything a file system might mind escaped as ``%XX``."""
+    if not notification_id:
+        raise ValueError("notification_id cannot be empty")
+    escaped = "".join(
+        ch if ch in _SAFE_NAME_CHARACTERS else "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
+        for ch in notification_id
+    )
+    if escaped.startswith("."):  # no hidden files, no "." or ".."
+        escaped = "%2E" + escaped[1:]
+    return f"{escaped}.eml"
+
+
+def message_id(notification_id: str) -> str:
+    digest = hashlib.sha256(notification_id.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@hearing-portal.invalid>"
+
+
+class LocalOutbox:
+    """Mailer writing RFC 5322 messages into ``folder``.
+
+    ``To`` carries the recipient of an e-mail; a Digital Post recipient is not an address, so it is
+    kept only in ``X-Portal-Recipient``, which every message carries.
+    """
+
+    def __init__(self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None) -> None:
+        self.folder = Path(folder)
+        self._sender = sender
+        self._clock: Clock = clock or SystemClock()
+
+    def send(self, notification: Notification) -> bool:
+        target = self.folder / file_name(notification.notification_id)
+        if target.exists():
+            return False
+        data = self._compose(notification).as_bytes()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Write a temporary file, then hard-link it under its final name: the link either creates the
+        # complete message or fails because the id was delivered, so no reader sees half a file.
+        fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".sending-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            try:
+                os.link(temp_name, target)
+            except FileExistsError:
+                return False
+        finally:
+            os.unlink(temp_name)
+        return True
+
+    def _compose(self, notification: Notification) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._sender
+        if notification.channel == "email":
+            message["To"] = notification.recipient
+        message["Subject"] = " ".join(notification.subject.split())  # one line, whatever the template did
+        message["Date"] = format_datetime(self._clock.now())
+        message["Message-ID"] = message_id(notification.notification_id)
+        message["X-Portal-Channel"] = notification.channel
+        message["X-Portal-Recipient"] = notification.recipient
+        message["X-Portal-Notification-Id"] = notification.notification_id
+        message.set_content(notification.text)
+        message.add_alternative(notification.html, subtype="html")
+        return message
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message sent so far, ordered by file name."""
+        if not self.folder.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(self.folder.glob("*.eml"))
+        ]

@@ -1,0 +1,331 @@
+"""A durable message queue in one SQLite file: the embedded stand-in for Azure Service Bus.
+
+It keeps the Service Bus guarantees the services rely on: at-least-once delivery under a lock
+that expires when a consumer dies, exponential backoff after a failed attempt, a dead-letter
+store after too many attempts (with replay), and duplicate detection on the message id. A
+message that ``publish`` returned for is on disk (WAL, ``synchronous=FULL``); several processes
+may share the file.
+
+Times come from the real clock on purpose: moving the portal's adjustable clock must not make
+locks or backoffs expire.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from shared.ports.messages import OutgoingMessage
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    subject TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    enqueued_at REAL NOT NULL,
+    visible_at REAL NOT NULL,
+    delivery_count INTEGER NOT NULL DEFAULT 0,
+    lock_token TEXT,
+    last_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_lock ON messages (lock_token);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id TEXT PRIMARY KEY,
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    subject TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    delivery_count INTEGER NOT NULL,
+    enqueued_at REAL NOT NULL,
+    dead_lettered_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_queue ON dead_letters (queue, dead_lettered_at);
+CREATE TABLE IF NOT EXISTS seen_ids (
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (queue, message_id)
+);
+CREATE INDEX IF NOT EXISTS seen_ids_by_age ON seen_ids (seen_at);
+CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY);
+"""
+
+_MESSAGE_COLUMNS = "seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count"
+
+
+class LockLost(Exception):
+    """The delivery's lock expired and the message was handed to another consumer (or is gone)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    queue: str
+    message_id: str
+    body: bytes
+    subject: str
+    properties: dict[str, str]
+    delivery_count: int
+    enqueued_at: datetime
+    lock_token: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    queue: str
+    message_id: str
+    body: bytes
+    reason: str
+    delivery_count: int
+    dead_lettered_at: datetime
+    subject: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+class LocalQueue:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        max_delivery_count: int = 5,
+        lock_duration: timedelta = timedelta(seconds=60),
+        backoff_base: timedelta = timedelta(seconds=1),
+        backoff_max: timedelta = timedelta(minutes=5),
+        duplicate_window: timedelta = timedelta(minutes=10),
+    ) -> None:
+        if max_delivery_count < 1:
+            raise ValueError("max_delivery_count must be at least 1")
+        self._path = str(path)
+        self._memory = self._path == ":memory:"
+        self.max_delivery_count = max_delivery_count
+        self._lock_seconds = lock_duration.total_seconds()
+        self._backoff_base = backoff_base.total_seconds()
+        self._backoff_max = backoff_max.total_seconds()
+        self._window = duplicate_window.total_seconds()
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._opened: list[sqlite3.Connection] = []
+        self._shared: sqlite3.Connection | None = None
+        if not self._memory:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            conn.executescript(_SCHEMA)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def publish(self, queue: str, message: OutgoingMessage) -> None:
+        now = time.time()
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM seen_ids WHERE seen_at < ?", (now - self._window,))
+            seen = conn.execute(
+                "SELECT 1 FROM seen_ids WHERE queue = ? AND message_id = ?", (queue, message.message_id)
+            ).fetchone()
+            if seen is not None:
+                return  # a duplicate within the window: dropped, like Service Bus duplicate detection
+            conn.execute(
+                "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)", (queue, message.message_id, now)
+            )
+            conn.execute("INSERT OR IGNORE INTO queues (name) VALUES (?)", (queue,))
+            conn.execute(
+                "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    queue,
+                    message.message_id,
+                    message.encoded(),
+                    message.subject,
+                    json.dumps(message.properties),
+                    now,
+                    now,
+                ),
+            )
+
+    # -- consuming --------------------------------------------------------------------------------
+
+    def receive(self, queue: str, max_messages: int = 1) -> list[Delivery]:
+        """Lock up to ``max_messages`` visible messages, oldest first, for ``lock_duration``."""
+        if max_messages < 1:
+            return []
+        now = time.time()
+        deliveries: list[Delivery] = []
+        with self._transaction() as conn:
+            # A consumer that died holding the last allowed delivery: dead-letter instead of retrying.
+            expired = conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? AND delivery_count >= ?",
+                (queue, now, self.max_delivery_count),
+            ).fetchall()
+            for row in expired:
+                self._dead_letter(conn, row, f"lock expired on delivery {row[7]} of {self.max_delivery_count}", now)
+            rows = conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?"
+                " ORDER BY visible_at, seq LIMIT ?",
+                (queue, now, max_messages),
+            ).fetchall()
+            for seq, queue_name, message_id, body, subject, properties, enqueued_at, count in rows:
+                token = uuid.uuid4().hex
+                conn.execute(
+                    "UPDATE messages SET lock_token = ?, visible_at = ?, delivery_count = ? WHERE seq = ?",
+                    (token, now + self._lock_seconds, count + 1, seq),
+                )
+                deliveries.append(
+                    Delivery(
+                        queue=queue_name,
+                        message_id=message_id,
+                        body=bytes(body),
+                        subject=subject,
+                        properties=json.loads(properties),
+                        delivery_count=count + 1,
+                        enqueued_at=datetime.fromtimestamp(enqueued_at, UTC),
+                        lock_token=token,
+                    )
+                )
+        return deliveries
+
+    def complete(self, delivery: Delivery) -> None:
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM messages WHERE lock_token = ?", (delivery.lock_token,)).rowcount
+        if not deleted:
+            raise LockLost(f"message {delivery.message_id} on {delivery.queue} is no longer locked by this delivery")
+
+    def abandon(self, delivery: Delivery, reason: str) -> None:
+        """Give the message back: retried after a backoff, or dead-lettered after the last allowed delivery."""
+        now = time.time()
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE lock_token = ?", (delivery.lock_token,)
+            ).fetchone()
+            if row is None:
+                raise LockLost(
+                    f"message {delivery.message_id} on {delivery.queue} is no longer locked by this delivery"
+                )
+            count = row[7]
+            if count >= self.max_delivery_count:
+                self._dead_letter(conn, row, reason, now)
+                return
+            delay = min(self._backoff_base * 2 ** (count - 1), self._backoff_max)
+            conn.execute(
+                "UPDATE messages SET lock_token = NULL, visible_at = ?, last_reason = ? WHERE seq = ?",
+                (now + delay, reason, row[0]),
+            )
+
+    # -- operations -------------------------------------------------------------------------------
+
+    def dead_letters(self, queue: str) -> list[DeadLetter]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT id, queue, message_id, body, reason, delivery_count, dead_lettered_at, subject, properties"
+                " FROM dead_letters WHERE queue = ? ORDER BY dead_lettered_at, id",
+                (queue,),
+            ).fetchall()
+        return [
+            DeadLetter(
+                id=row[0],
+                queue=row[1],
+                message_id=row[2],
+                body=bytes(row[3]),
+                reason=row[4],
+                delivery_count=row[5],
+                dead_lettered_at=datetime.fromtimestamp(row[6], UTC),
+                subject=row[7],
+                properties=json.loads(row[8]),
+            )
+            for row in rows
+        ]
+
+    def replay(self, queue: str, dead_letter_id: str) -> None:
+        """Put a dead letter back on its queue as a fresh message (duplicate detection does not apply)."""
+        now = time.time()
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT message_id, body, subject, properties FROM dead_letters WHERE queue = ? AND id = ?",
+                (queue, dead_letter_id),
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no dead letter {dead_letter_id} on {queue}")
+            conn.execute("DELETE FROM dead_letters WHERE id = ?", (dead_letter_id,))
+            conn.execute(
+                "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (queue, row[0], row[1], row[2], row[3], now, now),
+            )
+
+    def depth(self, queue: str) -> int:
+        """Messages not yet completed (waiting, backing off or in flight); dead letters excluded."""
+        with self._connection() as conn:
+            (count,) = conn.execute("SELECT count(*) FROM messages WHERE queue = ?", (queue,)).fetchone()
+        return int(count)
+
+    def queues(self) -> list[str]:
+        with self._connection() as conn:
+            rows = conn.execute("SELECT name FROM queues ORDER BY name").fetchall()
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+            self._shared = None
+            self._local = threading.local()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _dead_letter(conn: sqlite3.Connection, row: tuple[object, ...], reason: str, now: float) -> None:
+        seq, queue, message_id, body, subject, properties, enqueued_at, count = row[:8]
+        conn.execute("DELETE FROM messages WHERE seq = ?", (seq,))
+        conn.execute(
+            "INSERT INTO dead_letters (id, queue, message_id, body, subject, properties, reason, delivery_count,"
+            " enqueued_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, queue, message_id, body, subject, properties, reason, count, enqueued_at, now),
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two processes never pick the same message.
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._memory:
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._open()
+                yield self._shared
+            return
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        yield conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
+        if not self._memory:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._opened.append(conn)
+        return conn

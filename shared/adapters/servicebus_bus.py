@@ -1,0 +1,59 @@
+"""Message bus on Azure Service Bus: publish only; the Functions queue trigger consumes.
+
+Queues are expected to have duplicate detection on, so the deterministic message id of every
+message makes a second publish of the same fact harmless.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSender
+
+from shared.ports.messages import OutgoingMessage
+
+
+class ServiceBusMessageBus:
+    def __init__(self, client: ServiceBusClient) -> None:
+        self._client = client
+        self._senders: dict[str, ServiceBusSender] = {}
+        self._send_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def connect(cls, connection_string: str | None, fully_qualified_namespace: str | None) -> ServiceBusMessageBus:
+        if connection_string:
+            return cls(ServiceBusClient.from_connection_string(connection_string))
+        if fully_qualified_namespace:
+            from azure.identity import DefaultAzureCredential
+
+            return cls(ServiceBusClient(fully_qualified_namespace, DefaultAzureCredential()))
+        raise ValueError("Service Bus needs a connection string or a fully qualified namespace")
+
+    def publish(self, queue: str, message: OutgoingMessage) -> None:
+        outgoing = ServiceBusMessage(
+            message.encoded(),
+            message_id=message.message_id,
+            subject=message.subject or None,
+            application_properties={key: value for key, value in message.properties.items()},
+            content_type="application/json",
+        )
+        sender, send_lock = self._sender(queue)
+        # A sender is not safe to share between threads; sends to one queue take turns.
+        with send_lock:
+            sender.send_messages(outgoing)
+
+    def close(self) -> None:
+        with self._lock:
+            for sender in self._senders.values():
+                sender.close()
+            self._senders.clear()
+            self._client.close()
+
+    def _sender(self, queue: str) -> tuple[ServiceBusSender, threading.Lock]:
+        with self._lock:
+            sender = self._senders.get(queue)
+            if sender is None:
+                sender = self._senders[queue] = self._client.get_queue_sender(queue_name=queue)
+                self._send_locks[queue] = threading.Lock()
+            return sender, self._send_locks[queue]

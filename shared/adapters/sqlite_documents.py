@@ -1,0 +1,315 @@
+"""Document store in one SQLite file: the embedded stand-in for Cosmos DB.
+
+Semantics follow the Cosmos adapter so services behave the same on both:
+- comparisons only match values of the same JSON type (a string never equals a number);
+- ``= None`` matches a field that is null or missing, ``!= None`` one that is set and not null;
+- ordering ranks types like Cosmos (missing/null < booleans < numbers < strings), then by value,
+  then by id and partition so pagination is stable.
+
+File databases run in WAL mode with ``synchronous=FULL``: once a write returns, it survives a
+killed process or a power cut. Every thread gets its own connection; ``:memory:`` databases
+share one connection behind a lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from shared.ports.documents import (
+    CONTAINERS,
+    Document,
+    DocumentExists,
+    DocumentNotFound,
+    Filter,
+    Page,
+    PartitionKey,
+    Query,
+    StaleDocument,
+    Stored,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    container TEXT NOT NULL,
+    pk TEXT NOT NULL,
+    pk_root TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    ts REAL NOT NULL,
+    PRIMARY KEY (container, pk, id)
+);
+CREATE INDEX IF NOT EXISTS documents_by_root ON documents (container, pk_root);
+"""
+
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
+_NUMBER_TYPES = "('integer', 'real')"
+_BOOLEAN_TYPES = "('true', 'false')"
+
+# Rank of a JSON type in the sort order, matching Cosmos DB: undefined, null, boolean, number, string.
+_TYPE_RANK = """CASE json_type(body, {path})
+    WHEN 'null' THEN 1 WHEN 'true' THEN 2 WHEN 'false' THEN 2
+    WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4
+    WHEN 'array' THEN 5 WHEN 'object' THEN 6 ELSE 0 END"""
+
+
+class SqliteDocumentStore:
+    def __init__(self, path: Path | str) -> None:
+        self._path = str(path)
+        self._memory = self._path == ":memory:"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._opened: list[sqlite3.Connection] = []
+        self._shared: sqlite3.Connection | None = None
+        if not self._memory:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            conn.executescript(_SCHEMA)
+
+    # -- port -------------------------------------------------------------------------------------
+
+    def read(self, container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT body, etag FROM documents WHERE container = ? AND pk = ? AND id = ?",
+                (container, _pk(partition), doc_id),
+            ).fetchone()
+        return None if row is None else Stored(body=json.loads(row[0]), etag=row[1])
+
+    def create(self, container: str, partition: PartitionKey, body: Document) -> str:
+        doc_id = _check(container, partition, body)
+        etag = _new_etag()
+        try:
+            with self._connection() as conn:
+                conn.execute(
+                    "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (container, _pk(partition), partition[0], doc_id, _encode(body), etag, time.time()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DocumentExists(f"{container}/{doc_id} already exists in partition {list(partition)}") from exc
+        return etag
+
+    def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
+        doc_id = _check(container, partition, body)
+        etag = _new_etag()
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag,"
+                " ts = excluded.ts",
+                (container, _pk(partition), partition[0], doc_id, _encode(body), etag, time.time()),
+            )
+        return etag
+
+    def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
+        doc_id = _check(container, partition, body)
+        new_etag = _new_etag()
+        with self._connection() as conn:
+            changed = conn.execute(
+                "UPDATE documents SET body = ?, etag = ?, ts = ?"
+                " WHERE container = ? AND pk = ? AND id = ? AND etag = ?",
+                (_encode(body), new_etag, time.time(), container, _pk(partition), doc_id, etag),
+            ).rowcount
+        if changed:
+            return new_etag
+        if self.read(container, partition, doc_id) is None:
+            raise DocumentNotFound(f"{container}/{doc_id} is not in partition {list(partition)}")
+        raise StaleDocument(f"{container}/{doc_id} was changed by someone else")
+
+    def delete(self, container: str, partition: PartitionKey, doc_id: str) -> None:
+        with self._connection() as conn:
+            conn.execute(
+                "DELETE FROM documents WHERE container = ? AND pk = ? AND id = ?",
+                (container, _pk(partition), doc_id),
+            )
+
+    def query(self, container: str, query: Query) -> Page:
+        if query.limit < 1:
+            raise ValueError("query limit must be at least 1")
+        order_path = _path(query.order_by)
+        where = ["container = ?"]
+        params: list[Any] = [container]
+        if query.partition is not None:
+            where.append(_partition_condition(query.partition, params))
+        for condition in query.filters:
+            where.append(_filter_condition(condition, params))
+
+        rank = _TYPE_RANK.format(path=order_path)
+        inner = (
+            f"SELECT id, pk, body, etag, {rank} AS sort_rank, coalesce(json_extract(body, {order_path}), 0)"
+            f" AS sort_value FROM documents WHERE {' AND '.join(where)}"
+        )
+        sql = f"SELECT id, pk, body, etag, sort_rank, sort_value FROM ({inner})"
+        direction = "DESC" if query.descending else "ASC"
+        if query.continuation is not None:
+            after = _decode_token(query.continuation, query)
+            sql += f" WHERE (sort_rank, sort_value, id, pk) {'<' if query.descending else '>'} (?, ?, ?, ?)"
+            params.extend(after)
+        sql += f" ORDER BY sort_rank {direction}, sort_value {direction}, id {direction}, pk {direction} LIMIT ?"
+        params.append(query.limit + 1)
+
+        with self._connection() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        items = [Stored(body=json.loads(row[2]), etag=row[3]) for row in rows]
+        continuation = None
+        if more:
+            last = rows[-1]
+            continuation = _encode_token(query, [last[4], last[5], last[0], last[1]])
+        return Page(items=items, continuation=continuation)
+
+    # -- housekeeping -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+            self._shared = None
+            self._local = threading.local()
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._memory:
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._open()
+                yield self._shared
+            return
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        yield conn
+
+    def _open(self) -> sqlite3.Connection:
+        # Autocommit: every statement here is its own atomic, durable transaction.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
+        if not self._memory:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._opened.append(conn)
+        return conn
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _pk(partition: PartitionKey) -> str:
+    if not partition or not all(isinstance(part, str) for part in partition):
+        raise ValueError(f"a partition key is a non-empty tuple of strings, not {partition!r}")
+    return json.dumps(list(partition), separators=(",", ":"))
+
+
+def _check(container: str, partition: PartitionKey, body: Document) -> str:
+    """The document's id, after checking the body agrees with the partition it is written to."""
+    doc_id = body.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise ValueError("a document needs a non-empty string id")
+    paths = CONTAINERS.get(container)
+    if paths is not None:
+        # Cosmos DB takes the partition from the body; a disagreement here is a bug in the caller.
+        from_body = tuple(body.get(path.lstrip("/")) for path in paths)
+        if from_body != tuple(partition):
+            raise ValueError(f"{container}/{doc_id}: partition {list(partition)} disagrees with the body")
+    return doc_id
+
+
+def _encode(body: Document) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _new_etag() -> str:
+    return uuid.uuid4().hex
+
+
+def _path(field: str) -> str:
+    """A JSON path literal for a dotted field; the pattern keeps it safe to inline into SQL."""
+    if not _FIELD.match(field):
+        raise ValueError(f"unsupported field name {field!r}")
+    return "'$." + field + "'"
+
+
+def _partition_condition(partition: PartitionKey, params: list[Any]) -> str:
+    if not partition:
+        raise ValueError("a partition prefix needs at least one element")
+    if len(partition) == 1:
+        params.append(partition[0])
+        return "pk_root = ?"
+    full = _pk(partition)
+    prefix = full[:-1] + ","  # '["a","b"' + ',' starts every longer key under this prefix
+    params.extend([partition[0], full, len(prefix), prefix])
+    return "pk_root = ? AND (pk = ? OR substr(pk, 1, ?) = ?)"
+
+
+def _filter_condition(condition: Filter, params: list[Any]) -> str:
+    path = _path(condition.field)
+    value_sql, type_sql = f"json_extract(body, {path})", f"json_type(body, {path})"
+    if condition.op in _COMPARISONS:
+        return _comparison(value_sql, type_sql, condition.op, condition.value, params)
+    if condition.op == "in":
+        if isinstance(condition.value, str) or not isinstance(condition.value, list | tuple | set | frozenset):
+            raise ValueError("the in operator takes a list of values")
+        values = list(condition.value)
+        if not values:
+            return "0"
+        return "(" + " OR ".join(_comparison(value_sql, type_sql, "=", value, params) for value in values) + ")"
+    if condition.op == "contains":
+        element = _comparison("value", "type", "=", condition.value, params)
+        return f"({type_sql} = 'array' AND EXISTS (SELECT 1 FROM json_each(documents.body, {path}) WHERE {element}))"
+    raise ValueError(f"unsupported filter operator {condition.op!r}")
+
+
+def _comparison(value_sql: str, type_sql: str, op: str, value: Any, params: list[Any]) -> str:
+    """Compare a JSON value with a Python scalar; values of different JSON types never match."""
+    _scalar(value)
+    if value is None:
+        if op not in ("=", "!="):
+            raise ValueError(f"None can only be compared with = or !=, not {op}")
+        return f"coalesce({type_sql}, 'null') {op} 'null'"
+    if isinstance(value, bool):
+        if op in ("=", "!="):
+            return f"({type_sql} IN {_BOOLEAN_TYPES} AND {type_sql} {op} '{'true' if value else 'false'}')"
+        params.append(int(value))
+        return f"({type_sql} IN {_BOOLEAN_TYPES} AND {value_sql} {op} ?)"
+    params.append(value)
+    if isinstance(value, int | float):
+        return f"({type_sql} IN {_NUMBER_TYPES} AND {value_sql} {op} ?)"
+    return f"({type_sql} = 'text' AND {value_sql} {op} ?)"
+
+
+def _scalar(value: Any) -> None:
+    if value is not None and not isinstance(value, str | int | float | bool):
+        raise ValueError(f"filters compare strings, numbers, booleans or None, not {type(value).__name__}")
+
+
+def _encode_token(query: Query, key: list[Any]) -> str:
+    payload = {"o": query.order_by, "d": query.descending, "k": key}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def _decode_token(token: str, query: Query) -> list[Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        key = payload["k"]
+        matches = payload["o"] == query.order_by and payload["d"] == query.descending
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise ValueError("malformed continuation token") from exc
+    if not matches or not isinstance(key, list) or len(key) != 4:
+        raise ValueError("the continuation token belongs to a different query")
+    return key

@@ -1,0 +1,138 @@
+"""Composition root: picks the adapter for every port from the settings, once per process.
+
+Entry points call ``dependencies()``; nothing else constructs adapters, so a function cold start
+pays for exactly the clients its settings ask for, and tests can build their own ``Dependencies``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.ports.clock import AdjustableClock, Clock, SystemClock
+from shared.ports.documents import DocumentStore
+from shared.ports.files import FileStore
+from shared.ports.identity import DevTokenIssuer, TokenValidator
+from shared.ports.mail import Mailer
+from shared.ports.messages import MessageBus
+from shared.ports.records import RecordsSystem
+from shared.settings import Settings
+
+# Blob containers the portal uses.
+UPLOADS_CONTAINER = "uploads"  # browsers PUT files here through a short-lived URL
+DOCUMENTS_CONTAINER = "documents"  # validated hearing documents
+RECORDS_CONTAINER = "records"  # the local archive standing in for the records system
+BLOB_CONTAINERS = (UPLOADS_CONTAINER, DOCUMENTS_CONTAINER, RECORDS_CONTAINER)
+
+
+@dataclass
+class Dependencies:
+    settings: Settings
+    documents: DocumentStore
+    bus: MessageBus
+    files: FileStore
+    tokens: TokenValidator
+    mailer: Mailer
+    records: RecordsSystem
+    clock: Clock
+    dev_issuer: DevTokenIssuer | None = None
+
+
+_lock = threading.Lock()
+_current: Dependencies | None = None
+
+
+def dependencies() -> Dependencies:
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = build(Settings.from_environment())
+    return _current
+
+
+def override(deps: Dependencies | None) -> None:
+    """Install dependencies built elsewhere (the local host, tests); None forgets them."""
+    global _current
+    with _lock:
+        _current = deps
+
+
+def build(settings: Settings) -> Dependencies:
+    data_dir = Path(settings.data_dir)
+    if settings.document_store == "sqlite" or settings.message_bus == "local" or settings.dev_issuer:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    files = _files(settings)
+    dev_issuer = _dev_issuer(settings, data_dir)
+    return Dependencies(
+        settings=settings,
+        documents=_documents(settings, data_dir),
+        bus=_bus(settings, data_dir),
+        files=files,
+        tokens=_tokens(dev_issuer),
+        mailer=_mailer(settings, data_dir),
+        records=_records(files),
+        clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
+        dev_issuer=dev_issuer,
+    )
+
+
+def _documents(settings: Settings, data_dir: Path) -> DocumentStore:
+    if settings.document_store == "cosmos":
+        from shared.adapters.cosmos_documents import CosmosDocumentStore
+
+        if not settings.cosmos_endpoint:
+            raise ValueError("COSMOS_ENDPOINT is required when PORTAL_DOCUMENT_STORE=cosmos")
+        return CosmosDocumentStore.connect(settings.cosmos_endpoint, settings.cosmos_key, settings.cosmos_database)
+    from shared.adapters.sqlite_documents import SqliteDocumentStore
+
+    return SqliteDocumentStore(data_dir / "documents.sqlite")
+
+
+def _bus(settings: Settings, data_dir: Path) -> MessageBus:
+    if settings.message_bus == "servicebus":
+        from shared.adapters.servicebus_bus import ServiceBusMessageBus
+
+        return ServiceBusMessageBus.connect(settings.servicebus_connection_string, settings.servicebus_namespace)
+    from shared.adapters.local_queue import LocalQueue
+
+    return LocalQueue(data_dir / "queue.sqlite")
+
+
+def _files(settings: Settings) -> FileStore:
+    from shared.adapters.blob_files import BlobFileStore
+
+    if settings.blob_endpoint:
+        return BlobFileStore.with_managed_identity(settings.blob_endpoint)
+    return BlobFileStore.from_connection_string(settings.storage_connection_string)
+
+
+def _dev_issuer(settings: Settings, data_dir: Path) -> DevTokenIssuer | None:
+    if not settings.dev_issuer:
+        return None
+    from shared.adapters.dev_issuer import DevIssuer
+
+    return DevIssuer.for_settings(settings, data_dir)
+
+
+def _tokens(dev_issuer: DevTokenIssuer | None) -> TokenValidator:
+    from shared.adapters.dev_issuer import DevIssuer
+    from shared.adapters.jwt_validator import JwtValidator
+
+    trusted = []
+    if isinstance(dev_issuer, DevIssuer):
+        trusted.append(dev_issuer.trusted_issuer())
+    return JwtValidator(trusted)
+
+
+def _mailer(settings: Settings, data_dir: Path) -> Mailer:
+    from shared.adapters.local_outbox import LocalOutbox
+
+    return LocalOutbox(data_dir / "outbox")
+
+
+def _records(files: FileStore) -> RecordsSystem:
+    from shared.adapters.blob_archive import BlobRecordsArchive
+
+    return BlobRecordsArchive(files, RECORDS_CONTAINER)

@@ -1,0 +1,1 @@
+"""Domain models and rules. Imports nothing from Azure or from the adapters (checked by import-linter)."""

@@ -1,0 +1,65 @@
+"""Base model and the instant type every model shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+class PortalModel(BaseModel):
+    """camelCase on the wire and in the store, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class InputModel(PortalModel):
+    """What callers send: unknown fields are refused so a typo names itself instead of being ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True)
+
+
+def parse_instant(value: Any) -> datetime:
+    """An exact instant. Without an offset the value is Copenhagen wall-clock time.
+
+    Wall-clock times that do not exist (clocks go forward) or happen twice (clocks go back) are
+    refused rather than guessed: a deadline must mean one instant.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError("must be an ISO 8601 date and time, e.g. 2026-12-01T12:00") from error
+    if not isinstance(value, datetime):
+        raise ValueError("must be an ISO 8601 date and time")
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    first = value.replace(tzinfo=COPENHAGEN, fold=0)
+    second = value.replace(tzinfo=COPENHAGEN, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        raise ValueError(
+            "happens twice in Europe/Copenhagen (clocks go back); give an explicit offset such as +02:00 or +01:00"
+        )
+    if first.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None) != value:
+        raise ValueError("does not exist in Europe/Copenhagen (clocks go forward); choose another time")
+    return first.astimezone(UTC)
+
+
+def format_instant(value: datetime) -> str:
+    # Fixed width so instants compare correctly as strings in both document stores.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def copenhagen_text(value: datetime) -> str:
+    return value.astimezone(COPENHAGEN).isoformat(timespec="minutes")
+
+
+Instant = Annotated[datetime, BeforeValidator(parse_instant), PlainSerializer(format_instant, return_type=str)]

@@ -1,0 +1,208 @@
+"""The hearing and its lifecycle: draft -> scheduled -> active -> awaiting conclusion -> concluded.
+
+Start and deadline are exact instants. The stored status is brought up to date by a timer, but every
+rule asks ``status_at(now)`` so a response one millisecond after the deadline is refused even if the
+timer has not run yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.domain.base import Instant, PortalModel
+from shared.domain.errors import Conflict, InvalidInput
+
+
+class HearingStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    AWAITING_CONCLUSION = "awaiting_conclusion"
+    CONCLUDED = "concluded"
+    CANCELLED = "cancelled"
+
+
+PUBLISHED = (
+    HearingStatus.SCHEDULED,
+    HearingStatus.ACTIVE,
+    HearingStatus.AWAITING_CONCLUSION,
+    HearingStatus.CONCLUDED,
+)
+EDITABLE = (HearingStatus.DRAFT, HearingStatus.SCHEDULED, HearingStatus.ACTIVE, HearingStatus.AWAITING_CONCLUSION)
+
+
+class Visibility(StrEnum):
+    EXTERNAL = "external"  # everyone may read; citizens and companies respond
+    INTERNAL = "internal"  # employees only
+    CLOSED = "closed"  # invitees only
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    CHANGED = "changed"
+    CLOSED = "closed"
+    CONCLUDED = "concluded"
+    CANCELLED = "cancelled"
+
+
+class HearingEvent(PortalModel):
+    """Something followers are told about. Kept in the hearing until it is handed to the queue, so a
+    crash between saving the hearing and publishing loses nothing (a timer sweeps what is left)."""
+
+    event_id: str
+    kind: EventKind
+    occurred_at: Instant
+
+
+class HearingDocument(PortalModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    blob_name: str
+    uploaded_at: Instant
+
+
+class Hearing(PortalModel):
+    id: str
+    template_id: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    case_number: str
+    visibility: Visibility = Visibility.EXTERNAL
+    subject_area_ids: list[str] = Field(default_factory=list)
+    city_area_ids: list[str] = Field(default_factory=list)
+    kle: str | None = None
+    owner: str
+    owner_name: str
+    reviewers: list[str] = Field(default_factory=list)
+    invitees: list[str] = Field(default_factory=list)
+    status: HearingStatus = HearingStatus.DRAFT
+    start: Instant | None = None
+    deadline: Instant | None = None
+    documents: list[HearingDocument] = Field(default_factory=list)
+    conclusion: str | None = None
+    concluded_at: Instant | None = None
+    journalised_at: Instant | None = None
+    records_reference: str | None = None
+    created_at: Instant
+    updated_at: Instant
+    pending_events: list[HearingEvent] = Field(default_factory=list)
+    # Mirrors bool(pending_events) so the sweep can find such hearings with a plain equality filter.
+    has_pending_events: bool = False
+
+    # -- reading the clock -------------------------------------------------------------------
+
+    def status_at(self, now: datetime) -> HearingStatus:
+        if self.status is HearingStatus.SCHEDULED and self.start is not None and now >= self.start:
+            status = HearingStatus.ACTIVE
+        else:
+            status = self.status
+        if status is HearingStatus.ACTIVE and self.deadline is not None and now >= self.deadline:
+            return HearingStatus.AWAITING_CONCLUSION
+        return status
+
+    def accepts_responses_at(self, now: datetime) -> bool:
+        return self.status_at(now) is HearingStatus.ACTIVE
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def edit(self, now: datetime, **changes: object) -> None:
+        if self.status not in EDITABLE:
+            raise Conflict(f"a {self.status.value} hearing cannot be edited", field="status")
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if self.status is not HearingStatus.DRAFT:
+            self._record(EventKind.CHANGED, now)
+        self.updated_at = now
+
+    def schedule(self, start: datetime, deadline: datetime, now: datetime) -> None:
+        if deadline <= start:
+            raise InvalidInput("the deadline must be after the start", field="deadline")
+        if deadline <= now:
+            raise InvalidInput("the deadline must be in the future", field="deadline")
+        current = self.status_at(now)
+        if current in (HearingStatus.DRAFT, HearingStatus.SCHEDULED):
+            if not self.title.strip():
+                raise InvalidInput("a hearing needs a title before it is scheduled", field="title")
+            self.start, self.deadline, self.status = start, deadline, HearingStatus.SCHEDULED
+        elif current in (HearingStatus.ACTIVE, HearingStatus.AWAITING_CONCLUSION):
+            # Once open, only the deadline moves; a later deadline reopens a closed hearing.
+            if self.start is not None and start != self.start:
+                raise Conflict("the hearing has started; only the deadline can change", field="start")
+            self.deadline, self.status = deadline, HearingStatus.ACTIVE
+            self._record(EventKind.CHANGED, now)
+        else:
+            raise Conflict(f"a {current.value} hearing cannot be scheduled", field="status")
+        self.updated_at = now
+
+    def advance(self, now: datetime) -> bool:
+        """Persist what the clock already says: open at the start, close at the deadline."""
+        target = self.status_at(now)
+        if target is self.status:
+            return False
+        if self.status is HearingStatus.SCHEDULED and target in (
+            HearingStatus.ACTIVE,
+            HearingStatus.AWAITING_CONCLUSION,
+        ):
+            self._record(EventKind.OPENED, now)
+        if target is HearingStatus.AWAITING_CONCLUSION:
+            self._record(EventKind.CLOSED, now)
+        self.status = target
+        self.updated_at = now
+        return True
+
+    def conclude(self, conclusion: str, now: datetime) -> None:
+        current = self.status_at(now)
+        if current is not HearingStatus.AWAITING_CONCLUSION:
+            raise Conflict(
+                f"only a hearing past its deadline can be concluded; this one is {current.value}", field="status"
+            )
+        if not conclusion.strip():
+            raise InvalidInput("a conclusion text is required", field="conclusion")
+        self.advance(now)
+        self.status, self.conclusion, self.concluded_at = HearingStatus.CONCLUDED, conclusion, now
+        self._record(EventKind.CONCLUDED, now)
+        self.updated_at = now
+
+    def cancel(self, now: datetime) -> None:
+        current = self.status_at(now)
+        if current not in (HearingStatus.DRAFT, HearingStatus.SCHEDULED):
+            raise Conflict(f"a {current.value} hearing cannot be cancelled", field="status")
+        was_published = current is HearingStatus.SCHEDULED
+        self.status = HearingStatus.CANCELLED
+        if was_published:
+            self._record(EventKind.CANCELLED, now)
+        self.updated_at = now
+
+    def attach(self, document: HearingDocument, now: datetime) -> bool:
+        if self.status not in EDITABLE:
+            raise Conflict(f"documents cannot be added to a {self.status.value} hearing", field="status")
+        if any(existing.id == document.id for existing in self.documents):
+            return False
+        self.documents.append(document)
+        self.updated_at = now
+        return True
+
+    def mark_journalised(self, reference: str, now: datetime) -> None:
+        if self.status is not HearingStatus.CONCLUDED:
+            raise Conflict("only a concluded hearing is journalised", field="status")
+        self.journalised_at, self.records_reference = now, reference
+        self.updated_at = now
+
+    def take_pending_events(self) -> list[HearingEvent]:
+        events, self.pending_events, self.has_pending_events = self.pending_events, [], False
+        return events
+
+    def _record(self, kind: EventKind, now: datetime) -> None:
+        # Deterministic ids: the same change recorded twice is one message on the queue.
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        event_id = f"{self.id}:{kind.value}" if kind is not EventKind.CHANGED else f"{self.id}:{kind.value}:{stamp}"
+        if all(event.event_id != event_id for event in self.pending_events):
+            self.pending_events.append(HearingEvent(event_id=event_id, kind=kind, occurred_at=now))
+        self.has_pending_events = True

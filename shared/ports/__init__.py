@@ -1,0 +1,1 @@
+"""Ports: what the services need from the outside world, each with an Azure and an embedded adapter."""

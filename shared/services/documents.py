@@ -1,0 +1,82 @@
+"""Hearing documents: a browser uploads straight to blob storage, a blob trigger checks and attaches."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.domain.errors import Conflict
+from shared.domain.files import sniff_content_type
+from shared.domain.hearing import HearingDocument
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentStore
+from shared.ports.files import FileExists, FileStore
+from shared.services.repositories import HearingRepository
+
+log = logging.getLogger(__name__)
+
+
+class UploadOutcome(StrEnum):
+    ATTACHED = "attached"
+    ALREADY_ATTACHED = "already-attached"
+    REJECTED = "rejected"
+
+
+@dataclass
+class DocumentDeps:
+    documents: DocumentStore
+    files: FileStore
+    clock: Clock
+    uploads_container: str
+    documents_container: str
+    max_bytes: int
+
+
+def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
+    """Check an uploaded blob ``<hearingId>/<documentId>/<filename>`` by content and size, then attach it.
+
+    Safe to run twice for the same blob: the copy and the attachment are both keyed by document id.
+    """
+    parts = name.split("/")
+    if len(parts) != 3 or not all(parts):
+        return _reject(deps, name, "unexpected blob name")
+    hearing_id, document_id, filename = parts
+    if len(data) == 0 or len(data) > deps.max_bytes:
+        return _reject(deps, name, f"size {len(data)} outside 1..{deps.max_bytes} bytes")
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        return _reject(deps, name, "content is not an allowed document format")
+    repository = HearingRepository(deps.documents)
+    loaded = repository.get(hearing_id)
+    if loaded is None:
+        return _reject(deps, name, "no such hearing")
+    try:
+        deps.files.write(deps.documents_container, name, data, content_type=content_type)
+    except FileExists:
+        pass  # a previous run copied it before stopping
+    now = deps.clock.now()
+    document = HearingDocument(
+        id=document_id,
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        blob_name=name,
+        uploaded_at=now,
+    )
+    try:
+        attached = loaded.model.attach(document, now)
+    except Conflict:
+        return _reject(deps, name, "the hearing no longer takes documents")
+    if attached:
+        repository.save(loaded)
+    deps.files.delete(deps.uploads_container, name)
+    return UploadOutcome.ATTACHED if attached else UploadOutcome.ALREADY_ATTACHED
+
+
+def _reject(deps: DocumentDeps, name: str, reason: str) -> UploadOutcome:
+    log.warning("upload rejected: %s (%s)", name, reason)
+    deps.files.delete(deps.uploads_container, name)
+    return UploadOutcome.REJECTED

@@ -1,0 +1,152 @@
+"""Journalising a concluded hearing into its case in the records system (ESDH).
+
+Idempotent end to end: every document has a stable key, the records system returns the earlier
+filing for a key it has seen, the manifest is written last, and the hearing is marked journalised
+only after the manifest. A run stopped anywhere can simply run again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.base import format_instant
+from shared.domain.hearing import Hearing, HearingStatus
+from shared.domain.response import Response, ResponseStatus
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentStore, Filter
+from shared.ports.files import FileStore
+from shared.ports.records import FiledDocument, RecordDocument, RecordsSystem
+from shared.services.repositories import HearingRepository, ResponseRepository
+
+
+@dataclass
+class RecordsDeps:
+    documents: DocumentStore
+    files: FileStore
+    records: RecordsSystem
+    clock: Clock
+    documents_container: str
+
+
+def journalise_hearing(deps: RecordsDeps, hearing_id: str) -> bool:
+    """Returns True when this run completed the journalising, False when there was nothing to do."""
+    hearings = HearingRepository(deps.documents)
+    loaded = hearings.get(hearing_id)
+    if loaded is None or loaded.model.status is not HearingStatus.CONCLUDED or loaded.model.journalised_at:
+        return False
+    hearing = loaded.model
+    filed = [deps.records.file_document(hearing.case_number, hearing.id, item) for item in _documents_of(deps, hearing)]
+    now = deps.clock.now()
+    reference = deps.records.write_manifest(hearing.case_number, hearing.id, _manifest(hearing, filed, now))
+    hearing.mark_journalised(reference, now)
+    hearings.save(loaded)
+    return True
+
+
+def journalise_pending(deps: RecordsDeps) -> int:
+    """Timer: catch concluded hearings whose journalising message was lost or dead-lettered."""
+    done = 0
+    pending = (Filter("status", "=", HearingStatus.CONCLUDED.value), Filter("journalisedAt", "=", None))
+    for loaded in HearingRepository(deps.documents).each(*pending):
+        done += journalise_hearing(deps, loaded.model.id)
+    return done
+
+
+def _documents_of(deps: RecordsDeps, hearing: Hearing) -> list[RecordDocument]:
+    items = [
+        RecordDocument(
+            key="hearing-text",
+            title=f"Høringstekst: {hearing.title}",
+            filename="hearing.json",
+            content_type="application/json",
+            content=_json(
+                {
+                    "id": hearing.id,
+                    "title": hearing.title,
+                    "summary": hearing.summary,
+                    "body": hearing.body,
+                    "start": format_instant(hearing.start) if hearing.start else None,
+                    "deadline": format_instant(hearing.deadline) if hearing.deadline else None,
+                }
+            ),
+        )
+    ]
+    for document in hearing.documents:
+        items.append(
+            RecordDocument(
+                key=f"document-{document.id}",
+                title=f"Høringsmateriale: {document.filename}",
+                filename=document.filename,
+                content_type=document.content_type,
+                content=deps.files.read(deps.documents_container, document.blob_name),
+            )
+        )
+    approved = Filter("status", "=", ResponseStatus.APPROVED.value)
+    for response in ResponseRepository(deps.documents).each(hearing.id, approved):
+        items.append(_response_document(response))
+    items.append(
+        RecordDocument(
+            key="conclusion",
+            title=f"Konklusion: {hearing.title}",
+            filename="conclusion.json",
+            content_type="application/json",
+            content=_json(
+                {
+                    "conclusion": hearing.conclusion,
+                    "concludedAt": format_instant(hearing.concluded_at) if hearing.concluded_at else None,
+                }
+            ),
+        )
+    )
+    return items
+
+
+def _response_document(response: Response) -> RecordDocument:
+    respondent = response.respondent
+    return RecordDocument(
+        key=f"response-{response.id}",
+        title=f"Høringssvar fra {respondent.company_name or respondent.name}",
+        filename=f"response-{response.id}.json",
+        content_type="application/json",
+        content=_json(
+            {
+                "id": response.id,
+                "respondent": {
+                    "kind": respondent.kind.value,
+                    "name": respondent.name,
+                    "companyName": respondent.company_name,
+                    "cvr": respondent.cvr,
+                },
+                "text": response.text,
+                "receivedAt": format_instant(response.received_at),
+                "digest": response.digest,
+            }
+        ),
+    )
+
+
+def _manifest(hearing: Hearing, filed: list[FiledDocument], now: datetime) -> dict[str, object]:
+    return {
+        "caseNumber": hearing.case_number,
+        "hearingId": hearing.id,
+        "title": hearing.title,
+        "journalisedAt": format_instant(now),
+        "documents": [
+            {
+                "key": item.key,
+                "title": item.title,
+                "filename": item.filename,
+                "contentType": item.content_type,
+                "sha256": item.sha256,
+                "size": item.size,
+                "reference": item.reference,
+            }
+            for item in filed
+        ],
+    }
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode()

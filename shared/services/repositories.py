@@ -1,0 +1,176 @@
+"""Typed access to the document store: models in, models out, ETags carried alongside."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from shared.domain.base import PortalModel
+from shared.domain.errors import NotFound, StaleWrite
+from shared.domain.hearing import Hearing
+from shared.domain.reference import Area, HearingTemplate, ReferenceType
+from shared.domain.response import Response
+from shared.domain.subscription import Subscription
+from shared.ports.documents import DocumentNotFound, DocumentStore, Filter, PartitionKey, Query, StaleDocument
+
+M = TypeVar("M", bound=PortalModel)
+
+
+@dataclass
+class Loaded(Generic[M]):
+    model: M
+    etag: str
+
+
+class _Repository(ABC, Generic[M]):
+    container: str
+    model: type[M]
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    @abstractmethod
+    def partition_of(self, item: M) -> PartitionKey:
+        """The partition key of an item, following CONTAINERS in shared/ports/documents.py."""
+
+    def _load(self, partition: PartitionKey, doc_id: str) -> Loaded[M] | None:
+        stored = self.store.read(self.container, partition, doc_id)
+        if stored is None:
+            return None
+        return Loaded(self.model.model_validate(stored.body), stored.etag)
+
+    def add(self, item: M) -> str:
+        return self.store.create(self.container, self.partition_of(item), item.to_document())
+
+    def save(self, loaded: Loaded[M]) -> None:
+        """Write back what was loaded; refused when someone else wrote in between."""
+        try:
+            loaded.etag = self.store.replace(
+                self.container, self.partition_of(loaded.model), loaded.model.to_document(), loaded.etag
+            )
+        except (StaleDocument, DocumentNotFound) as error:
+            raise StaleWrite("the item changed while this request was handled; load it again and retry") from error
+
+    def upsert(self, item: M) -> None:
+        self.store.upsert(self.container, self.partition_of(item), item.to_document())
+
+    def _query(self, query: Query) -> tuple[list[Loaded[M]], str | None]:
+        page = self.store.query(self.container, query)
+        return [Loaded(self.model.model_validate(s.body), s.etag) for s in page.items], page.continuation
+
+    def _all(self, query: Query) -> Iterator[Loaded[M]]:
+        continuation: str | None = None
+        while True:
+            items, continuation = self._query(
+                Query(
+                    filters=query.filters,
+                    order_by=query.order_by,
+                    descending=query.descending,
+                    limit=query.limit,
+                    continuation=continuation,
+                    partition=query.partition,
+                )
+            )
+            yield from items
+            if continuation is None:
+                return
+
+
+class HearingRepository(_Repository[Hearing]):
+    container, model = "hearings", Hearing
+
+    def partition_of(self, item: Hearing) -> PartitionKey:
+        return (item.id,)
+
+    def get(self, hearing_id: str) -> Loaded[Hearing] | None:
+        return self._load((hearing_id,), hearing_id)
+
+    def require(self, hearing_id: str) -> Loaded[Hearing]:
+        loaded = self.get(hearing_id)
+        if loaded is None:
+            raise NotFound("no such hearing", field="hearingId")
+        return loaded
+
+    def page(self, filters: tuple[Filter, ...], limit: int, continuation: str | None) -> tuple[list[Hearing], str | None]:
+        items, token = self._query(
+            Query(filters=filters, order_by="createdAt", descending=True, limit=limit, continuation=continuation)
+        )
+        return [loaded.model for loaded in items], token
+
+    def each(self, *filters: Filter) -> Iterator[Loaded[Hearing]]:
+        return self._all(Query(filters=filters, limit=100))
+
+
+class ResponseRepository(_Repository[Response]):
+    container, model = "responses", Response
+
+    def partition_of(self, item: Response) -> PartitionKey:
+        return (item.hearing_id, item.id)
+
+    def get(self, hearing_id: str, response_id: str) -> Loaded[Response] | None:
+        return self._load((hearing_id, response_id), response_id)
+
+    def require(self, hearing_id: str, response_id: str) -> Loaded[Response]:
+        loaded = self.get(hearing_id, response_id)
+        if loaded is None:
+            raise NotFound("no such response", field="responseId")
+        return loaded
+
+    def page(
+        self, hearing_id: str, filters: tuple[Filter, ...], limit: int, continuation: str | None
+    ) -> tuple[list[Response], str | None]:
+        items, token = self._query(
+            Query(
+                filters=filters, order_by="receivedAt", limit=limit, continuation=continuation, partition=(hearing_id,)
+            )
+        )
+        return [loaded.model for loaded in items], token
+
+    def each(self, hearing_id: str, *filters: Filter) -> Iterator[Response]:
+        for loaded in self._all(Query(filters=filters, order_by="receivedAt", limit=200, partition=(hearing_id,))):
+            yield loaded.model
+
+
+class SubscriptionRepository(_Repository[Subscription]):
+    container, model = "subscriptions", Subscription
+
+    def partition_of(self, item: Subscription) -> PartitionKey:
+        return (item.target,)
+
+    def get(self, target: str, subscription_id: str) -> Loaded[Subscription] | None:
+        return self._load((target,), subscription_id)
+
+    def followers(self, target: str) -> Iterator[Subscription]:
+        for loaded in self._all(Query(limit=200, partition=(target,))):
+            yield loaded.model
+
+    def of_subscriber(self, subject: str) -> list[Subscription]:
+        # Across partitions, but a person follows a handful of things.
+        return [loaded.model for loaded in self._all(Query(filters=(Filter("subscriber", "=", subject),), limit=100))]
+
+    def remove(self, item: Subscription) -> None:
+        self.store.delete(self.container, (item.target,), item.id)
+
+
+class ReferenceRepository:
+    container = "reference"
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    def template(self, template_id: str) -> HearingTemplate | None:
+        stored = self.store.read(self.container, (ReferenceType.TEMPLATE.value,), template_id)
+        return None if stored is None else HearingTemplate.model_validate(stored.body)
+
+    def templates(self) -> list[HearingTemplate]:
+        page = self.store.query(self.container, Query(partition=(ReferenceType.TEMPLATE.value,), order_by="name"))
+        return [HearingTemplate.model_validate(item.body) for item in page.items]
+
+    def areas(self, kind: ReferenceType) -> list[Area]:
+        page = self.store.query(self.container, Query(partition=(kind.value,), order_by="name", limit=500))
+        return [Area.model_validate(item.body) for item in page.items]
+
+    def put(self, item: HearingTemplate | Area) -> None:
+        self.store.upsert(self.container, (item.type.value,), item.to_document())

@@ -1,0 +1,251 @@
+"""Responses: accept first (store durably, hand out a receipt), screen and moderate later."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from shared.domain import access
+from shared.domain.base import InputModel, Instant, PortalModel
+from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound
+from shared.domain.hearing import Hearing
+from shared.domain.identity import Identity
+from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
+from shared.domain.screening import Flag, screen
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentExists, DocumentStore, Filter
+from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.services import queues
+from shared.services.repositories import HearingRepository, Loaded, ResponseRepository
+
+log = logging.getLogger(__name__)
+
+
+class ResponseSubmission(InputModel):
+    text: str = Field(min_length=1, max_length=50_000)
+    publish_name: bool = Field(default=False, description="Show the respondent's name publicly")
+
+
+class Decision(InputModel):
+    clear_flags: bool = Field(default=False, description="Confirm every personal-data flag has been checked")
+    publish: bool = True
+
+
+class PublicResponse(PortalModel):
+    id: str
+    hearing_id: str
+    author: str
+    text: str
+    received_at: Instant
+
+
+class ResponseView(PortalModel):
+    """For the respondent and for those who moderate the hearing."""
+
+    id: str
+    hearing_id: str
+    author: str
+    text: str
+    status: ResponseStatus
+    published: bool
+    received_at: Instant
+    updated_at: Instant
+    digest: str
+    flags: list[Flag]
+    respondent_kind: str
+    company_name: str | None = None
+
+    @classmethod
+    def of(cls, response: Response) -> ResponseView:
+        return cls(
+            id=response.id,
+            hearing_id=response.hearing_id,
+            author=response.respondent.name,
+            text=response.text,
+            status=response.status,
+            published=response.published,
+            received_at=response.received_at,
+            updated_at=response.updated_at,
+            digest=response.digest,
+            flags=response.flags,
+            respondent_kind=response.respondent.kind.value,
+            company_name=response.respondent.company_name,
+        )
+
+
+class ResponsePage(PortalModel):
+    items: list[ResponseView | PublicResponse]
+    continuation: str | None = None
+
+
+@dataclass
+class ResponseDeps:
+    documents: DocumentStore
+    bus: MessageBus
+    clock: Clock
+
+
+def submit_response(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, submission: ResponseSubmission
+) -> tuple[Receipt, bool]:
+    """Store the response before answering. Returns the receipt and whether it is new.
+
+    The time that counts is the portal's receipt time, taken before anything slow happens.
+    A retried submission with the same text returns the first receipt instead of a second response.
+    """
+    now = deps.clock.now()
+    if who is None:
+        raise NotAuthenticated("sign in with MitID or MitID Erhverv to respond")
+    hearing = _visible_hearing(deps, who, hearing_id)
+    if not access.may_respond(who, hearing, now):
+        if hearing.accepts_responses_at(now):
+            raise Forbidden("this hearing does not take responses from you", field="hearingId")
+        raise HearingNotOpen(
+            f"the hearing is {hearing.status_at(now).value} and does not accept responses", field="hearingId"
+        )
+    response = Response.receive(hearing_id, who, submission.text, submission.publish_name, now)
+    repository = ResponseRepository(deps.documents)
+    try:
+        repository.add(response)
+    except DocumentExists:
+        existing = repository.require(hearing_id, response.id).model
+        if existing.text == submission.text and existing.status is not ResponseStatus.WITHDRAWN:
+            _announce(deps, existing)  # the first attempt may have stopped before this
+            return Receipt.of(existing), False
+        raise Conflict("you have already responded to this hearing; edit your response instead", field="text") from None
+    _announce(deps, response)
+    return Receipt.of(response), True
+
+
+def revise_response(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str, submission: ResponseSubmission
+) -> Receipt:
+    loaded, hearing = _own_response(deps, who, hearing_id, response_id)
+    now = deps.clock.now()
+    if not hearing.accepts_responses_at(now):
+        raise HearingNotOpen("responses can only be edited while the hearing is active", field="hearingId")
+    loaded.model.revise(submission.text, submission.publish_name, now)
+    ResponseRepository(deps.documents).save(loaded)
+    _announce(deps, loaded.model)
+    return Receipt.of(loaded.model)
+
+
+def withdraw_response(deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str) -> ResponseView:
+    loaded, hearing = _own_response(deps, who, hearing_id, response_id)
+    now = deps.clock.now()
+    if not hearing.accepts_responses_at(now):
+        raise HearingNotOpen("responses can only be withdrawn while the hearing is active", field="hearingId")
+    loaded.model.withdraw(now)
+    ResponseRepository(deps.documents).save(loaded)
+    return ResponseView.of(loaded.model)
+
+
+def screen_response(deps: ResponseDeps, hearing_id: str, response_id: str) -> bool:
+    """Queue consumer: flag personal data so nothing flagged is published unchecked."""
+    repository = ResponseRepository(deps.documents)
+    loaded = repository.get(hearing_id, response_id)
+    if loaded is None:
+        return False
+    if not loaded.model.record_screening(screen(loaded.model.text), deps.clock.now()):
+        return False  # already screened: a redelivered message changes nothing
+    repository.save(loaded)
+    return True
+
+
+def decide_response(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str, approve: bool, decision: Decision
+) -> ResponseView:
+    who, hearing = _managed_hearing(deps, who, hearing_id)
+    repository = ResponseRepository(deps.documents)
+    loaded = repository.require(hearing.id, response_id)
+    now = deps.clock.now()
+    if approve:
+        loaded.model.approve(who.subject, decision.clear_flags, decision.publish, now)
+    else:
+        loaded.model.decline(who.subject, now)
+    repository.save(loaded)
+    return ResponseView.of(loaded.model)
+
+
+def list_responses(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, limit: int = 50, continuation: str | None = None
+) -> ResponsePage:
+    """Moderators see all; everyone else sees the published ones, plus their own in every state."""
+    hearing = _visible_hearing(deps, who, hearing_id)
+    repository = ResponseRepository(deps.documents)
+    if access.may_manage(who, hearing):
+        items, token = repository.page(hearing_id, (), limit, continuation)
+        return ResponsePage(items=[ResponseView.of(r) for r in items], continuation=token)
+    public = (Filter("status", "=", ResponseStatus.APPROVED.value), Filter("published", "=", True))
+    items, token = repository.page(hearing_id, public, limit, continuation)
+    page: list[ResponseView | PublicResponse] = [_public(r) for r in items]
+    if who is not None and continuation is None:
+        own = repository.get(hearing_id, response_id_for(hearing_id, who.subject))
+        if own is not None:
+            page = [ResponseView.of(own.model), *[p for p in page if p.id != own.model.id]]
+    return ResponsePage(items=page, continuation=token)
+
+
+def get_response(deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str) -> ResponseView | PublicResponse:
+    hearing = _visible_hearing(deps, who, hearing_id)
+    loaded = ResponseRepository(deps.documents).get(hearing_id, response_id)
+    if loaded is None:
+        raise NotFound("no such response", field="responseId")
+    response = loaded.model
+    if access.may_manage(who, hearing) or (who is not None and who.subject == response.respondent.subject):
+        return ResponseView.of(response)
+    if response.is_public:
+        return _public(response)
+    raise NotFound("no such response", field="responseId")
+
+
+def _public(response: Response) -> PublicResponse:
+    return PublicResponse(
+        id=response.id,
+        hearing_id=response.hearing_id,
+        author=response.respondent.public_author(),
+        text=response.text,
+        received_at=response.received_at,
+    )
+
+
+def _announce(deps: ResponseDeps, response: Response) -> None:
+    # The id names the version, so a retry of the same version is dropped by duplicate detection.
+    deps.bus.publish(
+        queues.RESPONSES_RECEIVED,
+        OutgoingMessage(
+            message_id=f"{response.id}:{response.digest[-16:]}",
+            subject="response-received",
+            body={"hearingId": response.hearing_id, "responseId": response.id},
+        ),
+    )
+
+
+def _visible_hearing(deps: ResponseDeps, who: Identity | None, hearing_id: str) -> Hearing:
+    loaded = HearingRepository(deps.documents).get(hearing_id)
+    if loaded is None or not access.may_view(who, loaded.model):
+        raise NotFound("no such hearing", field="hearingId")
+    return loaded.model
+
+
+def _managed_hearing(deps: ResponseDeps, who: Identity | None, hearing_id: str) -> tuple[Identity, Hearing]:
+    if who is None:
+        raise NotAuthenticated("sign in to moderate responses")
+    hearing = _visible_hearing(deps, who, hearing_id)
+    if not access.may_manage(who, hearing):
+        raise Forbidden("only the hearing's owner or an admin may moderate responses")
+    return who, hearing
+
+
+def _own_response(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str
+) -> tuple[Loaded[Response], Hearing]:
+    if who is None:
+        raise NotAuthenticated("sign in to change your response")
+    hearing = _visible_hearing(deps, who, hearing_id)
+    loaded = ResponseRepository(deps.documents).get(hearing_id, response_id)
+    if loaded is None or loaded.model.respondent.subject != who.subject:
+        raise NotFound("no such response", field="responseId")
+    return loaded, hearing

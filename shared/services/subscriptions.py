@@ -1,0 +1,160 @@
+"""Following hearings and areas, and telling followers when something happens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import Field
+
+from shared.domain import access
+from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
+from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound
+from shared.domain.hearing import EventKind, Hearing, Visibility
+from shared.domain.identity import Identity
+from shared.domain.reference import ReferenceType
+from shared.domain.subscription import Subscription, TargetKind, target_key
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentStore
+from shared.ports.mail import Mailer, Notification
+from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
+
+_NOTIFICATION_NAMESPACE = uuid.UUID("9d3a4f60-2b1e-4c8f-a6d2-71e5c0b4f813")
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# What a follower is told, in Danish like the portal.
+_HEADLINES = {
+    EventKind.OPENED: "Ny høring: {title}",
+    EventKind.CHANGED: "Høringen er ændret: {title}",
+    EventKind.CLOSED: "Høringsfristen er udløbet: {title}",
+    EventKind.CONCLUDED: "Høringen er afsluttet: {title}",
+    EventKind.CANCELLED: "Høringen er aflyst: {title}",
+}
+
+
+class FollowRequest(InputModel):
+    kind: TargetKind
+    target_id: str = Field(min_length=1, max_length=100)
+
+
+class SubscriptionView(PortalModel):
+    id: str
+    kind: TargetKind
+    target_id: str
+    channel: str
+    created_at: Instant
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionView:
+        return cls(
+            id=subscription.id,
+            kind=subscription.target_kind,
+            target_id=subscription.target_id,
+            channel=subscription.channel,
+            created_at=subscription.created_at,
+        )
+
+
+@dataclass
+class SubscriptionDeps:
+    documents: DocumentStore
+    mailer: Mailer
+    clock: Clock
+    public_base_url: str
+
+
+def follow(deps: SubscriptionDeps, who: Identity | None, request: FollowRequest) -> SubscriptionView:
+    if who is None:
+        raise NotAuthenticated("sign in to follow hearings")
+    _check_target(deps, who, request.kind, request.target_id)
+    subscription = Subscription.follow(who, request.kind, request.target_id, deps.clock.now())
+    SubscriptionRepository(deps.documents).upsert(subscription)  # following twice is still one follow
+    return SubscriptionView.of(subscription)
+
+
+def unfollow(deps: SubscriptionDeps, who: Identity | None, kind: TargetKind, target_id: str) -> None:
+    if who is None:
+        raise NotAuthenticated("sign in to manage what you follow")
+    repository = SubscriptionRepository(deps.documents)
+    probe = Subscription.follow(who, kind, target_id, deps.clock.now())
+    if repository.get(probe.target, probe.id) is None:
+        raise NotFound("you do not follow this", field="targetId")
+    repository.remove(probe)
+
+
+def my_subscriptions(deps: SubscriptionDeps, who: Identity | None) -> list[SubscriptionView]:
+    if who is None:
+        raise NotAuthenticated("sign in to see what you follow")
+    return [SubscriptionView.of(s) for s in SubscriptionRepository(deps.documents).of_subscriber(who.subject)]
+
+
+def notify_followers(deps: SubscriptionDeps, hearing_id: str, event_id: str, kind: EventKind) -> int:
+    """Queue consumer: one message per follower per event; a redelivery sends nothing twice."""
+    loaded = HearingRepository(deps.documents).get(hearing_id)
+    if loaded is None:
+        return 0
+    hearing = loaded.model
+    repository = SubscriptionRepository(deps.documents)
+    recipients: dict[str, Subscription] = {}
+    for target in _targets(hearing, kind):
+        for subscription in repository.followers(target):
+            recipients.setdefault(subscription.subscriber, subscription)
+    sent = 0
+    for subscription in recipients.values():
+        if hearing.visibility is not Visibility.EXTERNAL and subscription.target_kind is not TargetKind.HEARING:
+            continue  # area followers hear about public hearings only
+        sent += deps.mailer.send(_render(deps, hearing, event_id, kind, subscription))
+    return sent
+
+
+def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
+    targets = [target_key(TargetKind.HEARING, hearing.id)]
+    if kind is EventKind.OPENED:  # a new hearing interests those who follow its areas
+        targets += [target_key(TargetKind.SUBJECT_AREA, a) for a in hearing.subject_area_ids]
+        targets += [target_key(TargetKind.CITY_AREA, a) for a in hearing.city_area_ids]
+        if hearing.kle:
+            parts = hearing.kle.split(".")
+            targets += [target_key(TargetKind.KLE, ".".join(parts[: i + 1])) for i in range(len(parts))]
+    return targets
+
+
+def _render(deps: SubscriptionDeps, hearing: Hearing, event_id: str, kind: EventKind, sub: Subscription) -> Notification:
+    context = {
+        "headline": _HEADLINES[kind].format(title=hearing.title),
+        "hearing": hearing,
+        "kind": kind.value,
+        "deadline_local": copenhagen_text(hearing.deadline) if hearing.deadline else None,
+        "url": f"{deps.public_base_url}/api/hearings/{hearing.id}",
+        "unfollow_url": f"{deps.public_base_url}/api/subscriptions/{sub.target_kind.value}/{sub.target_id}",
+    }
+    return Notification(
+        notification_id=str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}\n{sub.subscriber}")),
+        channel="email" if sub.channel == "email" else "digital-post",
+        recipient=sub.address,
+        subject=context["headline"],
+        text=_templates.get_template("hearing_event.txt").render(context),
+        html=_templates.get_template("hearing_event.html").render(context),
+    )
+
+
+def _check_target(deps: SubscriptionDeps, who: Identity, kind: TargetKind, target_id: str) -> None:
+    if kind is TargetKind.HEARING:
+        loaded = HearingRepository(deps.documents).get(target_id)
+        if loaded is None or not access.may_view(who, loaded.model):
+            raise NotFound("no such hearing", field="targetId")
+    elif kind is TargetKind.KLE:
+        parts = target_id.split(".")
+        if not (1 <= len(parts) <= 3 and all(len(p) == 2 and p.isdigit() for p in parts)):
+            raise InvalidInput("a KLE number looks like 01, 01.02 or 01.02.03", field="targetId")
+    else:
+        area_type = ReferenceType.SUBJECT_AREA if kind is TargetKind.SUBJECT_AREA else ReferenceType.CITY_AREA
+        if all(area.id != target_id for area in ReferenceRepository(deps.documents).areas(area_type)):
+            raise NotFound(f"no such {kind.value}", field="targetId")
