@@ -27,8 +27,17 @@ TAG = "Hearings"
 
 
 @http_function(
-    bp, "GET", "hearings", summary="List the hearings the caller may see", tag=TAG, returns=HearingPage,
-    query=(("limit", "1-100, default 50"), ("continuation", "token from the previous page"), ("mine", "true: hearings I own")),
+    bp,
+    "GET",
+    "hearings",
+    summary="List the hearings the caller may see",
+    tag=TAG,
+    returns=HearingPage,
+    query=(
+        ("limit", "1-100, default 50"),
+        ("continuation", "token from the previous page"),
+        ("mine", "true: hearings I own"),
+    ),
 )
 def list_hearings(req: func.HttpRequest) -> func.HttpResponse:
     page = hearings.list_hearings(
@@ -42,35 +51,62 @@ def list_hearings(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "POST", "hearings", summary="Create a hearing from a template", tag=TAG, body=HearingDraft,
-    returns=HearingView, status=201, auth="required", errors=(401, 403, 422),
+    bp,
+    "POST",
+    "hearings",
+    summary="Create a hearing from a template",
+    tag=TAG,
+    body=HearingDraft,
+    returns=HearingView,
+    status=201,
+    auth="required",
+    errors=(401, 403, 422),
 )
 def create_hearing(req: func.HttpRequest) -> func.HttpResponse:
     view = hearings.create_hearing(hearing_deps(), caller(req), parse_body(req, HearingDraft))
     return ok(view, 201, {"Location": f"/api/hearings/{view.id}", "ETag": view.etag or ""})
 
 
-@http_function(bp, "GET", "hearings/{hearing_id}", summary="Read a hearing", tag=TAG, returns=HearingView, errors=(404,))
+@http_function(
+    bp, "GET", "hearings/{hearing_id}", summary="Read a hearing", tag=TAG, returns=HearingView, errors=(404,)
+)
 def get_hearing(req: func.HttpRequest) -> func.HttpResponse:
     view = hearings.get_hearing(hearing_deps(), caller(req), route_param(req, "hearing_id"))
     return ok(view, headers={"ETag": view.etag} if view.etag else None)
 
 
 @http_function(
-    bp, "PATCH", "hearings/{hearing_id}", summary="Edit a hearing's texts and settings (If-Match: ETag)", tag=TAG,
-    body=HearingChanges, returns=HearingView, auth="required", errors=(401, 403, 404, 409, 412, 422),
+    bp,
+    "PATCH",
+    "hearings/{hearing_id}",
+    summary="Edit a hearing's texts and settings (If-Match: ETag)",
+    tag=TAG,
+    body=HearingChanges,
+    returns=HearingView,
+    auth="required",
+    errors=(401, 403, 404, 409, 412, 422),
 )
 def edit_hearing(req: func.HttpRequest) -> func.HttpResponse:
     view = hearings.edit_hearing(
-        hearing_deps(), caller(req), route_param(req, "hearing_id"), parse_body(req, HearingChanges),
+        hearing_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        parse_body(req, HearingChanges),
         if_match=req.headers.get("if-match"),
     )
     return ok(view, headers={"ETag": view.etag or ""})
 
 
 @http_function(
-    bp, "POST", "hearings/{hearing_id}/schedule", summary="Schedule a hearing, or move its deadline", tag=TAG,
-    body=ScheduleRequest, returns=HearingView, auth="required", errors=(401, 403, 404, 409, 422),
+    bp,
+    "POST",
+    "hearings/{hearing_id}/schedule",
+    summary="Schedule a hearing, or move its deadline",
+    tag=TAG,
+    body=ScheduleRequest,
+    returns=HearingView,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
 )
 def schedule_hearing(req: func.HttpRequest) -> func.HttpResponse:
     view = hearings.schedule_hearing(
@@ -80,36 +116,65 @@ def schedule_hearing(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "POST", "hearings/{hearing_id}/conclude", summary="Conclude a hearing after its deadline", tag=TAG,
-    body=Conclusion, returns=HearingView, auth="required", errors=(401, 403, 404, 409, 422),
+    bp,
+    "POST",
+    "hearings/{hearing_id}/conclude",
+    summary="Conclude a hearing after its deadline",
+    tag=TAG,
+    body=Conclusion,
+    returns=HearingView,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
 )
 def conclude_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.conclude_hearing(hearing_deps(), caller(req), route_param(req, "hearing_id"), parse_body(req, Conclusion))
+    view = hearings.conclude_hearing(
+        hearing_deps(), caller(req), route_param(req, "hearing_id"), parse_body(req, Conclusion)
+    )
     return ok(view)
 
 
 @http_function(
-    bp, "POST", "hearings/{hearing_id}/cancel", summary="Cancel a draft or scheduled hearing", tag=TAG,
-    returns=HearingView, auth="required", errors=(401, 403, 404, 409),
+    bp,
+    "POST",
+    "hearings/{hearing_id}/cancel",
+    summary="Cancel a draft or scheduled hearing",
+    tag=TAG,
+    returns=HearingView,
+    auth="required",
+    errors=(401, 403, 404, 409),
 )
 def cancel_hearing(req: func.HttpRequest) -> func.HttpResponse:
     return ok(hearings.cancel_hearing(hearing_deps(), caller(req), route_param(req, "hearing_id")))
 
 
 @http_function(
-    bp, "POST", "hearings/{hearing_id}/documents/uploads", summary="Get a URL to upload a document to", tag=TAG,
-    body=UploadRequest, returns=UploadTicket, status=201, auth="required", errors=(401, 403, 404, 409, 422),
+    bp,
+    "POST",
+    "hearings/{hearing_id}/documents/uploads",
+    summary="Get a URL to upload a document to",
+    tag=TAG,
+    body=UploadRequest,
+    returns=UploadTicket,
+    status=201,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
 )
 def request_document_upload(req: func.HttpRequest) -> func.HttpResponse:
     ticket = hearings.request_document_upload(
-        hearing_deps(), dependencies().files, caller(req), route_param(req, "hearing_id"),
-        parse_body(req, UploadRequest), UPLOADS_CONTAINER,
+        hearing_deps(),
+        dependencies().files,
+        caller(req),
+        route_param(req, "hearing_id"),
+        parse_body(req, UploadRequest),
+        UPLOADS_CONTAINER,
     )
     return ok(ticket, 201)
 
 
 @bp.blob_trigger(
-    arg_name="blob", path=f"{UPLOADS_CONTAINER}/{{name}}", connection="AzureWebJobsStorage",
+    arg_name="blob",
+    path=f"{UPLOADS_CONTAINER}/{{name}}",
+    connection="AzureWebJobsStorage",
     source=func.BlobSource.EVENT_GRID,
 )
 def process_uploaded_document(blob: func.InputStream) -> None:
@@ -118,7 +183,7 @@ def process_uploaded_document(blob: func.InputStream) -> None:
     log.info("upload %s: %s", name, outcome.value)
 
 
-@bp.timer_trigger(schedule="*/15 * * * * *", arg_name="timer", run_on_startup=True)
+@bp.timer_trigger(schedule="*/15 * * * * *", arg_name="timer", run_on_startup=False)
 def advance_hearings(timer: func.TimerRequest) -> None:
     """Every 15 s: persist openings and closings (rules already use the exact instants), and
     publish events a crash left behind."""

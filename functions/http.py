@@ -107,7 +107,8 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
 
 def invalid_from(error: ValidationError) -> InvalidInput:
     problems = [
-        FieldProblem(".".join(str(part) for part in issue["loc"]) or "body", _message(issue)) for issue in error.errors()
+        FieldProblem(".".join(str(part) for part in issue["loc"]) or "body", _message(issue))
+        for issue in error.errors()
     ]
     detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
     return InvalidInput(detail, problems=problems)
@@ -119,7 +120,7 @@ def _message(issue: Any) -> str:
 
 
 def route_param(req: func.HttpRequest, name: str) -> str:
-    return req.route_params.get(name, "")
+    return str(req.route_params.get(name, ""))
 
 
 def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
@@ -151,7 +152,9 @@ def caller(req: func.HttpRequest) -> Identity | None:
 # -- answers -------------------------------------------------------------------------------------------
 
 
-def ok(model: BaseModel | list[BaseModel] | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+def ok(
+    model: BaseModel | list[BaseModel] | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     if isinstance(model, BaseModel):
         payload: Any = model.model_dump(mode="json", by_alias=True)
     elif isinstance(model, list):
@@ -191,5 +194,9 @@ def problem(
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="hearing-portal"'}
     return func.HttpResponse(
-        json.dumps(body, ensure_ascii=False), status_code=status, mimetype=PROBLEM_JSON, charset="utf-8", headers=headers
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        mimetype=PROBLEM_JSON,
+        charset="utf-8",
+        headers=headers,
     )

@@ -78,7 +78,13 @@ def _dev_issuer() -> DevTokenIssuer:
 
 
 @http_function(
-    bp, "GET", "dev/jwks.json", summary="Development issuer: signing keys", tag=TAG, returns=Jwks, auth="none",
+    bp,
+    "GET",
+    "dev/jwks.json",
+    summary="Development issuer: signing keys",
+    tag=TAG,
+    returns=Jwks,
+    auth="none",
     errors=(404,),
 )
 def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
@@ -86,8 +92,14 @@ def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "GET", "dev/personas", summary="Development issuer: who you can sign in as", tag=TAG, returns=PersonaList,
-    auth="none", errors=(404,),
+    bp,
+    "GET",
+    "dev/personas",
+    summary="Development issuer: who you can sign in as",
+    tag=TAG,
+    returns=PersonaList,
+    auth="none",
+    errors=(404,),
 )
 def dev_personas(req: func.HttpRequest) -> func.HttpResponse:
     personas = [PersonaView(id=p.id, label=p.label, description=p.description) for p in _dev_issuer().personas()]
@@ -95,8 +107,15 @@ def dev_personas(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "POST", "dev/token", summary="Development issuer: a signed token for a persona", tag=TAG,
-    body=TokenRequest, returns=TokenAnswer, auth="none", errors=(404, 422),
+    bp,
+    "POST",
+    "dev/token",
+    summary="Development issuer: a signed token for a persona",
+    tag=TAG,
+    body=TokenRequest,
+    returns=TokenAnswer,
+    auth="none",
+    errors=(404, 422),
 )
 def dev_token(req: func.HttpRequest) -> func.HttpResponse:
     issuer = _dev_issuer()

@@ -20,50 +20,86 @@ RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
 
 
 @http_function(
-    bp, "POST", "hearings/{hearing_id}/responses", summary="Submit a response; answers with a receipt", tag=TAG,
-    body=ResponseSubmission, returns=Receipt, status=201, auth="required", errors=(401, 403, 404, 409, 422),
+    bp,
+    "POST",
+    "hearings/{hearing_id}/responses",
+    summary="Submit a response; answers with a receipt",
+    tag=TAG,
+    body=ResponseSubmission,
+    returns=Receipt,
+    status=201,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
 )
 def submit_response(req: func.HttpRequest) -> func.HttpResponse:
     hearing_id = route_param(req, "hearing_id")
-    receipt, created = responses.submit_response(response_deps(), caller(req), hearing_id, parse_body(req, ResponseSubmission))
+    receipt, created = responses.submit_response(
+        response_deps(), caller(req), hearing_id, parse_body(req, ResponseSubmission)
+    )
     location = f"/api/hearings/{hearing_id}/responses/{receipt.response_id}"
     return ok(receipt, 201 if created else 200, {"Location": location})
 
 
 @http_function(
-    bp, "GET", "hearings/{hearing_id}/responses", summary="List responses (public: approved and published)",
-    tag=TAG, returns=ResponsePage, errors=(404,),
+    bp,
+    "GET",
+    "hearings/{hearing_id}/responses",
+    summary="List responses (public: approved and published)",
+    tag=TAG,
+    returns=ResponsePage,
+    errors=(404,),
     query=(("limit", "1-100, default 50"), ("continuation", "token from the previous page")),
 )
 def list_responses(req: func.HttpRequest) -> func.HttpResponse:
     page = responses.list_responses(
-        response_deps(), caller(req), route_param(req, "hearing_id"),
-        limit=query_int(req, "limit", 50, 1, 100), continuation=req.params.get("continuation"),
+        response_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        limit=query_int(req, "limit", 50, 1, 100),
+        continuation=req.params.get("continuation"),
     )
     return ok(page)
 
 
 @http_function(bp, "GET", RESPONSE, summary="Read a response", tag=TAG, returns=ResponseView, errors=(404,))
 def get_response(req: func.HttpRequest) -> func.HttpResponse:
-    view = responses.get_response(response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id"))
+    view = responses.get_response(
+        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id")
+    )
     return ok(view)
 
 
 @http_function(
-    bp, "PUT", RESPONSE, summary="Edit your own response while the hearing is active", tag=TAG,
-    body=ResponseSubmission, returns=Receipt, auth="required", errors=(401, 404, 409, 412, 422),
+    bp,
+    "PUT",
+    RESPONSE,
+    summary="Edit your own response while the hearing is active",
+    tag=TAG,
+    body=ResponseSubmission,
+    returns=Receipt,
+    auth="required",
+    errors=(401, 404, 409, 412, 422),
 )
 def revise_response(req: func.HttpRequest) -> func.HttpResponse:
     receipt = responses.revise_response(
-        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id"),
+        response_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        route_param(req, "response_id"),
         parse_body(req, ResponseSubmission),
     )
     return ok(receipt)
 
 
 @http_function(
-    bp, "DELETE", RESPONSE, summary="Withdraw your own response while the hearing is active", tag=TAG,
-    returns=ResponseView, auth="required", errors=(401, 404, 409),
+    bp,
+    "DELETE",
+    RESPONSE,
+    summary="Withdraw your own response while the hearing is active",
+    tag=TAG,
+    returns=ResponseView,
+    auth="required",
+    errors=(401, 404, 409),
 )
 def withdraw_response(req: func.HttpRequest) -> func.HttpResponse:
     view = responses.withdraw_response(
@@ -73,25 +109,46 @@ def withdraw_response(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "POST", f"{RESPONSE}/approve", summary="Approve (and publish) a response", tag=TAG, body=Decision,
-    returns=ResponseView, auth="required", errors=(401, 403, 404, 409, 422),
+    bp,
+    "POST",
+    f"{RESPONSE}/approve",
+    summary="Approve (and publish) a response",
+    tag=TAG,
+    body=Decision,
+    returns=ResponseView,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
 )
 def approve_response(req: func.HttpRequest) -> func.HttpResponse:
     view = responses.decide_response(
-        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id"),
-        approve=True, decision=parse_body(req, Decision),
+        response_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        route_param(req, "response_id"),
+        approve=True,
+        decision=parse_body(req, Decision),
     )
     return ok(view)
 
 
 @http_function(
-    bp, "POST", f"{RESPONSE}/decline", summary="Decline a response", tag=TAG, returns=ResponseView,
-    auth="required", errors=(401, 403, 404, 409),
+    bp,
+    "POST",
+    f"{RESPONSE}/decline",
+    summary="Decline a response",
+    tag=TAG,
+    returns=ResponseView,
+    auth="required",
+    errors=(401, 403, 404, 409),
 )
 def decline_response(req: func.HttpRequest) -> func.HttpResponse:
     view = responses.decide_response(
-        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id"),
-        approve=False, decision=Decision(),
+        response_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        route_param(req, "response_id"),
+        approve=False,
+        decision=Decision(),
     )
     return ok(view)
 

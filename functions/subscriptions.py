@@ -24,15 +24,29 @@ class SubscriptionList(RootModel[list[SubscriptionView]]):
 
 
 @http_function(
-    bp, "POST", "subscriptions", summary="Follow a hearing, subject area, city area or KLE number", tag=TAG,
-    body=FollowRequest, returns=SubscriptionView, status=201, auth="required", errors=(401, 404, 422),
+    bp,
+    "POST",
+    "subscriptions",
+    summary="Follow a hearing, subject area, city area or KLE number",
+    tag=TAG,
+    body=FollowRequest,
+    returns=SubscriptionView,
+    status=201,
+    auth="required",
+    errors=(401, 404, 422),
 )
 def follow(req: func.HttpRequest) -> func.HttpResponse:
     return ok(subscriptions.follow(subscription_deps(), caller(req), parse_body(req, FollowRequest)), 201)
 
 
 @http_function(
-    bp, "GET", "subscriptions", summary="What I follow", tag=TAG, returns=SubscriptionList, auth="required",
+    bp,
+    "GET",
+    "subscriptions",
+    summary="What I follow",
+    tag=TAG,
+    returns=SubscriptionList,
+    auth="required",
     errors=(401,),
 )
 def my_subscriptions(req: func.HttpRequest) -> func.HttpResponse:
@@ -40,8 +54,14 @@ def my_subscriptions(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_function(
-    bp, "DELETE", "subscriptions/{kind}/{target_id}", summary="Stop following", tag=TAG, status=204,
-    auth="required", errors=(401, 404, 422),
+    bp,
+    "DELETE",
+    "subscriptions/{kind}/{target_id}",
+    summary="Stop following",
+    tag=TAG,
+    status=204,
+    auth="required",
+    errors=(401, 404, 422),
 )
 def unfollow(req: func.HttpRequest) -> func.HttpResponse:
     try:

@@ -65,10 +65,28 @@ def seed(deps: Dependencies) -> None:
     hearings = HearingRepository(deps.documents)
     samples = [
         _hearing("demo-draft", "Lokalplan for Havnekvarteret (kladde)", HearingStatus.DRAFT, None, None, now),
-        _hearing("demo-scheduled", "Ny cykelsti på Amager Strandvej", HearingStatus.SCHEDULED, now + 3 * day, now + 31 * day, now),
-        _hearing("demo-active", "Lokalplan for Valby Maskinfabrik", HearingStatus.ACTIVE, now - 5 * day, now + 23 * day, now),
-        _hearing("demo-closed", "Parkeringszone i Nørrebro", HearingStatus.AWAITING_CONCLUSION, now - 40 * day, now - 2 * day, now),
-        _hearing("demo-concluded", "Helhedsplan for Indre By", HearingStatus.CONCLUDED, now - 90 * day, now - 50 * day, now),
+        _hearing(
+            "demo-scheduled",
+            "Ny cykelsti på Amager Strandvej",
+            HearingStatus.SCHEDULED,
+            now + 3 * day,
+            now + 31 * day,
+            now,
+        ),
+        _hearing(
+            "demo-active", "Lokalplan for Valby Maskinfabrik", HearingStatus.ACTIVE, now - 5 * day, now + 23 * day, now
+        ),
+        _hearing(
+            "demo-closed",
+            "Parkeringszone i Nørrebro",
+            HearingStatus.AWAITING_CONCLUSION,
+            now - 40 * day,
+            now - 2 * day,
+            now,
+        ),
+        _hearing(
+            "demo-concluded", "Helhedsplan for Indre By", HearingStatus.CONCLUDED, now - 90 * day, now - 50 * day, now
+        ),
     ]
     for hearing in samples:
         if hearings.get(hearing.id) is None:

@@ -54,7 +54,7 @@ class HttpFunctions:
         route, values = found
         http_request = func.HttpRequest(
             request.method,
-            str(request.url),
+            _original_url(request),
             headers=_joined_headers(request),
             params=dict(request.query_params),
             route_params=values,
@@ -95,6 +95,16 @@ def _content_type(response: func.HttpResponse) -> str:
     if mimetype.startswith("text/"):
         return f"{mimetype}; charset={response.charset}"
     return mimetype
+
+
+def _original_url(request: Request) -> str:
+    # As the client sent it: percent-encoding kept, unlike Starlette's decoded path.
+    raw_path = request.scope.get("raw_path")
+    if not isinstance(raw_path, bytes):
+        return str(request.url)
+    url = str(request.base_url).rstrip("/") + raw_path.decode("latin-1")
+    query = request.scope.get("query_string", b"")
+    return f"{url}?{query.decode('latin-1')}" if query else url
 
 
 def _joined_headers(request: Request) -> dict[str, str]:

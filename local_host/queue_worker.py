@@ -125,12 +125,19 @@ class QueueWorker:
                 wait = min(wait * 2, IDLE_WAIT_MAX)
 
     def _process(self, delivery: Any) -> None:
+        failure: str | None = None
         try:
             self.invoker.invoke(self.spec, to_message(delivery), reason=f"New message on {self.spec.queue_name}")
         except Exception as error:
-            self.broker.abandon(delivery, f"{type(error).__name__}: {error}")
-            return
-        self.broker.complete(delivery)
+            failure = f"{type(error).__name__}: {error}"
+        try:
+            if failure is None:
+                self.broker.complete(delivery)
+            else:
+                self.broker.abandon(delivery, failure)
+        except Exception as error:
+            # Typically the lock expired during a long run; the queue redelivers the message.
+            log.warning("queue %s: could not settle message %s: %s", self.spec.queue_name, delivery.message_id, error)
 
 
 def _as_bytes(body: object) -> bytes:

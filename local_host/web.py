@@ -19,6 +19,8 @@ from local_host.problems import problem
 
 access_log = logging.getLogger("local_host.http")
 
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
 
 def build_app(http: HttpFunctions, admin: AdminEndpoints, route_prefix: str) -> ASGIApp:
     prefix = route_prefix.strip("/")
@@ -32,10 +34,13 @@ def build_app(http: HttpFunctions, admin: AdminEndpoints, route_prefix: str) -> 
 
     routes = admin.routes()
     if prefix:
-        routes += [Route(f"/{prefix}", functions), Route(f"/{prefix}/{{path:path}}", functions)]
+        routes += [
+            Route(f"/{prefix}", functions, methods=ALL_METHODS),
+            Route(f"/{prefix}/{{path:path}}", functions, methods=ALL_METHODS),
+        ]
     else:
-        routes += [Route("/{path:path}", functions)]
-    routes.append(Route("/{path:path}", not_found))
+        routes += [Route("/{path:path}", functions, methods=ALL_METHODS)]
+    routes.append(Route("/{path:path}", not_found, methods=ALL_METHODS))
 
     async def http_error(request: Request, error: Exception) -> Response:
         status = error.status_code if isinstance(error, HTTPException) else 500
@@ -67,4 +72,6 @@ class AccessLog:
             await self.app(scope, receive, remember_status)
         finally:
             elapsed = round((time.perf_counter() - started) * 1000)
-            access_log.info("%s %s %s %dms", scope["method"], scope["path"], status["code"], elapsed)
+            raw_path = scope.get("raw_path")
+            path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
+            access_log.info("%s %s %s %dms", scope["method"], path, status["code"], elapsed)

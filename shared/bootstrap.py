@@ -118,9 +118,9 @@ def _dev_issuer(settings: Settings, data_dir: Path) -> DevTokenIssuer | None:
 
 def _tokens(dev_issuer: DevTokenIssuer | None) -> TokenValidator:
     from shared.adapters.dev_issuer import DevIssuer
-    from shared.adapters.jwt_validator import JwtValidator
+    from shared.adapters.jwt_validator import JwtValidator, TrustedIssuer
 
-    trusted = []
+    trusted: list[TrustedIssuer] = []
     if isinstance(dev_issuer, DevIssuer):
         trusted.append(dev_issuer.trusted_issuer())
     return JwtValidator(trusted)

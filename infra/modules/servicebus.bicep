@@ -19,7 +19,7 @@ var queueNames = [
   'records-journalise'
 ]
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource sbNamespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
@@ -36,7 +36,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
 
 // Duplicate detection cannot be turned on for an existing queue; it is set at creation.
 resource queues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for queueName in queueNames: {
-  parent: namespace
+  parent: sbNamespace
   name: queueName
   properties: {
     requiresDuplicateDetection: true
@@ -50,6 +50,6 @@ resource queues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for queue
   }
 }]
 
-output name string = namespace.name
+output name string = sbNamespace.name
 // serviceBusEndpoint looks like https://<name>.servicebus.windows.net:443/
-output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]
+output fullyQualifiedNamespace string = split(split(sbNamespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

@@ -64,8 +64,6 @@ CREATE INDEX IF NOT EXISTS seen_ids_by_age ON seen_ids (seen_at);
 CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY);
 """
 
-_MESSAGE_COLUMNS = "seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count"
-
 
 class LockLost(Exception):
     """The delivery's lock expired and the message was handed to another consumer (or is gone)."""
@@ -165,14 +163,15 @@ class LocalQueue:
         with self._transaction() as conn:
             # A consumer that died holding the last allowed delivery: dead-letter instead of retrying.
             expired = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? AND delivery_count >= ?",
+                "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
+                " WHERE queue = ? AND visible_at <= ? AND delivery_count >= ?",
                 (queue, now, self.max_delivery_count),
             ).fetchall()
             for row in expired:
                 self._dead_letter(conn, row, f"lock expired on delivery {row[7]} of {self.max_delivery_count}", now)
             rows = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?"
-                " ORDER BY visible_at, seq LIMIT ?",
+                "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
+                " WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
                 (queue, now, max_messages),
             ).fetchall()
             for seq, queue_name, message_id, body, subject, properties, enqueued_at, count in rows:
@@ -206,7 +205,9 @@ class LocalQueue:
         now = time.time()
         with self._transaction() as conn:
             row = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE lock_token = ?", (delivery.lock_token,)
+                "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
+                " WHERE lock_token = ?",
+                (delivery.lock_token,),
             ).fetchone()
             if row is None:
                 raise LockLost(

@@ -146,12 +146,13 @@ class SqliteDocumentStore:
         for condition in query.filters:
             where.append(_filter_condition(condition, params))
 
+        # Only validated field paths and fixed fragments are spliced into the SQL; every value is bound.
         rank = _TYPE_RANK.format(path=order_path)
         inner = (
-            f"SELECT id, pk, body, etag, {rank} AS sort_rank, coalesce(json_extract(body, {order_path}), 0)"
+            f"SELECT id, pk, body, etag, {rank} AS sort_rank, coalesce(json_extract(body, {order_path}), 0)"  # noqa: S608
             f" AS sort_value FROM documents WHERE {' AND '.join(where)}"
         )
-        sql = f"SELECT id, pk, body, etag, sort_rank, sort_value FROM ({inner})"
+        sql = f"SELECT id, pk, body, etag, sort_rank, sort_value FROM ({inner})"  # noqa: S608
         direction = "DESC" if query.descending else "ASC"
         if query.continuation is not None:
             after = _decode_token(query.continuation, query)
@@ -271,7 +272,8 @@ def _filter_condition(condition: Filter, params: list[Any]) -> str:
         return "(" + " OR ".join(_comparison(value_sql, type_sql, "=", value, params) for value in values) + ")"
     if condition.op == "contains":
         element = _comparison("value", "type", "=", condition.value, params)
-        return f"({type_sql} = 'array' AND EXISTS (SELECT 1 FROM json_each(documents.body, {path}) WHERE {element}))"
+        each = f"SELECT 1 FROM json_each(documents.body, {path}) WHERE {element}"  # noqa: S608  (validated path)
+        return f"({type_sql} = 'array' AND EXISTS ({each}))"
     raise ValueError(f"unsupported filter operator {condition.op!r}")
 
 

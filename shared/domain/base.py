@@ -24,7 +24,9 @@ class PortalModel(BaseModel):
 class InputModel(PortalModel):
     """What callers send: unknown fields are refused so a typo names itself instead of being ignored."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+    )
 
 
 def parse_instant(value: Any) -> datetime:

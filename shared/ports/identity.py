@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -17,9 +18,14 @@ class TokenValidator(Protocol):
 
 
 class DevPersona(Protocol):
-    id: str
-    label: str
-    description: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
 
 
 class DevTokenIssuer(Protocol):
@@ -27,6 +33,6 @@ class DevTokenIssuer(Protocol):
 
     def jwks(self) -> dict[str, object]: ...
 
-    def personas(self) -> list[DevPersona]: ...
+    def personas(self) -> Sequence[DevPersona]: ...
 
     def issue(self, persona_id: str, now: datetime) -> str: ...

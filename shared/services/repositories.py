@@ -93,7 +93,9 @@ class HearingRepository(_Repository[Hearing]):
             raise NotFound("no such hearing", field="hearingId")
         return loaded
 
-    def page(self, filters: tuple[Filter, ...], limit: int, continuation: str | None) -> tuple[list[Hearing], str | None]:
+    def page(
+        self, filters: tuple[Filter, ...], limit: int, continuation: str | None
+    ) -> tuple[list[Hearing], str | None]:
         items, token = self._query(
             Query(filters=filters, order_by="createdAt", descending=True, limit=limit, continuation=continuation)
         )

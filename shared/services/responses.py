@@ -188,7 +188,9 @@ def list_responses(
     return ResponsePage(items=page, continuation=token)
 
 
-def get_response(deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str) -> ResponseView | PublicResponse:
+def get_response(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str
+) -> ResponseView | PublicResponse:
     hearing = _visible_hearing(deps, who, hearing_id)
     loaded = ResponseRepository(deps.documents).get(hearing_id, response_id)
     if loaded is None:

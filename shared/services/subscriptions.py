@@ -126,9 +126,12 @@ def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
     return targets
 
 
-def _render(deps: SubscriptionDeps, hearing: Hearing, event_id: str, kind: EventKind, sub: Subscription) -> Notification:
+def _render(
+    deps: SubscriptionDeps, hearing: Hearing, event_id: str, kind: EventKind, sub: Subscription
+) -> Notification:
+    headline = _HEADLINES[kind].format(title=hearing.title)
     context = {
-        "headline": _HEADLINES[kind].format(title=hearing.title),
+        "headline": headline,
         "hearing": hearing,
         "kind": kind.value,
         "deadline_local": copenhagen_text(hearing.deadline) if hearing.deadline else None,
@@ -139,7 +142,7 @@ def _render(deps: SubscriptionDeps, hearing: Hearing, event_id: str, kind: Event
         notification_id=str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}\n{sub.subscriber}")),
         channel="email" if sub.channel == "email" else "digital-post",
         recipient=sub.address,
-        subject=context["headline"],
+        subject=headline,
         text=_templates.get_template("hearing_event.txt").render(context),
         html=_templates.get_template("hearing_event.html").render(context),
     )

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from shared.bootstrap import BLOB_CONTAINERS, UPLOADS_CONTAINER
 from shared.ports.documents import CONTAINERS
+from shared.services import queues
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 MODULES = INFRA / "modules"
 
-# The queues the services publish to and the queue triggers consume. Written out here until the
-# code keeps them in one constant; then this list should come from there.
+# The queues the services publish to and the queue triggers consume.
 EXPECTED_QUEUES = {"responses-received", "hearing-events", "records-journalise"}
 
 # Settings that development can switch on and production must never carry.
@@ -83,6 +83,7 @@ def test_the_database_is_the_one_the_settings_default_to() -> None:
 def test_the_three_queues_exist_with_duplicate_detection() -> None:
     text = read(MODULES / "servicebus.bicep")
 
+    assert set(queues.ALL) == EXPECTED_QUEUES
     assert set(array_var(text, "queueNames")) == EXPECTED_QUEUES
     # One resource loop over all names, so every queue gets the same properties.
     assert "[for queueName in queueNames: {" in text
@@ -99,6 +100,30 @@ def test_the_portal_blob_containers_exist_and_uploads_feed_the_blob_trigger() ->
     assert tuple(array_var(storage, "portalContainers")) == BLOB_CONTAINERS
     assert f"subjectBeginsWith: '/blobServices/default/containers/{UPLOADS_CONTAINER}/'" in events
     assert "'Microsoft.Storage.BlobCreated'" in events
+
+
+def test_the_upload_subscription_targets_an_event_grid_blob_trigger_in_the_code() -> None:
+    # Read as text: importing the function modules would build the whole app.
+    default = re.search(r"^param uploadFunctionName string = '([^']+)'", read(INFRA / "main.bicep"), re.MULTILINE)
+    assert default
+    within_one_decorator = r"(?:(?!\ndef ).)*?"
+    trigger = re.compile(
+        rf"@bp\.blob_trigger\({within_one_decorator}source=func\.BlobSource\.EVENT_GRID{within_one_decorator}\)\n"
+        rf"def {default.group(1)}\(",
+        re.DOTALL,
+    )
+
+    assert any(trigger.search(read(path)) for path in sorted((ROOT / "functions").glob("*.py")))
+
+
+def test_every_trigger_connection_has_identity_based_settings() -> None:
+    source = "\n".join(read(path) for path in sorted((ROOT / "functions").glob("*.py")))
+    connections = set(re.findall(r'connection="([^"]+)"', source))
+    settings = app_settings()
+
+    assert connections
+    for connection in connections:
+        assert any(name.startswith(f"{connection}__") for name in settings), f"no {connection}__* app setting"
 
 
 def test_production_app_settings_select_production_and_the_azure_adapters() -> None:
