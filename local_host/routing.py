@@ -149,7 +149,7 @@ def _mixed_segment(segment: str, parameters: list[Parameter]) -> str:
         regex += re.escape(segment[position : found.start()])
         parameter = _parse_parameter(found.group(1))
         parameters.append(parameter)
-        value = _value_pattern(parameter).replace("[^/]+", "[^/]+?")
+        value = _value_pattern(parameter)  # greedy: the last literal splits, as ASP.NET matches right to left
         regex += f"(?:{value})?" if parameter.optional else value
         position = found.end()
     return regex + re.escape(segment[position:])

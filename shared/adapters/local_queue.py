@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_lock ON messages (lock_token);
+CREATE INDEX IF NOT EXISTS messages_in_flight ON messages (queue, visible_at) WHERE lock_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS dead_letters (
     id TEXT PRIMARY KEY,
     queue TEXT NOT NULL,
@@ -164,7 +165,7 @@ class LocalQueue:
             # A consumer that died holding the last allowed delivery: dead-letter instead of retrying.
             expired = conn.execute(
                 "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
-                " WHERE queue = ? AND visible_at <= ? AND delivery_count >= ?",
+                " WHERE queue = ? AND lock_token IS NOT NULL AND visible_at <= ? AND delivery_count >= ?",
                 (queue, now, self.max_delivery_count),
             ).fetchall()
             for row in expired:
@@ -248,20 +249,26 @@ class LocalQueue:
         ]
 
     def replay(self, queue: str, dead_letter_id: str) -> None:
-        """Put a dead letter back on its queue as a fresh message (duplicate detection does not apply)."""
+        """Put a dead letter back on its queue as a fresh message (duplicate detection does not apply).
+
+        An operator may also name the dead letter by its message id; the latest one with that id is replayed.
+        Raises KeyError when there is no such dead letter.
+        """
         now = time.time()
         with self._transaction() as conn:
             row = conn.execute(
-                "SELECT message_id, body, subject, properties FROM dead_letters WHERE queue = ? AND id = ?",
-                (queue, dead_letter_id),
+                "SELECT id, message_id, body, subject, properties FROM dead_letters"
+                " WHERE queue = ? AND (id = ? OR message_id = ?)"
+                " ORDER BY id = ? DESC, dead_lettered_at DESC LIMIT 1",
+                (queue, dead_letter_id, dead_letter_id, dead_letter_id),
             ).fetchone()
             if row is None:
                 raise KeyError(f"no dead letter {dead_letter_id} on {queue}")
-            conn.execute("DELETE FROM dead_letters WHERE id = ?", (dead_letter_id,))
+            conn.execute("DELETE FROM dead_letters WHERE id = ?", (row[0],))
             conn.execute(
                 "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (queue, row[0], row[1], row[2], row[3], now, now),
+                (queue, row[1], row[2], row[3], row[4], now, now),
             )
 
     def depth(self, queue: str) -> int:

@@ -7,15 +7,19 @@ own data folder, against the session's Azurite.
 from __future__ import annotations
 
 import json
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local_host.azurite import Azurite
+from local_host.routing import RouteTemplate
+from local_host.timers import Schedule
 from shared.adapters.blob_files import BlobFileStore
 from shared.adapters.local_queue import LocalQueue
 from shared.ports.messages import OutgoingMessage
@@ -207,6 +211,14 @@ def test_the_admin_endpoint_runs_a_timer_function_now(sample: SampleHost, host: 
     assert json.loads(ticks[0].read_text()) == {"past_due": False}
 
 
+def test_a_timer_marked_run_on_startup_runs_at_every_start(sample: SampleHost, host: LocalHostProcess) -> None:
+    wait_for(lambda: sample.out("startups").exists() and len(list(sample.out("startups").iterdir())) == 1)
+
+    sample.restart().wait_idle()
+
+    assert len(list(sample.out("startups").iterdir())) == 2
+
+
 def test_the_admin_endpoint_runs_a_queue_function_and_reports_its_failure(
     sample: SampleHost, host: LocalHostProcess
 ) -> None:
@@ -282,3 +294,59 @@ def test_a_blob_that_keeps_failing_is_recorded_as_poison(host: LocalHostProcess,
 def test_ctrl_c_stops_the_host_cleanly(sample: SampleHost, host: LocalHostProcess) -> None:
     assert sample.stop() == 0
     assert "local host stopped" in host.log()
+
+
+def test_sigterm_stops_the_host_cleanly(sample: SampleHost, host: LocalHostProcess) -> None:
+    host.process.send_signal(signal.SIGTERM)
+
+    assert host.process.wait(20) == 0
+    sample.current = None
+
+
+# --- route templates and schedules (no host needed) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "path", "values"),
+    [
+        (
+            "hearings/{id:guid}",
+            "/hearings/3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            {"id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        ),
+        ("hearings/{id:guid}", "/hearings/42", None),
+        ("files/{*rest}", "/files/a/b/c.pdf", {"rest": "a/b/c.pdf"}),
+        ("files/{*rest}", "/files", {}),
+        ("items/{page:int?}", "/items", {}),
+        ("items/{page:int?}", "/items/2", {"page": "2"}),
+        ("items/{page=1}", "/items", {"page": "1"}),
+        ("docs/{name}.{ext}", "/docs/plan.v2.pdf", {"name": "plan.v2", "ext": "pdf"}),
+        ("Hearings/{id}", "/hearings/x%2Fy", {"id": "x/y"}),
+        ("hearings/{id}", "/hearings/1/responses", None),
+    ],
+)
+def test_route_templates_match_as_in_the_functions_host(
+    template: str, path: str, values: dict[str, str] | None
+) -> None:
+    assert RouteTemplate.parse(template).match(path) == values
+
+
+def test_literal_segments_take_precedence_over_parameters() -> None:
+    templates = ["hearings/{id}", "{*any}", "hearings/mine", "hearings/{id:int}"]
+
+    ordered = sorted(templates, key=lambda template: RouteTemplate.parse(template).precedence())
+
+    assert ordered == ["hearings/mine", "hearings/{id:int}", "hearings/{id}", "{*any}"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        ("0 */5 * * * *", datetime(2026, 3, 1, 10, 2, 30, tzinfo=UTC), datetime(2026, 3, 1, 10, 5, tzinfo=UTC)),
+        ("*/15 * * * * *", datetime(2026, 3, 1, 10, 0, 1, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, 15, tzinfo=UTC)),
+        ("30 2 * * *", datetime(2026, 3, 1, 10, 0, tzinfo=UTC), datetime(2026, 3, 2, 2, 30, tzinfo=UTC)),
+        ("00:10:00", datetime(2026, 3, 1, 10, 0, tzinfo=UTC), datetime(2026, 3, 1, 10, 10, tzinfo=UTC)),
+    ],
+)
+def test_ncrontab_schedules_have_seconds_first(expression: str, after: datetime, expected: datetime) -> None:
+    assert Schedule(expression).next_after(after) == expected

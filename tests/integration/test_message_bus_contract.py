@@ -276,6 +276,18 @@ def test_a_replayed_dead_letter_is_delivered_afresh(queue_path: Path) -> None:
     assert json.loads(delivery.body) == {"n": 1}
 
 
+def test_a_dead_letter_can_be_replayed_by_its_message_id(queue_path: Path) -> None:
+    queue = LocalQueue(queue_path, max_delivery_count=1)
+    queue.publish("q", message("m1"))
+    queue.abandon(queue.receive("q")[0], "broken")
+
+    queue.replay("q", "m1")
+
+    assert [delivery.message_id for delivery in queue.receive("q")] == ["m1"]
+    with pytest.raises(KeyError):
+        queue.replay("q", "m1")
+
+
 def test_duplicate_detection_is_per_queue_and_forgets_after_its_window(queue_path: Path) -> None:
     queue = LocalQueue(queue_path, duplicate_window=timedelta(milliseconds=200))
     queue.publish("a", message("same"))

@@ -77,6 +77,11 @@ def yearly(timer: func.TimerRequest) -> None:
     _out("ticks", uuid.uuid4().hex).write_text(json.dumps({"past_due": timer.past_due}))
 
 
+@bp.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True)
+def at_startup(timer: func.TimerRequest) -> None:
+    _out("startups", uuid.uuid4().hex).touch()
+
+
 @bp.blob_trigger(
     arg_name="blob", path="uploads/sample/{name}", connection="AzureWebJobsStorage", source=func.BlobSource.EVENT_GRID
 )

@@ -1,0 +1,301 @@
+"""Response intake over HTTP through the local host, beside the same server answering a constant.
+
+Starts Azurite and the local host (``bench.baseline_app``: the real app plus ``/api/bench/constant``),
+creates and opens a hearing, signs one development token per respondent (a response is one per
+respondent per hearing), then sends the same number of requests with the same bodies and headers to
+the constant function and to the intake, in alternating rounds, over keep-alive connections.
+
+Prints requests per second and latency of both, their ratio, and the host's CPU time per accepted
+response; then checks that every receipt names a response the store returns. Exits 1 on any error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (
+    LoadResult,
+    LocalStack,
+    Outcome,
+    Request,
+    StackError,
+    cpu_seconds,
+    local_stack,
+    percentile,
+    run_load,
+    table,
+)
+
+APP_MODULE = "bench.baseline_app"
+CONSTANT_PATH = "/api/bench/constant"
+KEY_FILE_NAME = "dev-issuer-key.pem"
+ACTIVE_TIMEOUT_SECONDS = 30
+
+Failure = tuple[int, str]  # how many requests it concerns, and what went wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000, help="timed requests of each kind (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections (default 8)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating constant/intake rounds (default 4)")
+    parser.add_argument("--warmup", type=int, default=100, help="untimed requests of each kind first (default 100)")
+    parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for each timed round")
+    parser.add_argument("--data-dir", type=Path, help="keep the host's data here instead of a temporary folder")
+    args = parser.parse_args(argv)
+    if args.requests < args.rounds or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0:
+        parser.error("need requests >= rounds >= 1, concurrency >= 1 and warmup >= 0")
+
+    if args.data_dir is not None:
+        return _run(args, args.data_dir.resolve())
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as folder:
+        return _run(args, Path(folder))
+
+
+def _run(args: argparse.Namespace, data_dir: Path) -> int:
+    print(f"Starting Azurite and the local host ({APP_MODULE}) in {data_dir} ...", flush=True)
+    try:
+        with local_stack(data_dir, APP_MODULE, ["--seed"]) as stack:
+            return _bench(args, stack)
+    except StackError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+
+
+def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
+    creator = stack.call("POST", "/api/dev/token", {"persona": "hearing-creator"})["accessToken"]
+    hearing_id = _open_hearing(stack, creator)
+    total = args.warmup + args.requests
+    print(f"Hearing {hearing_id} is active; signing {total} respondent tokens ...", flush=True)
+    tokens = _respondent_tokens(stack, creator, total)
+    intake_path = f"/api/hearings/{hearing_id}/responses"
+    intake = [_submission(intake_path, token, index) for index, token in enumerate(tokens)]
+    # Byte for byte the same requests, only to the function that answers a constant.
+    constant = [Request(r.method, CONSTANT_PATH, r.body, r.headers) for r in intake]
+
+    pid, concurrency = stack.host.pid, args.concurrency
+    warm_constant = run_load(stack.port, constant[: args.warmup], concurrency, pid, args.deadline)
+    warm_intake = run_load(stack.port, intake[: args.warmup], concurrency, pid, args.deadline)
+    stack.wait_idle()
+
+    timed_constant, timed_intake = constant[args.warmup :], intake[args.warmup :]
+    constant_runs: list[LoadResult] = []
+    intake_runs: list[LoadResult] = []
+    screening_cpu = 0.0
+    for chunk in _chunks(range(args.requests), args.rounds):
+        size = chunk.stop - chunk.start
+        print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} constant, then {size} intake", flush=True)
+        constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
+        intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
+        # Screening runs on the host's queue workers after the answers; its CPU belongs to intake too.
+        before = _cpu(stack)
+        stack.wait_idle()
+        screening_cpu += _cpu(stack) - before
+
+    constant_result, intake_result = _merge(constant_runs), _merge(intake_runs)
+    constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
+    receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
+    missing = _missing_from_store(stack, creator, hearing_id, receipts)
+
+    failures = constant_errors + intake_errors
+    if missing:
+        failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
+    _report(args, constant_result, intake_result, screening_cpu, len(receipts), failures)
+    print()
+    if failures:
+        for _, failure in failures:
+            print(f"ERROR: {failure}")
+        return 1
+    print(f"Stored: all {len(receipts)} receipts name a response the store returns to the hearing's owner.")
+    return 0
+
+
+# -- set-up ------------------------------------------------------------------------------------------
+
+
+def _open_hearing(stack: LocalStack, creator: str) -> str:
+    draft = {"templateId": "lokalplan", "title": "Belastningsprøve for høringssvar", "caseNumber": "BENCH-1"}
+    hearing_id = str(stack.call("POST", "/api/hearings", draft, creator)["id"])
+    now = datetime.now(UTC)
+    # A start in the past opens the hearing at once: the rules read the exact instants.
+    schedule = {"start": (now - timedelta(seconds=1)).isoformat(), "deadline": (now + timedelta(hours=2)).isoformat()}
+    stack.call("POST", f"/api/hearings/{hearing_id}/schedule", schedule, creator)
+    give_up = time.monotonic() + ACTIVE_TIMEOUT_SECONDS
+    while stack.call("GET", f"/api/hearings/{hearing_id}", token=creator)["status"] != "active":
+        if time.monotonic() > give_up:
+            raise StackError(f"hearing {hearing_id} did not become active within {ACTIVE_TIMEOUT_SECONDS} s")
+        time.sleep(0.2)
+    return hearing_id
+
+
+def _respondent_tokens(stack: LocalStack, creator: str, count: int) -> list[str]:
+    """Citizen tokens from the development issuer's own key, each with a subject of its own."""
+    claims = jwt.decode(creator, options={"verify_signature": False})
+    kid = stack.call("GET", "/api/dev/jwks.json")["keys"][0]["kid"]
+    key = serialization.load_pem_private_key((stack.data_dir / KEY_FILE_NAME).read_bytes(), password=None)
+    now = int(time.time())
+    run = uuid.uuid4().hex[:8]
+    base = {"iss": claims["iss"], "aud": claims["aud"], "iat": now, "nbf": now, "exp": now + 3600}
+    citizen = {"idp": "mitid", "nemlogin.cpr": "0101901234", "name": "Bench"}
+    return [
+        jwt.encode(
+            {**base, **citizen, "sub": f"bench-{run}-{index}"},
+            key,  # type: ignore[arg-type]
+            algorithm="RS256",
+            headers={"kid": kid},
+        )
+        for index in range(count)
+    ]
+
+
+def _submission(path: str, token: str, index: int) -> Request:
+    body = {"text": f"Jeg støtter forslaget, men ønsker flere træer langs vejen. (svar {index})", "publishName": False}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    return Request("POST", path, json.dumps(body).encode(), headers)
+
+
+def _chunks(indices: range, parts: int) -> list[slice]:
+    size, extra = divmod(len(indices), parts)
+    slices, start = [], 0
+    for part in range(parts):
+        end = start + size + (1 if part < extra else 0)
+        slices.append(slice(start, end))
+        start = end
+    return slices
+
+
+def _cpu(stack: LocalStack) -> float:
+    return cpu_seconds(stack.host.pid)
+
+
+def _merge(runs: list[LoadResult]) -> LoadResult:
+    return LoadResult(
+        outcomes=[outcome for run in runs for outcome in run.outcomes],
+        wall_seconds=sum(run.wall_seconds for run in runs),
+        client_cpu_seconds=sum(run.client_cpu_seconds for run in runs),
+        host_cpu_seconds=sum(run.host_cpu_seconds for run in runs),
+    )
+
+
+# -- checks ------------------------------------------------------------------------------------------
+
+
+def _constant_errors(outcomes: list[Outcome]) -> list[Failure]:
+    wrong = [o for o in outcomes if o.status != 200 or _json(o.body) != {"ok": True}]
+    return [(len(wrong), f"{len(wrong)} constant requests failed: {_summary(wrong)}")] if wrong else []
+
+
+def _receipts(outcomes: list[Outcome], hearing_id: str) -> tuple[list[str], list[Failure]]:
+    """Response ids from the receipts, and what was wrong: every answer must be 201 with a receipt."""
+    ids: list[str] = []
+    wrong: list[Outcome] = []
+    for outcome in outcomes:
+        receipt = _json(outcome.body) if outcome.status == 201 else None
+        if (
+            isinstance(receipt, dict)
+            and receipt.get("hearingId") == hearing_id
+            and receipt.get("responseId")
+            and receipt.get("digest")
+        ):
+            ids.append(str(receipt["responseId"]))
+        else:
+            wrong.append(outcome)
+    errors = [(len(wrong), f"{len(wrong)} submissions got no receipt: {_summary(wrong)}")] if wrong else []
+    duplicates = len(ids) - len(set(ids))
+    if duplicates:
+        errors.append((duplicates, f"{duplicates} receipts repeat a response id: distinct respondents were merged"))
+    return ids, errors
+
+
+def _missing_from_store(stack: LocalStack, owner: str, hearing_id: str, receipts: list[str]) -> list[str]:
+    stored: set[str] = set()
+    continuation: str | None = None
+    while True:
+        query = "limit=100" + (f"&continuation={urllib.parse.quote(continuation, safe='')}" if continuation else "")
+        page = stack.call("GET", f"/api/hearings/{hearing_id}/responses?{query}", token=owner)
+        stored.update(str(item["id"]) for item in page["items"])
+        continuation = page.get("continuation")
+        if not continuation:
+            break
+    return [response_id for response_id in receipts if response_id not in stored]
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _summary(outcomes: list[Outcome]) -> str:
+    kinds = Counter(f"{o.status or o.error} {o.body[:160].decode(errors='replace')}".strip() for o in outcomes)
+    return "; ".join(f"{count} x {kind}" for kind, count in kinds.most_common(3))
+
+
+# -- report ------------------------------------------------------------------------------------------
+
+
+def _report(
+    args: argparse.Namespace,
+    constant: LoadResult,
+    intake: LoadResult,
+    screening_cpu: float,
+    accepted: int,
+    failures: list[Failure],
+) -> None:
+    def ms(value: float) -> str:
+        return f"{value:.2f}"
+
+    print()
+    print(
+        f"{args.requests} requests of each kind in {args.rounds} alternating rounds, concurrency {args.concurrency}, "
+        f"keep-alive, loopback; {os.cpu_count()} CPUs shared by client, host and Azurite."
+    )
+    print()
+    rows: list[list[object]] = [["", "requests/s", "p50 ms", "p99 ms", "host CPU ms/req", "client CPU %"]]
+    for name, result in (("constant", constant), ("intake", intake)):
+        count = len(result.outcomes)
+        rows.append(
+            [
+                name,
+                f"{result.per_second:.0f}",
+                ms(percentile(result.latencies_ms, 0.50)),
+                ms(percentile(result.latencies_ms, 0.99)),
+                ms(result.host_cpu_seconds * 1000 / count),
+                f"{100 * result.client_cpu_seconds / result.wall_seconds:.0f}",
+            ]
+        )
+    print(table(rows))
+    print()
+    answered_cpu = intake.host_cpu_seconds * 1000 / max(1, len(intake.outcomes))
+    total_cpu = (intake.host_cpu_seconds + screening_cpu) * 1000 / max(1, len(intake.outcomes))
+    print(f"throughput ratio intake/constant:         {intake.per_second / constant.per_second:.3f}")
+    print(f"host CPU per accepted response, answering: {answered_cpu:.2f} ms")
+    print(f"host CPU per accepted response, + screening until idle: {total_cpu:.2f} ms")
+    print(f"accepted responses (incl. {args.warmup} warm-up): {accepted}")
+    print(f"errors: {sum(count for count, _ in failures)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

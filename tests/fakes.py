@@ -1,0 +1,397 @@
+"""In-memory stand-ins for the ports, for unit tests of the services.
+
+They keep the guarantees the real adapters give (duplicate detection on message ids, a mailer that
+delivers a notification id once, files that refuse to be overwritten, a records system that files a
+key once) and add switches to make a call fail once, to show what a crash half way leaves behind.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.domain.hearing import Hearing
+from shared.domain.identity import Identity, IdentityKind, Role
+from shared.domain.reference import Area, HearingTemplate, ReferenceType
+from shared.domain.response import Response
+from shared.ports.files import FileExists, FileInfo
+from shared.ports.mail import Notification
+from shared.ports.messages import OutgoingMessage
+from shared.ports.records import FiledDocument, RecordDocument
+from shared.services.documents import DocumentDeps
+from shared.services.hearings import (
+    Conclusion,
+    HearingDeps,
+    HearingDraft,
+    ScheduleRequest,
+    advance_due_hearings,
+    cancel_hearing,
+    conclude_hearing,
+    create_hearing,
+    schedule_hearing,
+)
+from shared.services.records import RecordsDeps
+from shared.services.repositories import HearingRepository, ReferenceRepository, ResponseRepository
+from shared.services.responses import ResponseDeps
+from shared.services.subscriptions import SubscriptionDeps
+
+
+class InjectedFailure(Exception):
+    """Raised by a fake told to fail; stands in for a broker or service outage."""
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, instant: datetime) -> None:
+        self._now = _aware(instant)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        self._now = _aware(instant)
+
+    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
+        """Move forward by ``delta`` or by ``timedelta(**units)``; returns the new instant."""
+        self._now += delta if delta is not None else timedelta(**units)
+        return self._now
+
+
+class FakeBus:
+    """Records published messages per queue and drops a message id seen before on the same queue,
+    like Service Bus duplicate detection."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, list[OutgoingMessage]] = defaultdict(list)
+        self.dropped: list[tuple[str, OutgoingMessage]] = []
+        self._seen: dict[str, set[str]] = defaultdict(set)
+        self._failures = 0
+
+    def fail_next(self, times: int = 1) -> None:
+        """Make the next ``times`` publishes raise InjectedFailure without delivering anything."""
+        self._failures = times
+
+    def publish(self, queue: str, message: OutgoingMessage) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise InjectedFailure(f"the broker is unreachable (queue {queue})")
+        if message.message_id in self._seen[queue]:
+            self.dropped.append((queue, message))
+            return
+        self._seen[queue].add(message.message_id)
+        self.queues[queue].append(message)
+
+    def messages(self, queue: str) -> list[OutgoingMessage]:
+        return list(self.queues.get(queue, []))
+
+    def ids(self, queue: str) -> list[str]:
+        return [message.message_id for message in self.messages(queue)]
+
+    def bodies(self, queue: str) -> list[dict[str, object]]:
+        return [message.body for message in self.messages(queue)]
+
+
+class FakeMailer:
+    """Delivers each notification id once, like the local outbox and the real senders."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+
+    def send(self, notification: Notification) -> bool:
+        if any(earlier.notification_id == notification.notification_id for earlier in self.sent):
+            return False
+        self.sent.append(notification)
+        return True
+
+    def to(self, recipient: str) -> list[Notification]:
+        return [notification for notification in self.sent if notification.recipient == recipient]
+
+
+@dataclass
+class _Blob:
+    data: bytes
+    content_type: str
+    etag: str
+
+
+class InMemoryFiles:
+    """FileStore in a dict; containers exist as soon as something is written to them."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[tuple[str, str], _Blob] = {}
+        self._writes = 0
+
+    def upload_url(self, container: str, name: str, valid_for: timedelta) -> str:
+        return f"memory://{container}/{name}?op=write&seconds={int(valid_for.total_seconds())}"
+
+    def download_url(self, container: str, name: str, valid_for: timedelta) -> str:
+        return f"memory://{container}/{name}?op=read&seconds={int(valid_for.total_seconds())}"
+
+    def read(self, container: str, name: str) -> bytes:
+        blob = self._blobs.get((container, name))
+        if blob is None:
+            raise FileNotFoundError(f"{container}/{name}")
+        return blob.data
+
+    def write(
+        self,
+        container: str,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        overwrite: bool = False,
+    ) -> None:
+        if not overwrite and (container, name) in self._blobs:
+            raise FileExists(f"{container}/{name}")
+        self._writes += 1
+        self._blobs[(container, name)] = _Blob(bytes(data), content_type, f"etag-{self._writes}")
+
+    def info(self, container: str, name: str) -> FileInfo | None:
+        blob = self._blobs.get((container, name))
+        if blob is None:
+            return None
+        return FileInfo(
+            container=container, name=name, size=len(blob.data), content_type=blob.content_type, etag=blob.etag
+        )
+
+    def list(self, container: str, prefix: str = "") -> list[FileInfo]:
+        names = sorted(name for (box, name) in self._blobs if box == container and name.startswith(prefix))
+        return [info for name in names if (info := self.info(container, name)) is not None]
+
+    def delete(self, container: str, name: str) -> None:
+        self._blobs.pop((container, name), None)
+
+    def names(self, container: str) -> builtins.list[str]:
+        return [info.name for info in self.list(container)]
+
+
+@dataclass
+class InMemoryRecords:
+    """RecordsSystem in memory: filing a key again returns the earlier filing, as the port promises."""
+
+    filed: dict[tuple[str, str, str], FiledDocument] = field(default_factory=dict)
+    contents: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
+    manifests: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    calls: int = 0  # file_document calls, including repeats of a key already filed
+    _fail_on_call: int | None = None
+
+    def fail_on_call(self, number: int) -> None:
+        """Make the ``number``-th file_document call from now raise InjectedFailure, once."""
+        self._fail_on_call = self.calls + number
+
+    def file_document(self, case_number: str, hearing_id: str, document: RecordDocument) -> FiledDocument:
+        self.calls += 1
+        if self._fail_on_call == self.calls:
+            self._fail_on_call = None
+            raise InjectedFailure("the records system did not answer")
+        slot = (case_number, hearing_id, document.key)
+        earlier = self.filed.get(slot)
+        if earlier is not None:
+            if self.contents[slot] != document.content:
+                raise ValueError(f"document key {document.key!r} was filed earlier with different content")
+            return earlier
+        filing = FiledDocument(
+            key=document.key,
+            title=document.title,
+            filename=document.filename,
+            content_type=document.content_type,
+            sha256=hashlib.sha256(document.content).hexdigest(),
+            size=len(document.content),
+            reference=f"{case_number}/{hearing_id}/{document.key}/{document.filename}",
+        )
+        self.filed[slot], self.contents[slot] = filing, document.content
+        return filing
+
+    def write_manifest(self, case_number: str, hearing_id: str, manifest: dict[str, object]) -> str:
+        self.manifests[(case_number, hearing_id)] = manifest
+        return f"{case_number}/{hearing_id}/manifest.json"
+
+    def read_manifest(self, case_number: str, hearing_id: str) -> dict[str, object] | None:
+        return self.manifests.get((case_number, hearing_id))
+
+    def keys(self, case_number: str, hearing_id: str) -> list[str]:
+        return [key for (case, hearing, key) in self.filed if (case, hearing) == (case_number, hearing_id)]
+
+
+# -- people ------------------------------------------------------------------------------------------
+# Fictitious; CPR and CVR numbers are made up. Employees carry e-mail addresses on the reserved domain.
+
+
+def citizen(subject: str = "mitid:anna", name: str = "Anna Jensen") -> Identity:
+    return Identity(subject=subject, kind=IdentityKind.CITIZEN, name=name, cpr="0101901234")
+
+
+def company_user(subject: str = "mitid-erhverv:karin", company_name: str = "Holm & Co ApS") -> Identity:
+    return Identity(
+        subject=subject, kind=IdentityKind.COMPANY, name="Karin Holm", cvr="39162571", company_name=company_name
+    )
+
+
+def employee(subject: str = "entra:erik", *roles: Role) -> Identity:
+    local = subject.split(":")[-1]
+    return Identity(
+        subject=subject,
+        kind=IdentityKind.EMPLOYEE,
+        name=local.title(),
+        email=f"{local}@kommune.example",
+        roles=frozenset(roles),
+    )
+
+
+def caseworker(subject: str = "entra:henriette") -> Identity:
+    return employee(subject, Role.HEARING_CREATOR)
+
+
+def admin(subject: str = "entra:ada") -> Identity:
+    return employee(subject, Role.ADMIN)
+
+
+# -- a portal wired with the fakes ---------------------------------------------------------------------
+
+TEMPLATE_ID = "standard"
+UPLOADS = "uploads"
+DOCUMENTS = "documents"
+SUMMER_MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class Portal:
+    """Every service's dependencies over one in-memory store, one bus, one clock."""
+
+    clock: FixedClock
+    store: SqliteDocumentStore
+    bus: FakeBus
+    mailer: FakeMailer
+    files: InMemoryFiles
+    records: InMemoryRecords
+    public_base_url: str = "https://hoeringer.kommune.example"
+    max_upload_bytes: int = 1024 * 1024
+
+    @classmethod
+    def start(cls, now: datetime = SUMMER_MORNING) -> Portal:
+        portal = cls(
+            clock=FixedClock(now),
+            store=SqliteDocumentStore(":memory:"),
+            bus=FakeBus(),
+            mailer=FakeMailer(),
+            files=InMemoryFiles(),
+            records=InMemoryRecords(),
+        )
+        ReferenceRepository(portal.store).put(
+            HearingTemplate(id=TEMPLATE_ID, name="Standardhøring", default_summary="Kort resumé", default_body="Tekst")
+        )
+        return portal
+
+    @property
+    def hearings(self) -> HearingDeps:
+        return HearingDeps(documents=self.store, bus=self.bus, clock=self.clock)
+
+    @property
+    def responses(self) -> ResponseDeps:
+        return ResponseDeps(documents=self.store, bus=self.bus, clock=self.clock)
+
+    @property
+    def subscriptions(self) -> SubscriptionDeps:
+        return SubscriptionDeps(
+            documents=self.store, mailer=self.mailer, clock=self.clock, public_base_url=self.public_base_url
+        )
+
+    @property
+    def archive(self) -> RecordsDeps:
+        return RecordsDeps(
+            documents=self.store,
+            files=self.files,
+            records=self.records,
+            clock=self.clock,
+            documents_container=DOCUMENTS,
+        )
+
+    @property
+    def uploads(self) -> DocumentDeps:
+        return DocumentDeps(
+            documents=self.store,
+            files=self.files,
+            clock=self.clock,
+            uploads_container=UPLOADS,
+            documents_container=DOCUMENTS,
+            max_bytes=self.max_upload_bytes,
+        )
+
+    def stored_hearing(self, hearing_id: str) -> Hearing:
+        loaded = HearingRepository(self.store).get(hearing_id)
+        assert loaded is not None, f"hearing {hearing_id} is not stored"
+        return loaded.model
+
+    def stored_response(self, hearing_id: str, response_id: str) -> Response:
+        loaded = ResponseRepository(self.store).get(hearing_id, response_id)
+        assert loaded is not None, f"response {response_id} is not stored"
+        return loaded.model
+
+    def add_area(self, kind: ReferenceType, area_id: str, name: str) -> None:
+        ReferenceRepository(self.store).put(Area(type=kind, id=area_id, name=name))
+
+    # -- hearings in a given state, made through the services --------------------------------------
+
+    def draft(self, owner: Identity | None = None, **fields: Any) -> str:
+        """A draft made by ``owner`` (a caseworker by default); ``fields`` are HearingDraft fields."""
+        values: dict[str, object] = {
+            "template_id": TEMPLATE_ID,
+            "title": "Cykelsti på Amagerbrogade",
+            "case_number": "2026-0042",
+            **fields,
+        }
+        view = create_hearing(self.hearings, owner or caseworker(), HearingDraft.model_validate(values))
+        return view.id
+
+    def scheduled(
+        self,
+        owner: Identity | None = None,
+        starts_in: timedelta = timedelta(days=1),
+        runs_for: timedelta = timedelta(days=14),
+        **fields: Any,
+    ) -> str:
+        who = owner or caseworker()
+        hearing_id = self.draft(who, **fields)
+        start = self.clock.now() + starts_in
+        request = ScheduleRequest(start=start, deadline=start + runs_for)
+        schedule_hearing(self.hearings, who, hearing_id, request)
+        return hearing_id
+
+    def active(self, owner: Identity | None = None, **fields: Any) -> str:
+        """Scheduled to have started one second ago, and opened by the timer."""
+        hearing_id = self.scheduled(owner, starts_in=timedelta(seconds=1), **fields)
+        self.clock.advance(seconds=1)
+        advance_due_hearings(self.hearings)
+        return hearing_id
+
+    def past_deadline(self, owner: Identity | None = None, **fields: Any) -> str:
+        hearing_id = self.active(owner, **fields)
+        deadline = self.stored_hearing(hearing_id).deadline
+        assert deadline is not None
+        self.clock.set(deadline)
+        advance_due_hearings(self.hearings)
+        return hearing_id
+
+    def concluded(self, owner: Identity | None = None, **fields: Any) -> str:
+        who = owner or caseworker()
+        hearing_id = self.past_deadline(who, **fields)
+        conclude_hearing(self.hearings, who, hearing_id, Conclusion(conclusion="Cykelstien anlægges som foreslået."))
+        return hearing_id
+
+    def cancelled(self, owner: Identity | None = None, **fields: Any) -> str:
+        who = owner or caseworker()
+        hearing_id = self.scheduled(who, **fields)
+        cancel_hearing(self.hearings, who, hearing_id)
+        return hearing_id
+
+
+def _aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError("a clock instant must carry a timezone")
+    return instant.astimezone(UTC)
