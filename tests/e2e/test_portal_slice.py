@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -192,7 +193,7 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
         "Høringsfristen er udløbet",
     ]
     told = [m for m in told if "afsluttet" in str(m["Subject"])]
-    assert "Planen vedtages." in told[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Planen vedtages." in _plain_text(told[0])
 
     # 6. The records job journalised everything once, with a manifest; a second run files nothing.
     owner_view = portal.request("GET", f"/api/hearings/{hearing_id}", headers=creator).json()
@@ -234,3 +235,9 @@ def test_health_and_openapi_answer(portal: LocalHostProcess) -> None:
     document = portal.request("GET", "/api/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     assert "post" in document["paths"]["/hearings/{hearing_id}/responses"]
+
+
+def _plain_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,10 +23,10 @@ def store(azurite: Azurite) -> BlobFileStore:  # noqa: F811
 
 
 @pytest.fixture
-def container(store: BlobFileStore) -> Iterator[str]:
+def container(store: BlobFileStore) -> str:
     name = f"test-{uuid.uuid4().hex[:12]}"
     store.ensure_containers([name])
-    yield name
+    return name
 
 
 def test_a_written_file_reads_back_with_its_content_type(store: BlobFileStore, container: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from azure.functions.decorators.http import HttpTrigger
+
 import function_app
 from functions.http import REGISTRY
 from functions.openapi import build_document
@@ -11,11 +13,10 @@ def registered_http_functions() -> list[tuple[str, str, str]]:
     found = []
     for function in function_app.app.get_functions():
         trigger = function.get_trigger()
-        if type(trigger).__name__ == "HttpTrigger":
-            for method in trigger.methods or ["GET"]:
-                found.append(
-                    (function.get_function_name(), str(getattr(method, "value", method)).lower(), trigger.route)
-                )
+        if isinstance(trigger, HttpTrigger):
+            for method in trigger.methods or []:
+                name = str(function.get_function_name())
+                found.append((name, str(getattr(method, "value", method)).lower(), str(trigger.route)))
     return found
 
 
