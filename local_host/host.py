@@ -248,6 +248,7 @@ class _Stopper:
     def __init__(self) -> None:
         self._server: uvicorn.Server | None = None
         self._runtime: Runtime | None = None
+        self._stopping = False
         self._previous: dict[signal.Signals, Any] = {}
 
     @contextlib.contextmanager
@@ -264,11 +265,16 @@ class _Stopper:
         self._server, self._runtime = server, runtime
 
     def detach(self) -> None:
+        """From here on the host is shutting down: further signals must not interrupt the cleanup."""
+        self._stopping = True
         self._server = None
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         server = self._server
         if server is None:
+            if self._stopping:
+                return
+            self._stopping = True
             raise KeyboardInterrupt
         if self._runtime is not None:
             self._runtime.stop_event.set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from shared.ports.clock import AdjustableClock, Clock, SystemClock
@@ -97,7 +98,12 @@ def _bus(settings: Settings, data_dir: Path) -> MessageBus:
         return ServiceBusMessageBus.connect(settings.servicebus_connection_string, settings.servicebus_namespace)
     from shared.adapters.local_queue import LocalQueue
 
-    return LocalQueue(data_dir / "queue.sqlite")
+    return LocalQueue(
+        data_dir / "queue.sqlite",
+        max_delivery_count=settings.queue_max_deliveries,
+        lock_duration=timedelta(seconds=settings.queue_lock_seconds),
+        backoff_base=timedelta(seconds=settings.queue_backoff_seconds),
+    )
 
 
 def _files(settings: Settings) -> FileStore:

@@ -31,6 +31,10 @@ class Settings(BaseModel):
     message_bus: str = Field(default="local", pattern="^(local|servicebus)$")
     servicebus_namespace: str | None = None  # fully qualified, for the managed identity
     servicebus_connection_string: str | None = None
+    # Local queue behaviour, mirroring the Service Bus queue settings in infra/.
+    queue_lock_seconds: float = Field(default=60, gt=0)
+    queue_backoff_seconds: float = Field(default=1, gt=0)
+    queue_max_deliveries: int = Field(default=5, ge=1)
 
     storage_connection_string: str = "UseDevelopmentStorage=true"
     blob_endpoint: str | None = None  # for the managed identity in Azure
@@ -70,6 +74,9 @@ class Settings(BaseModel):
             "message_bus": env.get("PORTAL_MESSAGE_BUS", "local"),
             "servicebus_namespace": env.get("ServiceBusConnection__fullyQualifiedNamespace") or None,
             "servicebus_connection_string": env.get("ServiceBusConnection") or None,
+            "queue_lock_seconds": env.get("PORTAL_QUEUE_LOCK_SECONDS") or 60,
+            "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 1,
+            "queue_max_deliveries": env.get("PORTAL_QUEUE_MAX_DELIVERIES") or 5,
             "storage_connection_string": env.get("AzureWebJobsStorage", "UseDevelopmentStorage=true"),
             "blob_endpoint": env.get("AzureWebJobsStorage__blobServiceUri") or None,
             "dev_issuer": flag("PORTAL_DEV_ISSUER"),

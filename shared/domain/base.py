@@ -46,12 +46,12 @@ def parse_instant(value: Any) -> datetime:
         return value.astimezone(UTC)
     first = value.replace(tzinfo=COPENHAGEN, fold=0)
     second = value.replace(tzinfo=COPENHAGEN, fold=1)
+    if first.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None) != value:
+        raise ValueError("does not exist in Europe/Copenhagen (clocks go forward); choose another time")
     if first.utcoffset() != second.utcoffset():
         raise ValueError(
             "happens twice in Europe/Copenhagen (clocks go back); give an explicit offset such as +02:00 or +01:00"
         )
-    if first.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None) != value:
-        raise ValueError("does not exist in Europe/Copenhagen (clocks go forward); choose another time")
     return first.astimezone(UTC)
 
 

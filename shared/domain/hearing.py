@@ -135,6 +135,7 @@ class Hearing(PortalModel):
             # Once open, only the deadline moves; a later deadline reopens a closed hearing.
             if self.start is not None and start != self.start:
                 raise Conflict("the hearing has started; only the deadline can change", field="start")
+            self.advance(now)  # announce an opening or closing the timer has not recorded yet
             self.deadline, self.status = deadline, HearingStatus.ACTIVE
             self._record(EventKind.CHANGED, now)
         else:
@@ -200,9 +201,14 @@ class Hearing(PortalModel):
         return events
 
     def _record(self, kind: EventKind, now: datetime) -> None:
-        # Deterministic ids: the same change recorded twice is one message on the queue.
-        stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        event_id = f"{self.id}:{kind.value}" if kind is not EventKind.CHANGED else f"{self.id}:{kind.value}:{stamp}"
+        # Deterministic ids: the same change recorded twice is one message on the queue. A closing
+        # is named by its deadline, so a hearing reopened and closed again announces both.
+        if kind is EventKind.CHANGED:
+            event_id = f"{self.id}:{kind.value}:{now.strftime('%Y%m%dT%H%M%S%f')}"
+        elif kind is EventKind.CLOSED and self.deadline is not None:
+            event_id = f"{self.id}:{kind.value}:{self.deadline.strftime('%Y%m%dT%H%M%S%f')}"
+        else:
+            event_id = f"{self.id}:{kind.value}"
         if all(event.event_id != event_id for event in self.pending_events):
             self.pending_events.append(HearingEvent(event_id=event_id, kind=kind, occurred_at=now))
         self.has_pending_events = True

@@ -18,7 +18,8 @@ RESPONSES = 400
 
 def test_every_receipt_survives_a_killed_host_and_is_processed_after_restart(azurite: Azurite, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    env = portal_env(azurite)
+    # A consumer killed mid-message holds its lock until it expires; keep that short here.
+    env = {**portal_env(azurite), "PORTAL_QUEUE_LOCK_SECONDS": "3"}
     host = start_local_host("function_app", data_dir, env, extra_args=("--seed",))
     tokens = citizen_tokens(data_dir, RESPONSES)
     url = "/api/hearings/demo-active/responses"

@@ -50,6 +50,7 @@ class SampleHost:
             "PORTAL_ADJUSTABLE_CLOCK": "true",
             "PORTAL_MESSAGE_BUS": "local",
             "PORTAL_DOCUMENT_STORE": "sqlite",
+            "PORTAL_QUEUE_BACKOFF_SECONDS": "0.05",
         }
         self.current: LocalHostProcess | None = None
 
