@@ -138,18 +138,34 @@ def test_a_draft_never_opens_by_itself() -> None:
 
 def test_advance_records_opened_and_closed_once_each() -> None:
     hearing = scheduled()
+    steps = [START - TICK, START, START + timedelta(minutes=1), DEADLINE, DEADLINE + timedelta(days=1)]
 
-    assert hearing.advance(START - TICK) is False
-    assert hearing.advance(START) is True
-    assert hearing.status is HearingStatus.ACTIVE
-    assert hearing.advance(START + timedelta(minutes=1)) is False
-    assert hearing.advance(DEADLINE) is True
-    assert hearing.status is HearingStatus.AWAITING_CONCLUSION
-    assert hearing.advance(DEADLINE + timedelta(days=1)) is False
+    seen = [(hearing.advance(now), hearing.status) for now in steps]
+
+    assert seen == [
+        (False, HearingStatus.SCHEDULED),
+        (True, HearingStatus.ACTIVE),
+        (False, HearingStatus.ACTIVE),
+        (True, HearingStatus.AWAITING_CONCLUSION),
+        (False, HearingStatus.AWAITING_CONCLUSION),
+    ]
 
     assert event_kinds(hearing) == [EventKind.OPENED, EventKind.CLOSED]
-    assert [event.event_id for event in hearing.pending_events] == ["h-1:opened", "h-1:closed"]
     assert hearing.has_pending_events is True
+
+
+def test_event_ids_name_the_change_not_the_moment_it_was_noticed() -> None:
+    # Two timer runs (or two instances) noticing the same opening and closing at different
+    # moments produce the same ids, so duplicate detection on the queue keeps one of each.
+    prompt, late = scheduled(), scheduled()
+    prompt.advance(START)
+    prompt.advance(DEADLINE)
+    late.advance(DEADLINE + timedelta(minutes=3))
+
+    ids = [event.event_id for event in prompt.pending_events]
+    assert ids == [event.event_id for event in late.pending_events]
+    assert ids[0] == "h-1:opened"
+    assert ids[1].startswith("h-1:closed")
 
 
 def test_a_timer_that_missed_the_whole_hearing_records_both_opened_and_closed() -> None:

@@ -36,7 +36,7 @@ def deliver_hearing_events(portal: Portal, since: int = 0) -> int:
     sent = 0
     for body in portal.bus.bodies(queues.HEARING_EVENTS)[since:]:
         sent += notify_followers(
-            portal.subscriptions, str(body["hearingId"]), str(body["eventId"]), EventKind(body["kind"])
+            portal.subscriptions, str(body["hearingId"]), str(body["eventId"]), EventKind(str(body["kind"]))
         )
     return sent
 
