@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 
 import azure.functions as func
@@ -9,13 +11,16 @@ import azure.functions as func
 from functions.http import caller, http_function, ok, parse_body, query_int, route_param
 from functions.wiring import document_deps, hearing_deps
 from shared.bootstrap import UPLOADS_CONTAINER, dependencies
+from shared.domain.errors import InvalidInput
 from shared.services import documents, hearings
-from shared.services.hearings import (
+from shared.services.hearing_api import (
+    AuditPage,
     Conclusion,
     HearingChanges,
     HearingDraft,
     HearingPage,
     HearingView,
+    InviteeList,
     ScheduleRequest,
     UploadRequest,
     UploadTicket,
@@ -187,8 +192,68 @@ def process_uploaded_document(blob: func.InputStream) -> None:
 def advance_hearings(timer: func.TimerRequest) -> None:
     """Every 15 s: persist openings and closings (rules already use the exact instants), and
     publish events a crash left behind."""
-    deps = hearing_deps()
-    changed = hearings.advance_due_hearings(deps)
-    resent = hearings.dispatch_pending_events(deps)
+    changed, resent = hearings.run_schedule(hearing_deps())
     if changed or resent:
         log.info("hearings advanced: %d, events resent: %d", changed, resent)
+
+
+@http_function(
+    bp,
+    "POST",
+    "hearings/{hearing_id}/invitees",
+    summary="Invite people to a closed hearing (JSON list, or a CSV file with one entry per row)",
+    tag=TAG,
+    body=InviteeList,
+    returns=HearingView,
+    auth="required",
+    errors=(401, 403, 404, 409, 422),
+)
+def set_invitees(req: func.HttpRequest) -> func.HttpResponse:
+    content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "text/csv":
+        request = InviteeList(invitees=_csv_entries(req.get_body()), replace=req.params.get("replace") == "true")
+    else:
+        request = parse_body(req, InviteeList)
+    return ok(hearings.set_invitees(hearing_deps(), caller(req), route_param(req, "hearing_id"), request))
+
+
+@http_function(
+    bp,
+    "GET",
+    "hearings/{hearing_id}/audit",
+    summary="The hearing's audit trail (owner and admins)",
+    tag=TAG,
+    returns=AuditPage,
+    auth="required",
+    errors=(401, 403, 404),
+    query=(("limit", "1-500, default 100"), ("continuation", "token from the previous page")),
+)
+def audit_trail(req: func.HttpRequest) -> func.HttpResponse:
+    page = hearings.audit_trail(
+        hearing_deps(),
+        caller(req),
+        route_param(req, "hearing_id"),
+        limit=query_int(req, "limit", 100, 1, 500),
+        continuation=req.params.get("continuation"),
+    )
+    return ok(page)
+
+
+_CSV_HEADERS = {"cpr", "cvr", "email", "e-mail", "invitee", "inviteret"}
+
+
+def _csv_entries(raw: bytes) -> list[str]:
+    """The non-empty cells of the first column; a header row naming the column is skipped."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV file must be UTF-8", field="body") from None
+    sample = text[:1024]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(io.StringIO(text), dialect) if row and row[0].strip()]
+    if rows and rows[0][0].strip().lower() in _CSV_HEADERS:
+        rows = rows[1:]
+    return [row[0].strip() for row in rows]

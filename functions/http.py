@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from shared.bootstrap import dependencies
-from shared.domain.errors import FieldProblem, InvalidInput, NotAuthenticated, PortalError
+from shared.domain.errors import FieldProblem, InvalidInput, NotAuthenticated, PortalError, TooManyRequests
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
 
@@ -79,6 +80,9 @@ def http_function(
         def wrapped(req: func.HttpRequest) -> func.HttpResponse:
             try:
                 return handler(req)
+            except TooManyRequests as error:
+                retry_after = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+                return problem(error.status, error.title, error.detail, slug=error.slug, headers=retry_after)
             except PortalError as error:
                 return problem(error.status, error.title, error.detail, slug=error.slug, problems=error.problems)
             except Exception:

@@ -36,6 +36,7 @@ _REASONS = {
     409: "Conflicts with the current state",
     412: "Changed by someone else (stale ETag)",
     422: "Invalid fields",
+    429: "Too many requests from this identity; see Retry-After",
 }
 
 

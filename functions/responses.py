@@ -29,7 +29,7 @@ RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
     returns=Receipt,
     status=201,
     auth="required",
-    errors=(401, 403, 404, 409, 422),
+    errors=(401, 403, 404, 409, 422, 429),
 )
 def submit_response(req: func.HttpRequest) -> func.HttpResponse:
     hearing_id = route_param(req, "hearing_id")

@@ -12,7 +12,7 @@ from shared.services.subscriptions import SubscriptionDeps
 
 def hearing_deps() -> HearingDeps:
     deps = dependencies()
-    return HearingDeps(documents=deps.documents, bus=deps.bus, clock=deps.clock)
+    return HearingDeps(documents=deps.documents, bus=deps.bus, clock=deps.clock, vault=deps.vault)
 
 
 def document_deps() -> DocumentDeps:
@@ -29,13 +29,19 @@ def document_deps() -> DocumentDeps:
 
 def response_deps() -> ResponseDeps:
     deps = dependencies()
-    return ResponseDeps(documents=deps.documents, bus=deps.bus, clock=deps.clock)
+    return ResponseDeps(
+        documents=deps.documents, bus=deps.bus, clock=deps.clock, vault=deps.vault, limiter=deps.limiter
+    )
 
 
 def subscription_deps() -> SubscriptionDeps:
     deps = dependencies()
     return SubscriptionDeps(
-        documents=deps.documents, mailer=deps.mailer, clock=deps.clock, public_base_url=deps.settings.public_base_url
+        documents=deps.documents,
+        mailer=deps.mailer,
+        clock=deps.clock,
+        vault=deps.vault,
+        public_base_url=deps.settings.public_base_url,
     )
 
 

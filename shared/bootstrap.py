@@ -17,8 +17,10 @@ from shared.ports.files import FileStore
 from shared.ports.identity import DevTokenIssuer, TokenValidator
 from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus
+from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
-from shared.settings import Settings
+from shared.ports.vault import PersonalDataVault
+from shared.settings import Environment, Settings
 
 # Blob containers the portal uses.
 UPLOADS_CONTAINER = "uploads"  # browsers PUT files here through a short-lived URL
@@ -37,6 +39,8 @@ class Dependencies:
     mailer: Mailer
     records: RecordsSystem
     clock: Clock
+    vault: PersonalDataVault
+    limiter: RateLimiter
     dev_issuer: DevTokenIssuer | None = None
 
 
@@ -71,10 +75,12 @@ def build(settings: Settings) -> Dependencies:
         documents=_documents(settings, data_dir),
         bus=_bus(settings, data_dir),
         files=files,
-        tokens=_tokens(dev_issuer),
-        mailer=_mailer(settings, data_dir),
+        tokens=_tokens(settings, dev_issuer),
+        mailer=_mailer(settings, data_dir, files),
         records=_records(files),
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
+        vault=_vault(settings, data_dir),
+        limiter=_limiter(settings),
         dev_issuer=dev_issuer,
     )
 
@@ -122,20 +128,64 @@ def _dev_issuer(settings: Settings, data_dir: Path) -> DevTokenIssuer | None:
     return DevIssuer.for_settings(settings, data_dir)
 
 
-def _tokens(dev_issuer: DevTokenIssuer | None) -> TokenValidator:
+def _tokens(settings: Settings, dev_issuer: DevTokenIssuer | None) -> TokenValidator:
     from shared.adapters.dev_issuer import DevIssuer
-    from shared.adapters.jwt_validator import JwtValidator, TrustedIssuer
+    from shared.adapters.jwt_validator import JwtValidator, TrustedIssuer, broker_issuer, entra_issuer
 
     trusted: list[TrustedIssuer] = []
+    if settings.entra_tenant_id is not None:
+        trusted.append(entra_issuer(settings.entra_tenant_id, settings.entra_audiences))
+    if settings.broker_issuer is not None and settings.broker_audience is not None:
+        trusted.append(
+            broker_issuer(
+                settings.broker_name,
+                settings.broker_issuer,
+                settings.broker_audience,
+                dict(settings.broker_claims),
+                jwks_uri=settings.broker_jwks_uri,
+                jwks=settings.broker_jwks,
+                algorithms=settings.broker_algorithms,
+            )
+        )
     if isinstance(dev_issuer, DevIssuer):
         trusted.append(dev_issuer.trusted_issuer())
     return JwtValidator(trusted)
 
 
-def _mailer(settings: Settings, data_dir: Path) -> Mailer:
+def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
     from shared.adapters.local_outbox import LocalOutbox
 
-    return LocalOutbox(data_dir / "outbox")
+    outbox = LocalOutbox(data_dir / "outbox")
+    if settings.mailer != "graph":
+        return outbox
+    from shared.adapters.graph_mailer import BlobSentLog, GraphMailer, MailerByChannel
+    from shared.adapters.msal_credentials import ClientCredentials
+
+    secret = settings.graph_client_secret.get_secret_value() if settings.graph_client_secret else None
+    credentials = ClientCredentials(settings.graph_tenant_id or "", settings.graph_client_id or "", secret)
+    # Delivered ids are marked beside the records: that container exists in every deployment.
+    sent = BlobSentLog(files, RECORDS_CONTAINER)
+    email = GraphMailer(
+        credentials, settings.mail_sender or "", already_sent=sent.already_sent, mark_sent=sent.mark_sent
+    )
+    # Digital Post still goes to the local outbox until a Digital Post adapter exists.
+    return MailerByChannel({"email": email, "digital-post": outbox})
+
+
+def _vault(settings: Settings, data_dir: Path) -> PersonalDataVault:
+    from shared.adapters.aes_vault import AesGcmVault
+
+    if settings.personal_data_key:
+        return AesGcmVault.from_base64(settings.personal_data_key)
+    if settings.environment is Environment.PRODUCTION:
+        raise ValueError("PORTAL_CPR_KEY is required in production (a Key Vault reference)")
+    return AesGcmVault.development(data_dir)
+
+
+def _limiter(settings: Settings) -> RateLimiter:
+    from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
+
+    return SlidingWindowLimiter(settings.response_rate_limit, settings.response_rate_window_seconds)
 
 
 def _records(files: FileStore) -> RecordsSystem:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 # Azurite's well-known development account; public by design, useless outside a developer machine.
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -42,10 +46,34 @@ class Settings(BaseModel):
     dev_issuer: bool = False
     adjustable_clock: bool = False
 
-    # Trusted token issuers (issue: identity) beside the development issuer.
-    token_audience: str = "api://hearing-portal"
+    # Trusted token issuers beside the development issuer; one left unset is not trusted. Production
+    # refuses to start without any: nobody could sign in, and that should show at deployment.
+    token_audience: str = "api://hearing-portal"  # the audience of the development issuer's tokens
+    entra_tenant_id: str | None = None  # the tenant's GUID, as in the v2.0 issuer
+    entra_audiences: tuple[str, ...] = ()  # the API's application id URI and/or client id
+    broker_name: str = "mitid"  # prefixes subjects; changing it changes everyone's subject
+    broker_issuer: str | None = None
+    broker_audience: str | None = None
+    broker_jwks_uri: str | None = None
+    broker_jwks: dict[str, Any] | None = None  # inline key set, for a broker that publishes none
+    broker_claims: dict[str, str] = Field(default_factory=dict)  # overrides the default claim names
+    broker_algorithms: tuple[str, ...] = ("RS256",)
+
+    # Notifications: the local outbox, or e-mail through Microsoft Graph with the app's own identity.
+    mailer: str = Field(default="local", pattern="^(local|graph)$")
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: SecretStr | None = None  # a Key Vault reference in Azure
+    mail_sender: str | None = None  # the mailbox the portal sends from
 
     max_upload_bytes: int = 25 * 1024 * 1024
+
+    # Base64 of 32 random bytes (a Key Vault reference in Azure): seals CPR numbers and e-mail
+    # addresses and keys their look-up hashes. Development keeps a generated key in the data folder.
+    personal_data_key: str | None = Field(default=None, repr=False)
+    # Submissions, edits and withdrawals per identity in a sliding window.
+    response_rate_limit: int = Field(default=10, ge=1)
+    response_rate_window_seconds: float = Field(default=60, gt=0)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
@@ -55,6 +83,57 @@ class Settings(BaseModel):
             if self.adjustable_clock:
                 raise ValueError("the adjustable clock cannot be enabled in production")
         return self
+
+    @model_validator(mode="after")
+    def _issuers_are_complete(self) -> Settings:
+        if self.entra_tenant_id is not None and not _GUID.fullmatch(self.entra_tenant_id):
+            raise ValueError("PORTAL_ENTRA_TENANT_ID must be the tenant's id (a GUID), as in its token issuer")
+        if (self.entra_tenant_id is None) != (not self.entra_audiences):
+            raise ValueError("set both PORTAL_ENTRA_TENANT_ID and PORTAL_ENTRA_AUDIENCE, or neither")
+        broker_parts = (self.broker_issuer, self.broker_audience, self.broker_jwks_uri, self.broker_jwks)
+        if any(part is not None for part in broker_parts):
+            if not self.broker_issuer or not self.broker_audience:
+                raise ValueError("a broker needs PORTAL_BROKER_ISSUER and PORTAL_BROKER_AUDIENCE")
+            if (self.broker_jwks_uri is None) == (self.broker_jwks is None):
+                raise ValueError("a broker needs exactly one of PORTAL_BROKER_JWKS_URI and PORTAL_BROKER_JWKS")
+        if self.environment is Environment.PRODUCTION:
+            if not self.trusts_entra and not self.trusts_broker:
+                raise ValueError(
+                    "production trusts no token issuer: set PORTAL_ENTRA_TENANT_ID and PORTAL_ENTRA_AUDIENCE "
+                    "and/or the PORTAL_BROKER_* settings"
+                )
+            for name, url in (
+                ("PORTAL_BROKER_ISSUER", self.broker_issuer),
+                ("PORTAL_BROKER_JWKS_URI", self.broker_jwks_uri),
+            ):
+                if url is not None and urlsplit(url).scheme != "https":
+                    raise ValueError(f"{name} must be an https address in production")
+        return self
+
+    @model_validator(mode="after")
+    def _mailer_is_complete(self) -> Settings:
+        if self.mailer == "graph":
+            missing = [
+                name
+                for name, value in (
+                    ("PORTAL_GRAPH_TENANT_ID", self.graph_tenant_id),
+                    ("PORTAL_GRAPH_CLIENT_ID", self.graph_client_id),
+                    ("PORTAL_GRAPH_CLIENT_SECRET", self.graph_client_secret),
+                    ("PORTAL_MAIL_SENDER", self.mail_sender),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"PORTAL_MAILER=graph needs {', '.join(missing)}")
+        return self
+
+    @property
+    def trusts_entra(self) -> bool:
+        return self.entra_tenant_id is not None
+
+    @property
+    def trusts_broker(self) -> bool:
+        return self.broker_issuer is not None
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,6 +153,9 @@ class Settings(BaseModel):
             "message_bus": env.get("PORTAL_MESSAGE_BUS", "local"),
             "servicebus_namespace": env.get("ServiceBusConnection__fullyQualifiedNamespace") or None,
             "servicebus_connection_string": env.get("ServiceBusConnection") or None,
+            "personal_data_key": env.get("PORTAL_CPR_KEY") or None,
+            "response_rate_limit": env.get("PORTAL_RESPONSE_RATE_LIMIT") or 10,
+            "response_rate_window_seconds": env.get("PORTAL_RESPONSE_RATE_WINDOW_SECONDS") or 60,
             "queue_lock_seconds": env.get("PORTAL_QUEUE_LOCK_SECONDS") or 60,
             "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 1,
             "queue_max_deliveries": env.get("PORTAL_QUEUE_MAX_DELIVERIES") or 5,
@@ -82,8 +164,43 @@ class Settings(BaseModel):
             "dev_issuer": flag("PORTAL_DEV_ISSUER"),
             "adjustable_clock": flag("PORTAL_ADJUSTABLE_CLOCK"),
             "token_audience": env.get("PORTAL_TOKEN_AUDIENCE", "api://hearing-portal"),
+            "entra_tenant_id": env.get("PORTAL_ENTRA_TENANT_ID") or None,
+            "entra_audiences": _items(env.get("PORTAL_ENTRA_AUDIENCE", "")),
+            "broker_name": env.get("PORTAL_BROKER_NAME") or "mitid",
+            "broker_issuer": env.get("PORTAL_BROKER_ISSUER") or None,
+            "broker_audience": env.get("PORTAL_BROKER_AUDIENCE") or None,
+            "broker_jwks_uri": env.get("PORTAL_BROKER_JWKS_URI") or None,
+            "broker_jwks": _json_object(env, "PORTAL_BROKER_JWKS"),
+            "broker_claims": _json_object(env, "PORTAL_BROKER_CLAIMS") or {},
+            "broker_algorithms": _items(env.get("PORTAL_BROKER_ALGORITHMS", "")) or ("RS256",),
+            "mailer": env.get("PORTAL_MAILER") or "local",
+            "graph_tenant_id": env.get("PORTAL_GRAPH_TENANT_ID") or None,
+            "graph_client_id": env.get("PORTAL_GRAPH_CLIENT_ID") or None,
+            "graph_client_secret": env.get("PORTAL_GRAPH_CLIENT_SECRET") or None,
+            "mail_sender": env.get("PORTAL_MAIL_SENDER") or None,
         }
         return cls.model_validate(values)
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _items(value: str) -> tuple[str, ...]:
+    """A list setting: items separated by commas or white space."""
+    return tuple(item for item in re.split(r"[\s,]+", value) if item)
+
+
+def _json_object(env: dict[str, str], name: str) -> dict[str, Any] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{name} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object")
+    return value
 
 
 def _running_in_azure(env: dict[str, str]) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity, IdentityKind, Role
@@ -24,11 +25,9 @@ from shared.ports.mail import Notification
 from shared.ports.messages import OutgoingMessage
 from shared.ports.records import FiledDocument, RecordDocument
 from shared.services.documents import DocumentDeps
+from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
 from shared.services.hearings import (
-    Conclusion,
     HearingDeps,
-    HearingDraft,
-    ScheduleRequest,
     advance_due_hearings,
     cancel_hearing,
     conclude_hearing,
@@ -260,6 +259,18 @@ DOCUMENTS = "documents"
 SUMMER_MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 
+class FakeLimiter:
+    """Allows everything until told otherwise; records the keys it was asked about."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.refuse_with: float | None = None
+
+    def acquire(self, key: str) -> float | None:
+        self.keys.append(key)
+        return self.refuse_with
+
+
 @dataclass
 class Portal:
     """Every service's dependencies over one in-memory store, one bus, one clock."""
@@ -272,6 +283,8 @@ class Portal:
     records: InMemoryRecords
     public_base_url: str = "https://hoeringer.kommune.example"
     max_upload_bytes: int = 1024 * 1024
+    vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
+    limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
 
     @classmethod
     def start(cls, now: datetime = SUMMER_MORNING) -> Portal:
@@ -290,16 +303,22 @@ class Portal:
 
     @property
     def hearings(self) -> HearingDeps:
-        return HearingDeps(documents=self.store, bus=self.bus, clock=self.clock)
+        return HearingDeps(documents=self.store, bus=self.bus, clock=self.clock, vault=self.vault)
 
     @property
     def responses(self) -> ResponseDeps:
-        return ResponseDeps(documents=self.store, bus=self.bus, clock=self.clock)
+        return ResponseDeps(
+            documents=self.store, bus=self.bus, clock=self.clock, vault=self.vault, limiter=self.limiter
+        )
 
     @property
     def subscriptions(self) -> SubscriptionDeps:
         return SubscriptionDeps(
-            documents=self.store, mailer=self.mailer, clock=self.clock, public_base_url=self.public_base_url
+            documents=self.store,
+            mailer=self.mailer,
+            clock=self.clock,
+            vault=self.vault,
+            public_base_url=self.public_base_url,
         )
 
     @property

@@ -21,7 +21,7 @@ param databaseName string
 ])
 param capacityMode string = 'serverless'
 
-@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference).')
+@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit).')
 @minValue(1000)
 param sharedMaxThroughput int = 1000
 
@@ -60,6 +60,14 @@ var containers = [
     name: 'reference'
     partitionKeyPaths: [
       '/type'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+  {
+    // Append-only audit trail, read per hearing.
+    name: 'audit'
+    partitionKeyPaths: [
+      '/hearingId'
     ]
     dedicatedMaxThroughput: 0
   }

@@ -198,16 +198,28 @@ def _filter_condition(condition: Filter, params: list[dict[str, Any]]) -> str:
     if condition.op in _COMPARISONS:
         return _comparison(field, condition.op, condition.value, params)
     if condition.op == "in":
-        if isinstance(condition.value, str) or not isinstance(condition.value, list | tuple | set | frozenset):
-            raise ValueError("the in operator takes a list of values")
-        values = list(condition.value)
+        values = _list_of(condition.value)
         if not values:
             return "false"
         return "(" + " OR ".join(_comparison(field, "=", value, params) for value in values) + ")"
     if condition.op == "contains":
         _scalar(condition.value)
         return f"ARRAY_CONTAINS({field}, {_param(params, condition.value)})"
+    if condition.op == "contains_any":
+        values = _list_of(condition.value)
+        if not values:
+            return "false"
+        return "(" + " OR ".join(f"ARRAY_CONTAINS({field}, {_param(params, value)})" for value in values) + ")"
     raise ValueError(f"unsupported filter operator {condition.op!r}")
+
+
+def _list_of(value: Any) -> list[Any]:
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError("in and contains_any take a list of values")
+    values = sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
+    for item in values:
+        _scalar(item)
+    return values
 
 
 def _comparison(field: str, op: str, value: Any, params: list[dict[str, Any]]) -> str:

@@ -27,6 +27,8 @@ from shared.settings import Environment, Settings
 
 ALGORITHM = "RS256"
 KEY_FILE_NAME = "dev-issuer-key.pem"
+TOKEN_LIFETIME = timedelta(hours=8)
+ID_TOKEN_LIFETIME = timedelta(minutes=10)
 
 
 class DevIssuer:
@@ -58,7 +60,11 @@ class DevIssuer:
     def personas(self) -> list[Persona]:
         return list(PERSONAS)
 
-    def issue(self, persona_id: str, now: datetime, lifetime: timedelta = timedelta(hours=8)) -> str:
+    @property
+    def token_lifetime(self) -> timedelta:
+        return TOKEN_LIFETIME
+
+    def issue(self, persona_id: str, now: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> str:
         """A signed token for the persona; raises KeyError for an unknown persona id.
 
         ``now`` should be the real time: validation checks the lifetime against the real time, not
@@ -80,6 +86,29 @@ class DevIssuer:
             "exp": issued_at + int(lifetime.total_seconds()),
             "name": who.label,
         }
+        return self._sign(claims)
+
+    def issue_id_token(self, persona_id: str, now: datetime, client_id: str, nonce: str | None) -> str:
+        """An OpenID Connect ID token for the client that asked the person to sign in."""
+        who = persona(persona_id)
+        if now.tzinfo is None:
+            raise ValueError("now must carry a timezone")
+        issued_at = int(now.timestamp())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "sub": who.id,
+            "iat": issued_at,
+            "auth_time": issued_at,
+            "exp": issued_at + int(ID_TOKEN_LIFETIME.total_seconds()),
+            "name": who.label,
+            "idp": who.claims.get("idp"),
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return self._sign(claims)
+
+    def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self._private_key(), algorithm=ALGORITHM, headers={"kid": self.kid})
 
     def trusted_issuer(self) -> TrustedIssuer:

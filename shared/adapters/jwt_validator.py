@@ -38,18 +38,20 @@ class ClaimMapping(BaseModel):
     treats ``employee_value`` as an employee login, anything else by the broker rules.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     subject: str = "sub"
     name: str = "name"
     cpr: str = "nemlogin.cpr"
     cvr: str = "nemlogin.cvr"
     company_name: str = "nemlogin.org_name"
-    email: str = "email"
+    email: str | tuple[str, ...] = "email"  # several claims: the first one present wins
     roles: str = "roles"
     kind: Literal["broker", "entra", "claim"] = "broker"
     kind_claim: str = "idp"
     employee_value: str = "entra"
+    # A claim only tokens issued to a person carry; a token without it (an application's) is refused.
+    person_claim: str | None = None
 
 
 class TrustedIssuer(BaseModel):
@@ -59,7 +61,7 @@ class TrustedIssuer(BaseModel):
 
     name: str
     issuer: str
-    audience: str
+    audience: str | tuple[str, ...]  # several: Entra sends the client id or the app id URI
     jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
     algorithms: tuple[str, ...] = ("RS256",)
@@ -70,6 +72,8 @@ class TrustedIssuer(BaseModel):
     def _is_safe(self) -> TrustedIssuer:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
             raise ValueError("issuer name must be lower-case letters, digits and hyphens")
+        if not self.audiences or not all(self.audiences):
+            raise ValueError("give at least one audience, none of them empty")
         if (self.jwks is None) == (self.jwks_uri is None):
             raise ValueError("give exactly one of jwks and jwks_uri")
         if not self.algorithms or not set(self.algorithms) <= ALLOWED_ALGORITHMS:
@@ -77,6 +81,57 @@ class TrustedIssuer(BaseModel):
         if not 0 <= self.leeway_seconds <= 300:
             raise ValueError("leeway must be between 0 and 300 seconds")
         return self
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return (self.audience,) if isinstance(self.audience, str) else self.audience
+
+
+ENTRA_AUTHORITY = "https://login.microsoftonline.com"
+# ``oid`` is the same for a person across every app of the tenant; ``sub`` differs per app. Only
+# delegated tokens (a person signed in) carry ``scp``; app-only tokens may carry app roles too.
+ENTRA_CLAIMS = ClaimMapping(
+    kind="entra", subject="oid", email=("preferred_username", "email"), roles="roles", person_claim="scp"
+)
+BROKER_CLAIMS = ClaimMapping(kind="broker")
+
+
+def entra_issuer(tenant_id: str, audiences: tuple[str, ...]) -> TrustedIssuer:
+    """Entra ID v2.0 access tokens for the portal's API, from one tenant."""
+    return TrustedIssuer(
+        name="entra",
+        issuer=f"{ENTRA_AUTHORITY}/{tenant_id}/v2.0",
+        audience=audiences,
+        jwks_uri=f"{ENTRA_AUTHORITY}/{tenant_id}/discovery/v2.0/keys",
+        mapping=ENTRA_CLAIMS,
+    )
+
+
+def broker_issuer(
+    name: str,
+    issuer: str,
+    audience: str,
+    claims: dict[str, Any],
+    *,
+    jwks_uri: str | None = None,
+    jwks: dict[str, Any] | None = None,
+    algorithms: tuple[str, ...] = ("RS256",),
+) -> TrustedIssuer:
+    """A MitID / MitID Erhverv broker; ``claims`` overrides the default claim names (``{"cpr": "..."}``)."""
+    try:
+        mapping = ClaimMapping.model_validate({**BROKER_CLAIMS.model_dump(), **claims})
+    except ValidationError as error:
+        names = ", ".join(str(issue["loc"][0]) for issue in error.errors() if issue["loc"])
+        raise ValueError(f"the broker claim mapping is not usable ({names})") from None
+    return TrustedIssuer(
+        name=name,
+        issuer=issuer,
+        audience=audience,
+        jwks_uri=jwks_uri,
+        jwks=jwks,
+        algorithms=algorithms,
+        mapping=mapping,
+    )
 
 
 class JwtValidator:
@@ -124,7 +179,7 @@ class _Issuer:
                 token,
                 key=key,
                 algorithms=list(config.algorithms),  # pinned from configuration, never from the header
-                audience=config.audience,
+                audience=list(config.audiences),
                 issuer=config.issuer,
                 leeway=config.leeway_seconds,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_signature": True},
@@ -199,11 +254,13 @@ def _reason(error: jwt.PyJWTError) -> str:
 
 def _identity(config: TrustedIssuer, claims: dict[str, Any]) -> Identity:
     mapping = config.mapping
+    if mapping.person_claim is not None and _claim(claims, mapping.person_claim) in (None, ""):
+        raise InvalidToken("not a person's token")
     subject = _text(claims, mapping.subject)
     if not subject:
         raise InvalidToken("missing subject")
     name = _text(claims, mapping.name) or ""
-    email = _text(claims, mapping.email)
+    email = _first_text(claims, (mapping.email,) if isinstance(mapping.email, str) else mapping.email)
     kind = _kind(mapping, claims)
     try:
         if kind is IdentityKind.EMPLOYEE:
@@ -265,6 +322,14 @@ def _roles(value: Any) -> frozenset[Role]:
         return frozenset()
     # Roles this portal does not know are ignored rather than refused: Entra may carry others.
     return frozenset(_ROLES_BY_VALUE[item] for item in value if isinstance(item, str) and item in _ROLES_BY_VALUE)
+
+
+def _first_text(claims: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = _text(claims, name)
+        if value:
+            return value
+    return None
 
 
 def _text(claims: dict[str, Any], claim: str) -> str | None:

@@ -264,17 +264,24 @@ def _filter_condition(condition: Filter, params: list[Any]) -> str:
     if condition.op in _COMPARISONS:
         return _comparison(value_sql, type_sql, condition.op, condition.value, params)
     if condition.op == "in":
-        if isinstance(condition.value, str) or not isinstance(condition.value, list | tuple | set | frozenset):
-            raise ValueError("the in operator takes a list of values")
-        values = list(condition.value)
+        values = _list_of(condition.value)
         if not values:
             return "0"
         return "(" + " OR ".join(_comparison(value_sql, type_sql, "=", value, params) for value in values) + ")"
-    if condition.op == "contains":
-        element = _comparison("value", "type", "=", condition.value, params)
+    if condition.op in ("contains", "contains_any"):
+        wanted = _list_of(condition.value) if condition.op == "contains_any" else [condition.value]
+        if not wanted:
+            return "0"
+        element = " OR ".join(_comparison("value", "type", "=", value, params) for value in wanted)
         each = f"SELECT 1 FROM json_each(documents.body, {path}) WHERE {element}"  # noqa: S608  (validated path)
         return f"({type_sql} = 'array' AND EXISTS ({each}))"
     raise ValueError(f"unsupported filter operator {condition.op!r}")
+
+
+def _list_of(value: Any) -> list[Any]:
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError("in and contains_any take a list of values")
+    return sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
 
 
 def _comparison(value_sql: str, type_sql: str, op: str, value: Any, params: list[Any]) -> str:

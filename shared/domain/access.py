@@ -1,53 +1,96 @@
-"""Who may see and do what (brief section 3). Pure functions; the services enforce them."""
+"""Who may see and do what (brief section 3). Pure rules; the services enforce them.
+
+Visibility works with access keys. A hearing lists the keys that may see it (its owner and
+reviewers always; once published also "public", "employees" or its invitees' match keys), and a
+viewer carries the keys they hold. Seeing means sharing a key. The same keys are stored on the
+hearing, so a list is filtered in the query, never by loading everything and filtering in memory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.hearing import PUBLISHED, Hearing, HearingStatus, Visibility
+from shared.domain.access_keys import EMPLOYEES, PUBLIC, staff_key, subject_key
+from shared.domain.hearing import Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity, IdentityKind
 
 
-def is_owner(who: Identity | None, hearing: Hearing) -> bool:
-    return who is not None and who.subject == hearing.owner
+@dataclass(frozen=True)
+class Viewer:
+    """A caller with the access keys they hold (anonymous: just "public")."""
+
+    identity: Identity | None
+    keys: frozenset[str]
+
+    @classmethod
+    def anonymous(cls) -> Viewer:
+        return cls(None, frozenset({PUBLIC}))
+
+    @classmethod
+    def of(cls, who: Identity | None, match_keys: Iterable[str] = ()) -> Viewer:
+        """``match_keys`` are the keyed hashes of the caller's CPR number or e-mail, made by the services."""
+        if who is None:
+            return cls.anonymous()
+        keys = {PUBLIC, staff_key(who.subject), subject_key(who.subject), *match_keys}
+        if who.is_employee:
+            keys.add(EMPLOYEES)
+        if who.kind is IdentityKind.COMPANY and who.cvr:
+            keys.add(f"cvr:{who.cvr}")
+        return cls(who, frozenset(keys))
+
+    @property
+    def subject(self) -> str | None:
+        return None if self.identity is None else self.identity.subject
+
+    @property
+    def is_admin(self) -> bool:
+        return self.identity is not None and self.identity.is_admin
 
 
-def may_manage(who: Identity | None, hearing: Hearing) -> bool:
+def audience_keys(hearing: Hearing) -> list[str]:
+    return hearing.access_keys
+
+
+def may_view(viewer: Viewer, hearing: Hearing) -> bool:
+    return viewer.is_admin or not viewer.keys.isdisjoint(audience_keys(hearing))
+
+
+def is_owner(viewer: Viewer, hearing: Hearing) -> bool:
+    return viewer.subject == hearing.owner
+
+
+def may_manage(viewer: Viewer, hearing: Hearing) -> bool:
     """Owner and admins edit, schedule, moderate, conclude."""
-    return who is not None and (who.is_admin or is_owner(who, hearing))
+    return viewer.is_admin or is_owner(viewer, hearing)
 
 
-def sees_every_state(who: Identity | None, hearing: Hearing) -> bool:
-    return may_manage(who, hearing) or (who is not None and who.subject in hearing.reviewers)
+def sees_every_state(viewer: Viewer, hearing: Hearing) -> bool:
+    return may_manage(viewer, hearing) or (viewer.subject is not None and viewer.subject in hearing.reviewers)
 
 
-def is_invited(who: Identity | None, hearing: Hearing) -> bool:
-    return who is not None and who.subject in hearing.invitees
+def is_invited(viewer: Viewer, hearing: Hearing) -> bool:
+    return not viewer.keys.isdisjoint(invitee.match_key for invitee in hearing.invitees)
 
 
-def may_view(who: Identity | None, hearing: Hearing) -> bool:
-    if sees_every_state(who, hearing):
-        return True
-    if hearing.status not in PUBLISHED:
-        return False
-    if hearing.visibility is Visibility.EXTERNAL:
-        return True
-    if hearing.visibility is Visibility.INTERNAL:
-        return who is not None and who.is_employee
-    return is_invited(who, hearing)
-
-
-def may_respond(who: Identity | None, hearing: Hearing, now: datetime) -> bool:
-    if who is None or not may_view(who, hearing):
+def may_respond(viewer: Viewer, hearing: Hearing, now: datetime) -> bool:
+    who = viewer.identity
+    if who is None or not may_view(viewer, hearing):
         return False
     if hearing.status_at(now) is not HearingStatus.ACTIVE:
         return False
     if hearing.visibility is Visibility.INTERNAL:
         return who.is_employee
     if hearing.visibility is Visibility.CLOSED:
-        return is_invited(who, hearing)
+        return is_invited(viewer, hearing)
     return who.kind in (IdentityKind.CITIZEN, IdentityKind.COMPANY)
 
 
 def may_create_hearing(who: Identity | None) -> bool:
     return who is not None and who.may_create_hearings
+
+
+def list_filter_keys(viewer: Viewer) -> list[str] | None:
+    """The keys a hearing list is filtered by; None means no filter (admins see everything)."""
+    return None if viewer.is_admin else sorted(viewer.keys)

@@ -61,3 +61,13 @@ class StaleWrite(PortalError):
     status = 412
     slug = "stale-write"
     title = "Someone else changed this first"
+
+
+class TooManyRequests(PortalError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from shared.domain.access_keys import EMPLOYEES, PUBLIC, staff_key
 from shared.domain.base import Instant, PortalModel
 from shared.domain.errors import Conflict, InvalidInput
+from shared.domain.invitation import Invitee
 
 
 class HearingStatus(StrEnum):
@@ -81,7 +83,7 @@ class Hearing(PortalModel):
     owner: str
     owner_name: str
     reviewers: list[str] = Field(default_factory=list)
-    invitees: list[str] = Field(default_factory=list)
+    invitees: list[Invitee] = Field(default_factory=list)
     status: HearingStatus = HearingStatus.DRAFT
     start: Instant | None = None
     deadline: Instant | None = None
@@ -95,6 +97,20 @@ class Hearing(PortalModel):
     pending_events: list[HearingEvent] = Field(default_factory=list)
     # Mirrors bool(pending_events) so the sweep can find such hearings with a plain equality filter.
     has_pending_events: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def access_keys(self) -> list[str]:
+        """Who may see it; stored with the hearing so lists filter in the query (shared/domain/access.py)."""
+        keys = [staff_key(self.owner), *(staff_key(reviewer) for reviewer in self.reviewers)]
+        if self.status in PUBLISHED:
+            if self.visibility is Visibility.EXTERNAL:
+                keys.append(PUBLIC)
+            elif self.visibility is Visibility.INTERNAL:
+                keys.append(EMPLOYEES)
+            else:
+                keys.extend(invitee.match_key for invitee in self.invitees)
+        return sorted(set(keys))
 
     # -- reading the clock -------------------------------------------------------------------
 

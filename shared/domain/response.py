@@ -33,6 +33,7 @@ class Respondent(PortalModel):
     company_name: str | None = None
     cvr: str | None = None
     publish_name: bool = False
+    cpr_sealed: str | None = None  # encrypted; never shown, never logged
 
     @classmethod
     def of(cls, who: Identity, publish_name: bool) -> Respondent:
@@ -98,6 +99,14 @@ class Response(PortalModel):
         self.digest = content_digest(self.hearing_id, self.id, text, now)
         # A revised text is screened and reviewed afresh.
         self.status, self.flags, self.published = ResponseStatus.SUBMITTED, [], False
+
+    def resubmit(self, text: str, publish_name: bool, now: datetime) -> None:
+        """A withdrawn response submitted again counts from the new receipt time."""
+        if self.status is not ResponseStatus.WITHDRAWN:
+            raise Conflict("only a withdrawn response can be submitted again", field="status")
+        self.status = ResponseStatus.SUBMITTED
+        self.revise(text, publish_name, now)
+        self.received_at = now
 
     def withdraw(self, now: datetime) -> None:
         self.status, self.published, self.updated_at = ResponseStatus.WITHDRAWN, False, now

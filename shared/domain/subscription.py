@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
+
+from pydantic import Field
 
 from shared.domain.base import Instant, PortalModel
 from shared.domain.identity import Identity
@@ -31,9 +35,14 @@ class Subscription(PortalModel):
     channel: str  # "email" for employees with an address, else "digital-post"
     address: str  # e-mail address, or the subscriber's subject for Digital Post
     created_at: Instant
+    # The follower's access keys when they followed (hashed, never a CPR number): nobody is told
+    # about a hearing they may no longer see.
+    viewer_keys: list[str] = Field(default_factory=list)
 
     @classmethod
-    def follow(cls, who: Identity, kind: TargetKind, target_id: str, now: object) -> Subscription:
+    def follow(
+        cls, who: Identity, kind: TargetKind, target_id: str, now: datetime, viewer_keys: Iterable[str] = ()
+    ) -> Subscription:
         target = target_key(kind, target_id)
         channel, address = ("email", who.email) if who.email else ("digital-post", who.subject)
         return cls(
@@ -45,4 +54,5 @@ class Subscription(PortalModel):
             channel=channel,
             address=address,
             created_at=now,
+            viewer_keys=sorted(viewer_keys),
         )

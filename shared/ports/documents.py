@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 PartitionKey = tuple[str, ...]
 Document = dict[str, Any]
 
-FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "in", "contains"]
+FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "in", "contains", "contains_any"]
 
 
 class DocumentStoreError(Exception):
@@ -45,7 +45,8 @@ class Stored:
 class Filter:
     """A condition on a top-level or dotted field (``"respondent.kind"``).
 
-    ``contains`` means "the array field contains the value".
+    ``contains`` means "the array field contains the value"; ``contains_any`` takes a list and
+    means "the array field contains at least one of them".
     """
 
     field: str
@@ -101,9 +102,11 @@ class DocumentStore(Protocol):
 # - subscriptions: by what is followed ("hearing:<id>", "subject-area:<id>"), so finding the
 #   followers of an event is a single-partition query.
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
+# - audit: by hearing, since a trail is read per hearing; append-only.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
     "subscriptions": ("/target",),
     "reference": ("/type",),
+    "audit": ("/hearingId",),
 }

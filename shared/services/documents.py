@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from shared.domain.errors import Conflict
 from shared.domain.files import sniff_content_type
-from shared.domain.hearing import HearingDocument
+from shared.domain.hearing import EDITABLE, HearingDocument
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
@@ -52,6 +52,8 @@ def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
     loaded = repository.get(hearing_id)
     if loaded is None:
         return _reject(deps, name, "no such hearing")
+    if loaded.model.status not in EDITABLE:
+        return _reject(deps, name, "the hearing no longer takes documents")
     try:
         deps.files.write(deps.documents_container, name, data, content_type=content_type)
     except FileExists:

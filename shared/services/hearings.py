@@ -1,4 +1,4 @@
-"""Publication: create, edit, schedule, open and close, conclude, cancel, documents."""
+"""Publication: create, edit, invite, schedule, open and close, conclude, cancel, documents, audit trail."""
 
 from __future__ import annotations
 
@@ -6,140 +6,40 @@ import logging
 import posixpath
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from pydantic import Field
+from datetime import timedelta
 
 from shared.domain import access
-from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text, format_instant
-from shared.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from shared.domain.hearing import EDITABLE, PUBLISHED, EventKind, Hearing, HearingStatus, Visibility
+from shared.domain.audit import AuditEvent
+from shared.domain.base import format_instant
+from shared.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotAuthenticated
+from shared.domain.hearing import EDITABLE, EventKind, Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.ports.vault import PersonalDataVault
 from shared.services import queues
-from shared.services.repositories import HearingRepository, Loaded, ReferenceRepository
+from shared.services.guards import managed_hearing, visible_hearing
+from shared.services.hearing_api import (
+    AuditPage,
+    Conclusion,
+    HearingChanges,
+    HearingDraft,
+    HearingPage,
+    HearingView,
+    InviteeList,
+    ScheduleRequest,
+    UploadRequest,
+    UploadTicket,
+)
+from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ReferenceRepository
+from shared.services.viewers import invitee_from, viewer_of
 
 log = logging.getLogger(__name__)
 
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
-
-
-# -- what callers send -----------------------------------------------------------------------------
-
-
-class HearingDraft(InputModel):
-    template_id: str = Field(min_length=1)
-    title: str = Field(min_length=1, max_length=300)
-    case_number: str = Field(min_length=1, max_length=100, description="The case (sag) in the records system")
-    summary: str | None = Field(default=None, max_length=2000)
-    body: str | None = Field(default=None, max_length=100_000)
-    visibility: Visibility | None = None
-    subject_area_ids: list[str] = Field(default_factory=list)
-    city_area_ids: list[str] = Field(default_factory=list)
-    kle: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{2}){0,2}$")
-
-
-class HearingChanges(InputModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    summary: str | None = Field(default=None, max_length=2000)
-    body: str | None = Field(default=None, max_length=100_000)
-    visibility: Visibility | None = None
-    subject_area_ids: list[str] | None = None
-    city_area_ids: list[str] | None = None
-    kle: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{2}){0,2}$")
-    reviewers: list[str] | None = None
-    invitees: list[str] | None = None
-
-
-class ScheduleRequest(InputModel):
-    start: Instant = Field(description="Europe/Copenhagen wall-clock time, or any instant with an offset")
-    deadline: Instant = Field(description="Europe/Copenhagen wall-clock time, or any instant with an offset")
-
-
-class Conclusion(InputModel):
-    conclusion: str = Field(min_length=1, max_length=100_000)
-
-
-class UploadRequest(InputModel):
-    filename: str = Field(min_length=1, max_length=200)
-
-
-# -- what callers get ------------------------------------------------------------------------------
-
-
-class DocumentView(PortalModel):
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class HearingView(PortalModel):
-    id: str
-    title: str
-    summary: str
-    body: str
-    status: HearingStatus
-    visibility: Visibility
-    template_id: str
-    subject_area_ids: list[str]
-    city_area_ids: list[str]
-    kle: str | None
-    start: Instant | None
-    deadline: Instant | None
-    start_local: str | None
-    deadline_local: str | None
-    documents: list[DocumentView]
-    conclusion: str | None
-    concluded_at: Instant | None
-    # Only for those who manage the hearing.
-    case_number: str | None = None
-    owner: str | None = None
-    journalised_at: Instant | None = None
-    etag: str | None = None
-
-    @classmethod
-    def of(cls, hearing: Hearing, now: datetime, manager: bool, etag: str | None = None) -> HearingView:
-        return cls(
-            id=hearing.id,
-            title=hearing.title,
-            summary=hearing.summary,
-            body=hearing.body,
-            status=hearing.status_at(now),
-            visibility=hearing.visibility,
-            template_id=hearing.template_id,
-            subject_area_ids=hearing.subject_area_ids,
-            city_area_ids=hearing.city_area_ids,
-            kle=hearing.kle,
-            start=hearing.start,
-            deadline=hearing.deadline,
-            start_local=copenhagen_text(hearing.start) if hearing.start else None,
-            deadline_local=copenhagen_text(hearing.deadline) if hearing.deadline else None,
-            documents=[DocumentView.model_validate(d.model_dump()) for d in hearing.documents],
-            conclusion=hearing.conclusion,
-            concluded_at=hearing.concluded_at,
-            case_number=hearing.case_number if manager else None,
-            owner=hearing.owner_name if manager else None,
-            journalised_at=hearing.journalised_at if manager else None,
-            etag=etag if manager else None,
-        )
-
-
-class HearingPage(PortalModel):
-    items: list[HearingView]
-    continuation: str | None = None
-
-
-class UploadTicket(PortalModel):
-    upload_url: str
-    method: str = "PUT"
-    headers: dict[str, str]
-    document_id: str
-    expires_at: Instant
+MAX_DOCUMENTS = 50
 
 
 @dataclass
@@ -147,9 +47,47 @@ class HearingDeps:
     documents: DocumentStore
     bus: MessageBus
     clock: Clock
+    vault: PersonalDataVault
 
 
-# -- use cases -------------------------------------------------------------------------------------
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def get_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
+    viewer = viewer_of(who, deps.vault)
+    loaded = visible_hearing(deps.documents, viewer, hearing_id)
+    staff = access.sees_every_state(viewer, loaded.model)
+    return HearingView.of(loaded.model, deps.clock.now(), staff, loaded.etag)
+
+
+def list_hearings(
+    deps: HearingDeps, who: Identity | None, limit: int = 50, continuation: str | None = None, mine: bool = False
+) -> HearingPage:
+    """Filtered in the query by the caller's access keys: nobody ever loads what they may not see."""
+    viewer = viewer_of(who, deps.vault)
+    if mine:
+        if who is None:
+            raise NotAuthenticated("sign in to list your own hearings")
+        filters: tuple[Filter, ...] = (Filter("owner", "=", who.subject),)
+    else:
+        keys = access.list_filter_keys(viewer)
+        filters = () if keys is None else (Filter("accessKeys", "contains_any", keys),)
+    hearings, token = HearingRepository(deps.documents).page(filters, limit, continuation)
+    now = deps.clock.now()
+    items = [HearingView.of(h, now, access.sees_every_state(viewer, h)) for h in hearings]
+    return HearingPage(items=items, continuation=token)
+
+
+def audit_trail(
+    deps: HearingDeps, who: Identity | None, hearing_id: str, limit: int = 100, continuation: str | None = None
+) -> AuditPage:
+    """Owners and admins read a hearing's trail."""
+    managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    events, token = AuditRepository(deps.documents).page(hearing_id, limit, continuation)
+    return AuditPage(items=events, continuation=token)
+
+
+# -- changing --------------------------------------------------------------------------------------
 
 
 def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft) -> HearingView:
@@ -178,80 +116,109 @@ def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft)
         updated_at=now,
     )
     etag = HearingRepository(deps.documents).add(hearing)
-    return HearingView.of(hearing, now, manager=True, etag=etag)
-
-
-def get_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    loaded = _visible(deps, who, hearing_id)
-    return HearingView.of(loaded.model, deps.clock.now(), access.may_manage(who, loaded.model), loaded.etag)
-
-
-def list_hearings(
-    deps: HearingDeps, who: Identity | None, limit: int = 50, continuation: str | None = None, mine: bool = False
-) -> HearingPage:
-    """Filters in the query, never in memory: a caller only ever reads what they may see."""
-    published = Filter("status", "in", [s.value for s in PUBLISHED])
-    if mine:
-        if who is None:
-            raise NotAuthenticated("sign in to list your own hearings")
-        filters: tuple[Filter, ...] = (Filter("owner", "=", who.subject),)
-    elif who is not None and who.is_admin:
-        filters = ()
-    elif who is not None and who.is_employee:
-        filters = (published, Filter("visibility", "in", [Visibility.EXTERNAL.value, Visibility.INTERNAL.value]))
-    else:
-        filters = (published, Filter("visibility", "=", Visibility.EXTERNAL.value))
-    hearings, token = HearingRepository(deps.documents).page(filters, limit, continuation)
-    now = deps.clock.now()
-    return HearingPage(items=[HearingView.of(h, now, access.may_manage(who, h)) for h in hearings], continuation=token)
+    AuditRepository(deps.documents).append(AuditEvent.record(who, hearing.id, "hearing.created", now))
+    return HearingView.of(hearing, now, staff=True, etag=etag)
 
 
 def edit_hearing(
     deps: HearingDeps, who: Identity | None, hearing_id: str, changes: HearingChanges, if_match: str | None = None
 ) -> HearingView:
-    loaded = _managed(deps, who, hearing_id)
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
-    now = deps.clock.now()
-    loaded.model.edit(now, **changes.model_dump(exclude_unset=True))
-    return _save_and_dispatch(deps, loaded, who)
+    fields = changes.model_dump(exclude_unset=True)
+    loaded.model.edit(deps.clock.now(), **fields)
+    return _save(deps, loaded, who, "hearing.edited", fields=",".join(sorted(fields)))
+
+
+def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, request: InviteeList) -> HearingView:
+    """Invite people to a closed hearing by CPR, CVR, e-mail or user id; CPR and e-mail are kept sealed."""
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    problems, invitees = [], []
+    for index, raw in enumerate(request.invitees):
+        try:
+            invitees.append(invitee_from(raw, deps.vault))
+        except ValueError as error:
+            problems.append(FieldProblem(f"invitees[{index}]", str(error)))
+    if problems:
+        raise InvalidInput(f"{len(problems)} invitee(s) could not be read", problems=problems)
+    current = [] if request.replace else loaded.model.invitees
+    merged = {invitee.match_key: invitee for invitee in [*current, *invitees]}
+    loaded.model.edit(deps.clock.now(), invitees=list(merged.values()))
+    return _save(deps, loaded, who, "hearing.invitees-changed", count=str(len(merged)))
 
 
 def schedule_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: ScheduleRequest) -> HearingView:
-    loaded = _managed(deps, who, hearing_id)
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
     loaded.model.schedule(request.start, request.deadline, deps.clock.now())
-    return _save_and_dispatch(deps, loaded, who)
+    return _save(
+        deps,
+        loaded,
+        who,
+        "hearing.scheduled",
+        start=format_instant(request.start),
+        deadline=format_instant(request.deadline),
+    )
 
 
 def conclude_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: Conclusion) -> HearingView:
-    loaded = _managed(deps, who, hearing_id)
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
     loaded.model.conclude(request.conclusion, deps.clock.now())
-    return _save_and_dispatch(deps, loaded, who)
+    return _save(deps, loaded, who, "hearing.concluded")
 
 
 def cancel_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    loaded = _managed(deps, who, hearing_id)
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
     loaded.model.cancel(deps.clock.now())
-    return _save_and_dispatch(deps, loaded, who)
+    return _save(deps, loaded, who, "hearing.cancelled")
+
+
+def request_document_upload(
+    deps: HearingDeps, files: FileStore, who: Identity | None, hearing_id: str, request: UploadRequest, container: str
+) -> UploadTicket:
+    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    if loaded.model.status not in EDITABLE:
+        raise Conflict(f"documents cannot be added to a {loaded.model.status.value} hearing", field="status")
+    if len(loaded.model.documents) >= MAX_DOCUMENTS:
+        raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
+    document_id = str(uuid.uuid4())
+    name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
+    now = deps.clock.now()
+    return UploadTicket(
+        upload_url=files.upload_url(container, name, UPLOAD_URL_LIFETIME),
+        headers={"x-ms-blob-type": "BlockBlob"},
+        document_id=document_id,
+        expires_at=now + UPLOAD_URL_LIFETIME,
+    )
+
+
+# -- timers ----------------------------------------------------------------------------------------
+
+
+def run_schedule(deps: HearingDeps) -> tuple[int, int]:
+    """Timer: persist openings and closings, then publish events a crash left behind."""
+    return advance_due_hearings(deps), dispatch_pending_events(deps)
 
 
 def advance_due_hearings(deps: HearingDeps) -> int:
-    """Timer: open hearings whose start has come, close those whose deadline has passed."""
+    """Open hearings whose start has come, close those whose deadline has passed."""
     now = deps.clock.now()
     repository = HearingRepository(deps.documents)
+    audit = AuditRepository(deps.documents)
     changed = 0
     for status, field in ((HearingStatus.SCHEDULED, "start"), (HearingStatus.ACTIVE, "deadline")):
         due = (Filter("status", "=", status.value), Filter(field, "<=", format_instant(now)))
         for loaded in repository.each(*due):
             if loaded.model.advance(now):
                 repository.save(loaded)
-                dispatch_events(deps, loaded)
+                audit.append(AuditEvent.record(None, loaded.model.id, f"hearing.{loaded.model.status.value}", now))
+                _dispatch_or_leave(deps, loaded)
                 changed += 1
     return changed
 
 
 def dispatch_pending_events(deps: HearingDeps) -> int:
-    """Timer: hand events left behind by a crash between save and publish to the queue."""
+    """Hand events left behind by a crash between save and publish to the queue."""
     repository = HearingRepository(deps.documents)
     sent = 0
     for loaded in repository.each(Filter("hasPendingEvents", "=", True)):
@@ -282,21 +249,7 @@ def dispatch_events(deps: HearingDeps, loaded: Loaded[Hearing]) -> int:
     return len(events)
 
 
-def request_document_upload(
-    deps: HearingDeps, files: FileStore, who: Identity | None, hearing_id: str, request: UploadRequest, container: str
-) -> UploadTicket:
-    loaded = _managed(deps, who, hearing_id)
-    if loaded.model.status not in EDITABLE:
-        raise Conflict(f"documents cannot be added to a {loaded.model.status.value} hearing", field="status")
-    document_id = str(uuid.uuid4())
-    name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
-    now = deps.clock.now()
-    return UploadTicket(
-        upload_url=files.upload_url(container, name, UPLOAD_URL_LIFETIME),
-        headers={"x-ms-blob-type": "BlockBlob"},
-        document_id=document_id,
-        expires_at=now + UPLOAD_URL_LIFETIME,
-    )
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def _safe_filename(filename: str) -> str:
@@ -307,31 +260,16 @@ def _safe_filename(filename: str) -> str:
     return cleaned[:200]
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+def _save(deps: HearingDeps, loaded: Loaded[Hearing], who: Identity | None, action: str, **details: str) -> HearingView:
+    HearingRepository(deps.documents).save(loaded)
+    now = deps.clock.now()
+    AuditRepository(deps.documents).append(AuditEvent.record(who, loaded.model.id, action, now, **details))
+    _dispatch_or_leave(deps, loaded)
+    return HearingView.of(loaded.model, now, staff=True, etag=loaded.etag)
 
 
-def _visible(deps: HearingDeps, who: Identity | None, hearing_id: str) -> Loaded[Hearing]:
-    loaded = HearingRepository(deps.documents).get(hearing_id)
-    # Not visible answers exactly like not there, so a hearing's existence does not leak.
-    if loaded is None or not access.may_view(who, loaded.model):
-        raise NotFound("no such hearing", field="hearingId")
-    return loaded
-
-
-def _managed(deps: HearingDeps, who: Identity | None, hearing_id: str) -> Loaded[Hearing]:
-    if who is None:
-        raise NotAuthenticated("sign in to manage hearings")
-    loaded = _visible(deps, who, hearing_id)
-    if not access.may_manage(who, loaded.model):
-        raise Forbidden("only the hearing's owner or an admin may do this")
-    return loaded
-
-
-def _save_and_dispatch(deps: HearingDeps, loaded: Loaded[Hearing], who: Identity | None) -> HearingView:
-    repository = HearingRepository(deps.documents)
-    repository.save(loaded)
+def _dispatch_or_leave(deps: HearingDeps, loaded: Loaded[Hearing]) -> None:
     try:
         dispatch_events(deps, loaded)
     except Exception:  # the events stay in the hearing; the sweep publishes them
         log.warning("publishing hearing events failed; the sweep will retry", exc_info=True)
-    return HearingView.of(loaded.model, deps.clock.now(), manager=True, etag=loaded.etag)

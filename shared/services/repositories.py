@@ -7,13 +7,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from shared.domain.audit import AuditEvent
 from shared.domain.base import PortalModel
 from shared.domain.errors import NotFound, StaleWrite
 from shared.domain.hearing import Hearing
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
 from shared.domain.response import Response
 from shared.domain.subscription import Subscription
-from shared.ports.documents import DocumentNotFound, DocumentStore, Filter, PartitionKey, Query, StaleDocument
+from shared.ports.documents import (
+    DocumentExists,
+    DocumentNotFound,
+    DocumentStore,
+    Filter,
+    PartitionKey,
+    Query,
+    StaleDocument,
+)
 
 M = TypeVar("M", bound=PortalModel)
 
@@ -176,3 +185,23 @@ class ReferenceRepository:
 
     def put(self, item: HearingTemplate | Area) -> None:
         self.store.upsert(self.container, (item.type.value,), item.to_document())
+
+
+class AuditRepository(_Repository[AuditEvent]):
+    container, model = "audit", AuditEvent
+
+    def partition_of(self, item: AuditEvent) -> PartitionKey:
+        return (item.hearing_id,)
+
+    def append(self, event: AuditEvent) -> None:
+        """Append-only; an event with a deterministic id recorded twice (a redelivery) is kept once."""
+        try:
+            self.add(event)
+        except DocumentExists:
+            pass
+
+    def page(self, hearing_id: str, limit: int, continuation: str | None) -> tuple[list[AuditEvent], str | None]:
+        items, token = self._query(
+            Query(order_by="at", limit=limit, continuation=continuation, partition=(hearing_id,))
+        )
+        return [loaded.model for loaded in items], token

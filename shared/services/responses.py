@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from pydantic import Field
 
 from shared.domain import access
+from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel
-from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound
+from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound, TooManyRequests
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity
 from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
@@ -17,10 +17,12 @@ from shared.domain.screening import Flag, screen
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
 from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.ports.rate_limit import RateLimiter
+from shared.ports.vault import PersonalDataVault
 from shared.services import queues
-from shared.services.repositories import HearingRepository, Loaded, ResponseRepository
-
-log = logging.getLogger(__name__)
+from shared.services.guards import managed_hearing, visible_hearing
+from shared.services.repositories import AuditRepository, Loaded, ResponseRepository
+from shared.services.viewers import viewer_of
 
 
 class ResponseSubmission(InputModel):
@@ -85,6 +87,8 @@ class ResponseDeps:
     documents: DocumentStore
     bus: MessageBus
     clock: Clock
+    vault: PersonalDataVault
+    limiter: RateLimiter
 
 
 def submit_response(
@@ -93,28 +97,42 @@ def submit_response(
     """Store the response before answering. Returns the receipt and whether it is new.
 
     The time that counts is the portal's receipt time, taken before anything slow happens.
-    A retried submission with the same text returns the first receipt instead of a second response.
+    A retried submission with the same text returns the first receipt instead of a second response,
+    even after the deadline: the first attempt arrived in time.
     """
     now = deps.clock.now()
     if who is None:
         raise NotAuthenticated("sign in with MitID or MitID Erhverv to respond")
-    hearing = _visible_hearing(deps, who, hearing_id)
-    if not access.may_respond(who, hearing, now):
+    _limit(deps, who)
+    viewer = viewer_of(who, deps.vault)
+    hearing = visible_hearing(deps.documents, viewer, hearing_id).model
+    repository = ResponseRepository(deps.documents)
+    if not access.may_respond(viewer, hearing, now):
+        earlier = repository.get(hearing_id, response_id_for(hearing_id, who.subject))
+        if earlier is not None and _same(earlier.model, submission):
+            return Receipt.of(earlier.model), False
         if hearing.accepts_responses_at(now):
             raise Forbidden("this hearing does not take responses from you", field="hearingId")
         raise HearingNotOpen(
             f"the hearing is {hearing.status_at(now).value} and does not accept responses", field="hearingId"
         )
     response = Response.receive(hearing_id, who, submission.text, submission.publish_name, now)
-    repository = ResponseRepository(deps.documents)
+    if who.cpr:
+        response.respondent.cpr_sealed = deps.vault.seal(who.cpr)  # for Digital Post and the records system
     try:
         repository.add(response)
     except DocumentExists:
-        existing = repository.require(hearing_id, response.id).model
-        if existing.text == submission.text and existing.status is not ResponseStatus.WITHDRAWN:
-            _announce(deps, existing)  # the first attempt may have stopped before this
-            return Receipt.of(existing), False
-        raise Conflict("you have already responded to this hearing; edit your response instead", field="text") from None
+        existing = repository.require(hearing_id, response.id)
+        if _same(existing.model, submission):
+            _announce(deps, existing.model)  # the first attempt may have stopped before this
+            return Receipt.of(existing.model), False
+        if existing.model.status is not ResponseStatus.WITHDRAWN:
+            raise Conflict(
+                "you have already responded to this hearing; edit your response instead", field="text"
+            ) from None
+        existing.model.resubmit(submission.text, submission.publish_name, now)
+        repository.save(existing)
+        response = existing.model
     _announce(deps, response)
     return Receipt.of(response), True
 
@@ -139,16 +157,34 @@ def withdraw_response(deps: ResponseDeps, who: Identity | None, hearing_id: str,
         raise HearingNotOpen("responses can only be withdrawn while the hearing is active", field="hearingId")
     loaded.model.withdraw(now)
     ResponseRepository(deps.documents).save(loaded)
+    _audit(deps, who, hearing_id, "response.withdrawn", response_id)
     return ResponseView.of(loaded.model)
 
 
 def screen_response(deps: ResponseDeps, hearing_id: str, response_id: str) -> bool:
-    """Queue consumer: flag personal data so nothing flagged is published unchecked."""
+    """Queue consumer: flag personal data so nothing flagged is published unchecked.
+
+    It also writes the response's arrival into the audit trail, here rather than on the hot path;
+    the id names the version, so a redelivered message records it once.
+    """
     repository = ResponseRepository(deps.documents)
     loaded = repository.get(hearing_id, response_id)
     if loaded is None:
         return False
-    if not loaded.model.record_screening(screen(loaded.model.text), deps.clock.now()):
+    response = loaded.model
+    AuditRepository(deps.documents).append(
+        AuditEvent.record(
+            None,
+            hearing_id,
+            "response.received",
+            response.updated_at,
+            target=f"response:{response.id}",
+            event_id=f"{response.id}:{response.digest[-16:]}",
+            respondent=response.respondent.subject,
+            digest=response.digest,
+        )
+    )
+    if not response.record_screening(screen(response.text), deps.clock.now()):
         return False  # already screened: a redelivered message changes nothing
     repository.save(loaded)
     return True
@@ -157,15 +193,18 @@ def screen_response(deps: ResponseDeps, hearing_id: str, response_id: str) -> bo
 def decide_response(
     deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str, approve: bool, decision: Decision
 ) -> ResponseView:
-    who, hearing = _managed_hearing(deps, who, hearing_id)
+    viewer = viewer_of(who, deps.vault)
+    hearing = managed_hearing(deps.documents, viewer, hearing_id).model
+    assert viewer.identity is not None  # managed_hearing refuses anonymous callers
     repository = ResponseRepository(deps.documents)
     loaded = repository.require(hearing.id, response_id)
     now = deps.clock.now()
     if approve:
-        loaded.model.approve(who.subject, decision.clear_flags, decision.publish, now)
+        loaded.model.approve(viewer.identity.subject, decision.clear_flags, decision.publish, now)
     else:
-        loaded.model.decline(who.subject, now)
+        loaded.model.decline(viewer.identity.subject, now)
     repository.save(loaded)
+    _audit(deps, who, hearing_id, "response.approved" if approve else "response.declined", response_id)
     return ResponseView.of(loaded.model)
 
 
@@ -173,10 +212,12 @@ def list_responses(
     deps: ResponseDeps, who: Identity | None, hearing_id: str, limit: int = 50, continuation: str | None = None
 ) -> ResponsePage:
     """Moderators see all; everyone else sees the published ones, plus their own in every state."""
-    hearing = _visible_hearing(deps, who, hearing_id)
+    viewer = viewer_of(who, deps.vault)
+    hearing = visible_hearing(deps.documents, viewer, hearing_id).model
     repository = ResponseRepository(deps.documents)
-    if access.may_manage(who, hearing):
+    if access.may_manage(viewer, hearing):
         items, token = repository.page(hearing_id, (), limit, continuation)
+        _audit(deps, who, hearing_id, "personal-data.read", None, what="responses", count=str(len(items)))
         return ResponsePage(items=[ResponseView.of(r) for r in items], continuation=token)
     public = (Filter("status", "=", ResponseStatus.APPROVED.value), Filter("published", "=", True))
     items, token = repository.page(hearing_id, public, limit, continuation)
@@ -191,16 +232,30 @@ def list_responses(
 def get_response(
     deps: ResponseDeps, who: Identity | None, hearing_id: str, response_id: str
 ) -> ResponseView | PublicResponse:
-    hearing = _visible_hearing(deps, who, hearing_id)
+    viewer = viewer_of(who, deps.vault)
+    hearing = visible_hearing(deps.documents, viewer, hearing_id).model
     loaded = ResponseRepository(deps.documents).get(hearing_id, response_id)
     if loaded is None:
         raise NotFound("no such response", field="responseId")
     response = loaded.model
-    if access.may_manage(who, hearing) or (who is not None and who.subject == response.respondent.subject):
+    if who is not None and who.subject == response.respondent.subject:
+        return ResponseView.of(response)
+    if access.may_manage(viewer, hearing):
+        _audit(deps, who, hearing_id, "personal-data.read", response_id, what="response")
         return ResponseView.of(response)
     if response.is_public:
         return _public(response)
     raise NotFound("no such response", field="responseId")
+
+
+def _limit(deps: ResponseDeps, who: Identity) -> None:
+    wait = deps.limiter.acquire(f"responses:{who.subject}")
+    if wait is not None:
+        raise TooManyRequests("too many responses from you in a short time; try again shortly", retry_after=wait)
+
+
+def _same(response: Response, submission: ResponseSubmission) -> bool:
+    return response.text == submission.text and response.status is not ResponseStatus.WITHDRAWN
 
 
 def _public(response: Response) -> PublicResponse:
@@ -225,20 +280,13 @@ def _announce(deps: ResponseDeps, response: Response) -> None:
     )
 
 
-def _visible_hearing(deps: ResponseDeps, who: Identity | None, hearing_id: str) -> Hearing:
-    loaded = HearingRepository(deps.documents).get(hearing_id)
-    if loaded is None or not access.may_view(who, loaded.model):
-        raise NotFound("no such hearing", field="hearingId")
-    return loaded.model
-
-
-def _managed_hearing(deps: ResponseDeps, who: Identity | None, hearing_id: str) -> tuple[Identity, Hearing]:
-    if who is None:
-        raise NotAuthenticated("sign in to moderate responses")
-    hearing = _visible_hearing(deps, who, hearing_id)
-    if not access.may_manage(who, hearing):
-        raise Forbidden("only the hearing's owner or an admin may moderate responses")
-    return who, hearing
+def _audit(
+    deps: ResponseDeps, who: Identity | None, hearing_id: str, action: str, response_id: str | None, **details: str
+) -> None:
+    target = f"response:{response_id}" if response_id else None
+    AuditRepository(deps.documents).append(
+        AuditEvent.record(who, hearing_id, action, deps.clock.now(), target=target, **details)
+    )
 
 
 def _own_response(
@@ -246,7 +294,7 @@ def _own_response(
 ) -> tuple[Loaded[Response], Hearing]:
     if who is None:
         raise NotAuthenticated("sign in to change your response")
-    hearing = _visible_hearing(deps, who, hearing_id)
+    hearing = visible_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id).model
     loaded = ResponseRepository(deps.documents).get(hearing_id, response_id)
     if loaded is None or loaded.model.respondent.subject != who.subject:
         raise NotFound("no such response", field="responseId")

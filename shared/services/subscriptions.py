@@ -10,16 +10,20 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import Field
 
 from shared.domain import access
+from shared.domain.access import Viewer
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
 from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from shared.domain.hearing import EventKind, Hearing, Visibility
 from shared.domain.identity import Identity
+from shared.domain.invitation import InviteeKind
 from shared.domain.reference import ReferenceType
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.mail import Mailer, Notification
+from shared.ports.vault import PersonalDataVault
 from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
+from shared.services.viewers import viewer_of
 
 _NOTIFICATION_NAMESPACE = uuid.UUID("9d3a4f60-2b1e-4c8f-a6d2-71e5c0b4f813")
 _templates = Environment(
@@ -68,14 +72,16 @@ class SubscriptionDeps:
     documents: DocumentStore
     mailer: Mailer
     clock: Clock
+    vault: PersonalDataVault
     public_base_url: str
 
 
 def follow(deps: SubscriptionDeps, who: Identity | None, request: FollowRequest) -> SubscriptionView:
     if who is None:
         raise NotAuthenticated("sign in to follow hearings")
-    _check_target(deps, who, request.kind, request.target_id)
-    subscription = Subscription.follow(who, request.kind, request.target_id, deps.clock.now())
+    viewer = viewer_of(who, deps.vault)
+    _check_target(deps, viewer, request.kind, request.target_id)
+    subscription = Subscription.follow(who, request.kind, request.target_id, deps.clock.now(), viewer.keys)
     SubscriptionRepository(deps.documents).upsert(subscription)  # following twice is still one follow
     return SubscriptionView.of(subscription)
 
@@ -107,11 +113,36 @@ def notify_followers(deps: SubscriptionDeps, hearing_id: str, event_id: str, kin
     for target in _targets(hearing, kind):
         for subscription in repository.followers(target):
             recipients.setdefault(subscription.subscriber, subscription)
+    audience = set(hearing.access_keys)
     sent = 0
     for subscription in recipients.values():
+        if audience.isdisjoint(subscription.viewer_keys):
+            continue  # nobody is told about a hearing they may not see (any more)
         if hearing.visibility is not Visibility.EXTERNAL and subscription.target_kind is not TargetKind.HEARING:
             continue  # area followers hear about public hearings only
-        sent += deps.mailer.send(_render(deps, hearing, event_id, kind, subscription))
+        sent += deps.mailer.send(
+            _render(deps, hearing, event_id, kind, subscription.channel, subscription.address, subscription)
+        )
+    if kind is EventKind.OPENED and hearing.visibility is Visibility.CLOSED:
+        sent += _invite(deps, hearing, event_id)
+    return sent
+
+
+def _invite(deps: SubscriptionDeps, hearing: Hearing, event_id: str) -> int:
+    """Invitees of a closed hearing are told it opened: e-mail, or Digital Post by CPR (sealed) or CVR."""
+    sent = 0
+    for invitee in hearing.invitees:
+        if invitee.kind is InviteeKind.EMAIL and invitee.sealed:
+            channel, address = "email", deps.vault.unseal(invitee.sealed)
+        elif invitee.kind is InviteeKind.CPR and invitee.sealed:
+            channel, address = "digital-post", f"cpr-sealed:{invitee.sealed}"  # the adapter unseals it
+        elif invitee.kind is InviteeKind.CVR:
+            channel, address = "digital-post", f"cvr:{invitee.label}"
+        else:
+            channel, address = "digital-post", invitee.label
+        sent += deps.mailer.send(
+            _render(deps, hearing, event_id, EventKind.OPENED, channel, address, None, invitee.match_key)
+        )
     return sent
 
 
@@ -127,31 +158,41 @@ def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
 
 
 def _render(
-    deps: SubscriptionDeps, hearing: Hearing, event_id: str, kind: EventKind, sub: Subscription
+    deps: SubscriptionDeps,
+    hearing: Hearing,
+    event_id: str,
+    kind: EventKind,
+    channel: str,
+    address: str,
+    sub: Subscription | None,
+    invitee_key: str | None = None,
 ) -> Notification:
     headline = _HEADLINES[kind].format(title=hearing.title)
+    unfollow = f"{deps.public_base_url}/api/subscriptions/{sub.target_kind.value}/{sub.target_id}" if sub else None
     context = {
         "headline": headline,
         "hearing": hearing,
         "kind": kind.value,
+        "invited": sub is None,
         "deadline_local": copenhagen_text(hearing.deadline) if hearing.deadline else None,
         "url": f"{deps.public_base_url}/api/hearings/{hearing.id}",
-        "unfollow_url": f"{deps.public_base_url}/api/subscriptions/{sub.target_kind.value}/{sub.target_id}",
+        "unfollow_url": unfollow,
     }
+    recipient_id = sub.subscriber if sub else invitee_key
     return Notification(
-        notification_id=str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}\n{sub.subscriber}")),
-        channel="email" if sub.channel == "email" else "digital-post",
-        recipient=sub.address,
+        notification_id=str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}\n{recipient_id}")),
+        channel="email" if channel == "email" else "digital-post",
+        recipient=address,
         subject=headline,
         text=_templates.get_template("hearing_event.txt").render(context),
         html=_templates.get_template("hearing_event.html").render(context),
     )
 
 
-def _check_target(deps: SubscriptionDeps, who: Identity, kind: TargetKind, target_id: str) -> None:
+def _check_target(deps: SubscriptionDeps, viewer: Viewer, kind: TargetKind, target_id: str) -> None:
     if kind is TargetKind.HEARING:
         loaded = HearingRepository(deps.documents).get(target_id)
-        if loaded is None or not access.may_view(who, loaded.model):
+        if loaded is None or not access.may_view(viewer, loaded.model):
             raise NotFound("no such hearing", field="targetId")
     elif kind is TargetKind.KLE:
         parts = target_id.split(".")

@@ -181,6 +181,8 @@ def catalogue(store: DocumentStore, run: str) -> DocumentStore:
         (Filter("status", "in", ["closed", "draft"]), ["b", "d"]),
         (Filter("n", "in", []), []),
         (Filter("tags", "contains", "road"), ["a", "b"]),
+        (Filter("tags", "contains_any", ["park", "bike"]), ["a", "d"]),
+        (Filter("tags", "contains_any", []), []),
         (Filter("respondent.kind", "=", "citizen"), ["a", "c"]),
         (Filter("urgent", "=", True), ["a"]),
         (Filter("urgent", "=", False), ["b", "c"]),

@@ -12,8 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain import access
+from shared.domain.access import Viewer
+from shared.domain.access_keys import subject_key
 from shared.domain.hearing import Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity, IdentityKind, Role
+from shared.domain.invitation import Invitee, InviteeKind
 
 START = datetime(2026, 5, 5, 7, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 5, 19, 22, 0, tzinfo=UTC)
@@ -85,13 +88,20 @@ def hearing(visibility: Visibility, status: HearingStatus) -> Hearing:
         owner="entra:henriette",
         owner_name="Henriette",
         reviewers=["entra:rita"],
-        invitees=["mitid:anna", "erhverv:lars"],
+        invitees=[
+            Invitee(kind=InviteeKind.SUBJECT, match_key=subject_key(subject), label=subject)
+            for subject in ("mitid:anna", "erhverv:lars")
+        ],
         status=status,
         start=START if scheduled else None,
         deadline=DEADLINE if scheduled else None,
         created_at=START - timedelta(days=3),
         updated_at=START - timedelta(days=3),
     )
+
+
+def viewer(persona: str) -> Viewer:
+    return Viewer.of(PERSONAS[persona])
 
 
 CASES = [(name, kind) for name in PERSONAS for kind in KINDS]
@@ -106,20 +116,20 @@ IDS = [f"{name}-{kind.value}" for name, kind in CASES]
 def test_who_sees_a_published_hearing(persona: str, kind: Visibility, status: HearingStatus) -> None:
     expected = SEES_PUBLISHED[persona][KINDS.index(kind)]
 
-    assert access.may_view(PERSONAS[persona], hearing(kind, status)) is expected
+    assert access.may_view(viewer(persona), hearing(kind, status)) is expected
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES, ids=IDS)
 @pytest.mark.parametrize("status", [HearingStatus.DRAFT, HearingStatus.CANCELLED])
 def test_who_sees_an_unpublished_hearing(persona: str, kind: Visibility, status: HearingStatus) -> None:
-    assert access.may_view(PERSONAS[persona], hearing(kind, status)) is (persona in SEES_EVERY_STATE)
+    assert access.may_view(viewer(persona), hearing(kind, status)) is (persona in SEES_EVERY_STATE)
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES, ids=IDS)
 def test_who_may_respond_while_active(persona: str, kind: Visibility) -> None:
     expected = RESPONDS_WHILE_ACTIVE[persona][KINDS.index(kind)]
 
-    assert access.may_respond(PERSONAS[persona], hearing(kind, HearingStatus.ACTIVE), DURING) is expected
+    assert access.may_respond(viewer(persona), hearing(kind, HearingStatus.ACTIVE), DURING) is expected
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES, ids=IDS)
@@ -138,7 +148,7 @@ def test_who_may_respond_while_active(persona: str, kind: Visibility) -> None:
 def test_nobody_responds_unless_the_hearing_is_active(
     persona: str, kind: Visibility, status: HearingStatus, now: datetime
 ) -> None:
-    assert access.may_respond(PERSONAS[persona], hearing(kind, status), now) is False
+    assert access.may_respond(viewer(persona), hearing(kind, status), now) is False
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES, ids=IDS)
@@ -147,13 +157,13 @@ def test_a_scheduled_hearing_takes_responses_from_its_start_even_before_the_time
 ) -> None:
     expected = RESPONDS_WHILE_ACTIVE[persona][KINDS.index(kind)]
 
-    assert access.may_respond(PERSONAS[persona], hearing(kind, HearingStatus.SCHEDULED), START) is expected
+    assert access.may_respond(viewer(persona), hearing(kind, HearingStatus.SCHEDULED), START) is expected
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES, ids=IDS)
 @pytest.mark.parametrize("status", list(HearingStatus))
 def test_only_owner_and_admins_manage(persona: str, kind: Visibility, status: HearingStatus) -> None:
-    assert access.may_manage(PERSONAS[persona], hearing(kind, status)) is (persona in MANAGES)
+    assert access.may_manage(viewer(persona), hearing(kind, status)) is (persona in MANAGES)
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
@@ -168,8 +178,8 @@ def test_roles_count_only_for_employees() -> None:
     )
 
     assert access.may_create_hearing(citizen_with_roles) is False
-    assert access.may_manage(citizen_with_roles, hearing(Visibility.EXTERNAL, HearingStatus.ACTIVE)) is False
-    assert access.may_view(citizen_with_roles, hearing(Visibility.EXTERNAL, HearingStatus.DRAFT)) is False
+    assert access.may_manage(Viewer.of(citizen_with_roles), hearing(Visibility.EXTERNAL, HearingStatus.ACTIVE)) is False
+    assert access.may_view(Viewer.of(citizen_with_roles), hearing(Visibility.EXTERNAL, HearingStatus.DRAFT)) is False
 
 
 def test_an_identity_never_prints_its_cpr_number() -> None:

@@ -174,7 +174,11 @@ def test_for_settings_derives_issuer_audience_and_key_file(tmp_path: Path) -> No
 
 
 def test_for_settings_refuses_production(tmp_path: Path) -> None:
-    production = Settings(environment=Environment.PRODUCTION)
+    production = Settings(
+        environment=Environment.PRODUCTION,
+        entra_tenant_id="00000000-0000-0000-0000-000000000001",
+        entra_audiences=("api://hearing-portal",),
+    )
     forced_on = Settings.model_construct(environment=Environment.PRODUCTION, dev_issuer=True)
 
     for settings in (production, forced_on):

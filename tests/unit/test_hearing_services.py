@@ -12,12 +12,15 @@ from functions.http import invalid_from
 from shared.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, StaleWrite
 from shared.domain.hearing import HearingStatus, Visibility
 from shared.services import queues
-from shared.services.hearings import (
+from shared.services.hearing_api import (
     Conclusion,
     HearingChanges,
     HearingDraft,
+    InviteeList,
     ScheduleRequest,
     UploadRequest,
+)
+from shared.services.hearings import (
     advance_due_hearings,
     cancel_hearing,
     conclude_hearing,
@@ -28,6 +31,7 @@ from shared.services.hearings import (
     list_hearings,
     request_document_upload,
     schedule_hearing,
+    set_invitees,
 )
 from tests.fakes import (
     TEMPLATE_ID,
@@ -116,7 +120,7 @@ def many(portal: Portal) -> dict[str, str]:
 
 
 def _invite(portal: Portal, hearing_id: str, subject: str) -> str:
-    edit_hearing(portal.hearings, caseworker(), hearing_id, HearingChanges(invitees=[subject]))
+    set_invitees(portal.hearings, caseworker(), hearing_id, InviteeList(invitees=[subject]))
     return hearing_id
 
 

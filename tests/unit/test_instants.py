@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.domain.base import copenhagen_text, format_instant, parse_instant
-from shared.services.hearings import ScheduleRequest
+from shared.services.hearing_api import ScheduleRequest
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,14 @@ import pytest
 from functions import http
 from functions.openapi import build_document
 from shared import bootstrap
+from shared.adapters.aes_vault import AesGcmVault
 from shared.domain.errors import Conflict, HearingNotOpen, InvalidInput, NotAuthenticated, NotFound, PortalError
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
-from shared.services.hearings import HearingDraft, HearingView, ScheduleRequest
+from shared.services.hearing_api import HearingDraft, HearingView, ScheduleRequest
 from shared.services.responses import ResponseSubmission
 from shared.settings import Settings
-from tests.fakes import FakeBus, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
+from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
 
 
 def request(
@@ -243,6 +244,8 @@ def refusing_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
         mailer=FakeMailer(),
         records=InMemoryRecords(),
         clock=FixedClock(datetime(2026, 5, 4, tzinfo=UTC)),
+        vault=AesGcmVault(bytes(32)),
+        limiter=FakeLimiter(),
     )
     monkeypatch.setattr(bootstrap, "_current", deps)
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.hearing import HearingDocument
-from shared.services.hearings import Conclusion, conclude_hearing
+from shared.services.hearing_api import Conclusion
+from shared.services.hearings import conclude_hearing
 from shared.services.records import journalise_hearing, journalise_pending
 from shared.services.repositories import HearingRepository
 from shared.services.responses import Decision, ResponseSubmission, decide_response, screen_response, submit_response

@@ -10,7 +10,8 @@ from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthent
 from shared.domain.hearing import Visibility
 from shared.domain.response import ResponseStatus
 from shared.services import queues
-from shared.services.hearings import HearingChanges, edit_hearing
+from shared.services.hearing_api import InviteeList
+from shared.services.hearings import set_invitees
 from shared.services.responses import (
     Decision,
     PublicResponse,
@@ -171,7 +172,7 @@ def test_employees_respond_to_internal_hearings_not_to_external_ones(portal: Por
 
 def test_only_invitees_respond_to_a_closed_hearing(portal: Portal) -> None:
     hearing_id = portal.active(visibility=Visibility.CLOSED)
-    edit_hearing(portal.hearings, caseworker(), hearing_id, HearingChanges(invitees=[KARIN.subject]))
+    set_invitees(portal.hearings, caseworker(), hearing_id, InviteeList(invitees=[KARIN.subject]))
 
     assert submit_response(portal.responses, KARIN, hearing_id, say("Som inviteret part..."))[1] is True
     with pytest.raises(NotFound):

@@ -11,7 +11,8 @@ from shared.domain.hearing import EventKind, Visibility
 from shared.domain.reference import ReferenceType
 from shared.domain.subscription import TargetKind
 from shared.services import queues
-from shared.services.hearings import ScheduleRequest, advance_due_hearings, schedule_hearing
+from shared.services.hearing_api import ScheduleRequest
+from shared.services.hearings import advance_due_hearings, schedule_hearing
 from shared.services.subscriptions import FollowRequest, follow, my_subscriptions, notify_followers, unfollow
 from tests.fakes import Portal, caseworker, citizen, company_user, employee
 

@@ -1,0 +1,253 @@
+"""The local development issuer over HTTP: an OpenID Connect provider for fictitious personas.
+
+Discovery, keys, the authorization endpoint (a page to choose a persona) and the token endpoint,
+under ``/api/dev``. Every endpoint answers 404 unless the development issuer is enabled, which the
+settings refuse in production.
+
+``POST dev/token`` has two forms: a form-encoded body is the OAuth authorization code grant; a
+JSON body ``{"persona": "..."}`` is a shortcut for tests and scripts that returns a token at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.functions as func
+from pydantic import Field, RootModel
+
+from functions.http import http_function, ok, parse_body
+from shared.bootstrap import dependencies
+from shared.domain.base import InputModel, PortalModel
+from shared.domain.errors import InvalidInput, NotFound
+from shared.ports.identity import DevTokenIssuer
+from shared.services.dev_sign_in import (
+    AuthorizationCodes,
+    AuthorizationError,
+    AuthorizationRequest,
+    DevSignIn,
+    OAuthError,
+    error_page,
+    form_fields,
+)
+
+bp = func.Blueprint()
+TAG = "Development sign-in"
+FORM = "application/x-www-form-urlencoded"
+
+# Pending authorization codes of this process (see shared.services.dev_sign_in).
+_codes = AuthorizationCodes()
+
+# Public metadata and keys may be read by a browser app on any origin; the token endpoint too,
+# since the code flow with PKCE is meant for public clients without cookies.
+_CORS = {"Access-Control-Allow-Origin": "*"}
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_PAGE_HEADERS = {
+    **_NO_STORE,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ProviderMetadata(RootModel[dict[str, Any]]):
+    pass
+
+
+class Jwks(RootModel[dict[str, Any]]):
+    pass
+
+
+class HtmlPage(RootModel[str]):
+    pass
+
+
+class PersonaView(PortalModel):
+    id: str
+    label: str
+    description: str
+
+
+class PersonaList(RootModel[list[PersonaView]]):
+    pass
+
+
+class TokenRequest(InputModel):
+    persona: str = Field(min_length=1, description="A persona id from GET /api/dev/personas")
+
+
+class TokenAnswer(PortalModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+
+
+def _dev_issuer() -> DevTokenIssuer:
+    issuer = dependencies().dev_issuer
+    if issuer is None:
+        raise NotFound("the development issuer is not enabled here")
+    return issuer
+
+
+def _sign_in() -> DevSignIn:
+    return DevSignIn(_dev_issuer(), _codes)
+
+
+def _now() -> datetime:
+    # Real time, not the adjustable clock: token lifetimes are checked against real time.
+    return datetime.now(UTC)
+
+
+@http_function(
+    bp,
+    "GET",
+    "dev/.well-known/openid-configuration",
+    summary="Development issuer: OpenID Connect discovery document",
+    tag=TAG,
+    returns=ProviderMetadata,
+    auth="none",
+    errors=(404,),
+)
+def dev_discovery(req: func.HttpRequest) -> func.HttpResponse:
+    return ok(_sign_in().discovery(), headers=_CORS)
+
+
+@http_function(
+    bp,
+    "GET",
+    "dev/jwks.json",
+    summary="Development issuer: signing keys",
+    tag=TAG,
+    returns=Jwks,
+    auth="none",
+    errors=(404,),
+)
+def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
+    return ok(_dev_issuer().jwks(), headers=_CORS)
+
+
+@http_function(
+    bp,
+    "GET",
+    "dev/personas",
+    summary="Development issuer: who you can sign in as",
+    tag=TAG,
+    returns=PersonaList,
+    auth="none",
+    errors=(404,),
+)
+def dev_personas(req: func.HttpRequest) -> func.HttpResponse:
+    personas = [PersonaView(id=p.id, label=p.label, description=p.description) for p in _dev_issuer().personas()]
+    return ok(PersonaList(personas))
+
+
+@http_function(
+    bp,
+    "GET",
+    "dev/authorize",
+    summary="Development issuer: authorization endpoint, a page to choose a persona (code flow with PKCE)",
+    tag=TAG,
+    returns=HtmlPage,
+    auth="none",
+    query=(
+        ("response_type", "code"),
+        ("client_id", "the client's id; the ID token's audience"),
+        ("redirect_uri", "an http://localhost or http://127.0.0.1 address, or one of the portal's own"),
+        ("code_challenge", "BASE64URL(SHA-256(code_verifier))"),
+        ("code_challenge_method", "S256"),
+        ("scope", "openid, optionally profile"),
+        ("state", "returned unchanged"),
+        ("nonce", "copied into the ID token"),
+    ),
+    errors=(404,),
+    content_type="text/html",
+)
+def dev_authorize_page(req: func.HttpRequest) -> func.HttpResponse:
+    sign_in = _sign_in()
+    try:
+        request = sign_in.authorization_request(dict(req.params))
+    except AuthorizationError as error:
+        return _refused(error)
+    return _html(sign_in.chooser_page(request))
+
+
+@http_function(
+    bp,
+    "POST",
+    "dev/authorize",
+    summary="Development issuer: the chosen persona; redirects to the client with a code",
+    tag=TAG,
+    status=302,
+    auth="none",
+    errors=(404,),
+)
+def dev_authorize_choice(req: func.HttpRequest) -> func.HttpResponse:
+    sign_in = _sign_in()
+    try:
+        form = form_fields(req.get_body())
+        request: AuthorizationRequest = sign_in.authorization_request(form)
+        if form.get("cancel"):
+            return _redirect(sign_in.deny(request))
+        return _redirect(sign_in.approve(request, form.get("persona", ""), _now()))
+    except AuthorizationError as error:
+        return _refused(error)
+    except OAuthError as error:
+        return _refused(AuthorizationError(error.error, error.description))
+
+
+@http_function(
+    bp,
+    "POST",
+    "dev/token",
+    summary="Development issuer: token endpoint (form: authorization_code grant; JSON: a token for a persona)",
+    tag=TAG,
+    body=TokenRequest,
+    returns=TokenAnswer,
+    auth="none",
+    errors=(404, 422),
+)
+def dev_token(req: func.HttpRequest) -> func.HttpResponse:
+    sign_in = _sign_in()
+    if _content_type(req) != FORM:
+        return _token_for_persona(req)
+    try:
+        answer = sign_in.exchange(form_fields(req.get_body()), _now())
+    except OAuthError as error:
+        return _oauth_json(error.body(), 400)
+    return _oauth_json(answer, 200)
+
+
+def _token_for_persona(req: func.HttpRequest) -> func.HttpResponse:
+    request = parse_body(req, TokenRequest)
+    issuer = _dev_issuer()
+    try:
+        token = issuer.issue(request.persona, _now())
+    except KeyError:
+        raise InvalidInput("no such persona", field="persona") from None
+    return ok(TokenAnswer(access_token=token, expires_in=int(issuer.token_lifetime.total_seconds())))
+
+
+def _content_type(req: func.HttpRequest) -> str:
+    header = str(req.headers.get("content-type") or "")
+    return header.split(";", 1)[0].strip().lower()
+
+
+def _oauth_json(body: Mapping[str, Any], status: int) -> func.HttpResponse:
+    return ok(dict(body), status=status, headers={**_NO_STORE, **_CORS})
+
+
+def _html(page: str, status: int = 200) -> func.HttpResponse:
+    return func.HttpResponse(page, status_code=status, mimetype="text/html", charset="utf-8", headers=_PAGE_HEADERS)
+
+
+def _redirect(location: str) -> func.HttpResponse:
+    return func.HttpResponse(status_code=302, headers={"Location": location, **_NO_STORE})
+
+
+def _refused(error: AuthorizationError) -> func.HttpResponse:
+    location = error.redirect()
+    if location is not None:
+        return _redirect(location)
+    # No address we may send the person to: say what is wrong right here.
+    return _html(error_page(error), status=400)

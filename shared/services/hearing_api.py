@@ -1,0 +1,149 @@
+"""What callers send to and get from the publication use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from shared.domain.audit import AuditEvent
+from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
+from shared.domain.hearing import Hearing, HearingStatus, Visibility
+
+KLE_PATTERN = r"^\d{2}(\.\d{2}){0,2}$"
+
+
+class HearingDraft(InputModel):
+    template_id: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=300)
+    case_number: str = Field(min_length=1, max_length=100, description="The case (sag) in the records system")
+    summary: str | None = Field(default=None, max_length=2000)
+    body: str | None = Field(default=None, max_length=100_000)
+    visibility: Visibility | None = None
+    subject_area_ids: list[str] = Field(default_factory=list)
+    city_area_ids: list[str] = Field(default_factory=list)
+    kle: str | None = Field(default=None, pattern=KLE_PATTERN)
+
+
+class HearingChanges(InputModel):
+    """Only the fields sent change. ``kle`` may be null to clear it; the others may not."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    summary: str | None = Field(default=None, max_length=2000)
+    body: str | None = Field(default=None, max_length=100_000)
+    visibility: Visibility | None = None
+    subject_area_ids: list[str] | None = None
+    city_area_ids: list[str] | None = None
+    kle: str | None = Field(default=None, pattern=KLE_PATTERN)
+    reviewers: list[str] | None = Field(default=None, description="Portal user ids of employees who may comment")
+
+    @field_validator(
+        "title", "summary", "body", "visibility", "subject_area_ids", "city_area_ids", "reviewers", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
+
+
+class InviteeList(InputModel):
+    invitees: list[str] = Field(
+        max_length=10_000, description="CPR numbers, CVR numbers, e-mail addresses or portal user ids"
+    )
+    replace: bool = Field(default=False, description="Replace the list instead of adding to it")
+
+
+class ScheduleRequest(InputModel):
+    start: Instant = Field(description="Europe/Copenhagen wall-clock time, or any instant with an offset")
+    deadline: Instant = Field(description="Europe/Copenhagen wall-clock time, or any instant with an offset")
+
+
+class Conclusion(InputModel):
+    conclusion: str = Field(min_length=1, max_length=100_000)
+
+
+class UploadRequest(InputModel):
+    filename: str = Field(min_length=1, max_length=200)
+
+
+class DocumentView(PortalModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class HearingView(PortalModel):
+    id: str
+    title: str
+    summary: str
+    body: str
+    status: HearingStatus
+    visibility: Visibility
+    template_id: str
+    subject_area_ids: list[str]
+    city_area_ids: list[str]
+    kle: str | None
+    start: Instant | None
+    deadline: Instant | None
+    start_local: str | None
+    deadline_local: str | None
+    documents: list[DocumentView]
+    conclusion: str | None
+    concluded_at: Instant | None
+    # Only for those who run the hearing.
+    case_number: str | None = None
+    owner: str | None = None
+    reviewers: list[str] | None = None
+    invitees: list[str] | None = Field(default=None, description="Masked labels")
+    journalised_at: Instant | None = None
+    etag: str | None = None
+
+    @classmethod
+    def of(cls, hearing: Hearing, now: datetime, staff: bool, etag: str | None = None) -> HearingView:
+        return cls(
+            id=hearing.id,
+            title=hearing.title,
+            summary=hearing.summary,
+            body=hearing.body,
+            status=hearing.status_at(now),
+            visibility=hearing.visibility,
+            template_id=hearing.template_id,
+            subject_area_ids=hearing.subject_area_ids,
+            city_area_ids=hearing.city_area_ids,
+            kle=hearing.kle,
+            start=hearing.start,
+            deadline=hearing.deadline,
+            start_local=copenhagen_text(hearing.start) if hearing.start else None,
+            deadline_local=copenhagen_text(hearing.deadline) if hearing.deadline else None,
+            documents=[DocumentView.model_validate(d.model_dump()) for d in hearing.documents],
+            conclusion=hearing.conclusion,
+            concluded_at=hearing.concluded_at,
+            case_number=hearing.case_number if staff else None,
+            owner=hearing.owner_name if staff else None,
+            reviewers=hearing.reviewers if staff else None,
+            invitees=[invitee.label for invitee in hearing.invitees] if staff else None,
+            journalised_at=hearing.journalised_at if staff else None,
+            etag=etag if staff else None,
+        )
+
+
+class HearingPage(PortalModel):
+    items: list[HearingView]
+    continuation: str | None = None
+
+
+class UploadTicket(PortalModel):
+    upload_url: str
+    method: str = "PUT"
+    headers: dict[str, str]
+    document_id: str
+    expires_at: Instant
+
+
+class AuditPage(PortalModel):
+    items: list[AuditEvent]
+    continuation: str | None = None
