@@ -144,6 +144,8 @@ def revise_response(
     now = deps.clock.now()
     if not hearing.accepts_responses_at(now):
         raise HearingNotOpen("responses can only be edited while the hearing is active", field="hearingId")
+    assert who is not None  # _own_response refuses anonymous callers
+    _limit(deps, who)
     loaded.model.revise(submission.text, submission.publish_name, now)
     ResponseRepository(deps.documents).save(loaded)
     _announce(deps, loaded.model)

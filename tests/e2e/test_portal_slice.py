@@ -7,6 +7,7 @@ test waits for a real deadline.
 from __future__ import annotations
 
 import json
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from local_host.azurite import Azurite
+from shared.adapters.personas import PERSONAS
 from shared.adapters.blob_files import BlobFileStore
 from tests.local_host_fixture import LocalHostProcess
 
@@ -229,6 +231,9 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
         assert "010190" not in body
         assert "Anna Jensen" not in body
 
+    # No CPR number reaches the host's log, whatever the flow did.
+    assert_no_cpr_number(portal.log())
+
 
 def test_health_and_openapi_answer(portal: LocalHostProcess) -> None:
     assert portal.request("GET", "/api/health").json()["status"] == "ok"
@@ -241,3 +246,12 @@ def _plain_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
+
+
+def assert_no_cpr_number(text: str) -> None:
+    cprs = [str(p.claims["nemlogin.cpr"]) for p in PERSONAS if "nemlogin.cpr" in p.claims]
+    assert cprs, "the personas carry CPR numbers"
+    for cpr in [*cprs, "0101901234"]:  # the personas' and the one Bo wrote in his response
+        assert cpr not in text
+        assert f"{cpr[:6]}-{cpr[6:]}" not in text
+    assert not re.search(r"(?<![\w-])\d{6}-\d{4}(?![\w-])", text), "something shaped like a CPR number was logged"
