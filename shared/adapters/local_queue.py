@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.adapters.sqlite_connections import SqliteConnections
 from shared.ports.messages import OutgoingMessage
 
 _SCHEMA = """
@@ -108,27 +106,20 @@ class LocalQueue:
     ) -> None:
         if max_delivery_count < 1:
             raise ValueError("max_delivery_count must be at least 1")
-        self._path = str(path)
-        self._memory = self._path == ":memory:"
+        self._db = SqliteConnections(path)
         self.max_delivery_count = max_delivery_count
         self._lock_seconds = lock_duration.total_seconds()
         self._backoff_base = backoff_base.total_seconds()
         self._backoff_max = backoff_max.total_seconds()
         self._window = duplicate_window.total_seconds()
-        self._local = threading.local()
-        self._lock = threading.RLock()
-        self._opened: list[sqlite3.Connection] = []
-        self._shared: sqlite3.Connection | None = None
-        if not self._memory:
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             conn.executescript(_SCHEMA)
 
     # -- sending ----------------------------------------------------------------------------------
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         now = time.time()
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute("DELETE FROM seen_ids WHERE seen_at < ?", (now - self._window,))
             seen = conn.execute(
                 "SELECT 1 FROM seen_ids WHERE queue = ? AND message_id = ?", (queue, message.message_id)
@@ -161,7 +152,7 @@ class LocalQueue:
             return []
         now = time.time()
         deliveries: list[Delivery] = []
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             # A consumer that died holding the last allowed delivery: dead-letter instead of retrying.
             expired = conn.execute(
                 "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
@@ -196,7 +187,7 @@ class LocalQueue:
         return deliveries
 
     def complete(self, delivery: Delivery) -> None:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             deleted = conn.execute("DELETE FROM messages WHERE lock_token = ?", (delivery.lock_token,)).rowcount
         if not deleted:
             raise LockLost(f"message {delivery.message_id} on {delivery.queue} is no longer locked by this delivery")
@@ -204,7 +195,7 @@ class LocalQueue:
     def abandon(self, delivery: Delivery, reason: str) -> None:
         """Give the message back: retried after a backoff, or dead-lettered after the last allowed delivery."""
         now = time.time()
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT seq, queue, message_id, body, subject, properties, enqueued_at, delivery_count FROM messages"
                 " WHERE lock_token = ?",
@@ -227,7 +218,7 @@ class LocalQueue:
     # -- operations -------------------------------------------------------------------------------
 
     def dead_letters(self, queue: str) -> list[DeadLetter]:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "SELECT id, queue, message_id, body, reason, delivery_count, dead_lettered_at, subject, properties"
                 " FROM dead_letters WHERE queue = ? ORDER BY dead_lettered_at, id",
@@ -255,7 +246,7 @@ class LocalQueue:
         Raises KeyError when there is no such dead letter.
         """
         now = time.time()
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT id, message_id, body, subject, properties FROM dead_letters"
                 " WHERE queue = ? AND (id = ? OR message_id = ?)"
@@ -273,22 +264,17 @@ class LocalQueue:
 
     def depth(self, queue: str) -> int:
         """Messages not yet completed (waiting, backing off or in flight); dead letters excluded."""
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             (count,) = conn.execute("SELECT count(*) FROM messages WHERE queue = ?", (queue,)).fetchone()
         return int(count)
 
     def queues(self) -> list[str]:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute("SELECT name FROM queues ORDER BY name").fetchall()
         return [row[0] for row in rows]
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
-            self._shared = None
-            self._local = threading.local()
+        self._db.close()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -301,39 +287,3 @@ class LocalQueue:
             " enqueued_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (uuid.uuid4().hex, queue, message_id, body, subject, properties, reason, count, enqueued_at, now),
         )
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        # BEGIN IMMEDIATE takes the write lock up front, so two processes never pick the same message.
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        if self._memory:
-            with self._lock:
-                if self._shared is None:
-                    self._shared = self._open()
-                yield self._shared
-            return
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._open()
-            self._local.conn = conn
-        yield conn
-
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
-        if not self._memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self._opened.append(conn)
-        return conn

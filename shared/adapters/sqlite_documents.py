@@ -18,14 +18,12 @@ import binascii
 import json
 import re
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.sqlite_connections import SqliteConnections
 from shared.ports.documents import (
     CONTAINERS,
     Document,
@@ -67,21 +65,14 @@ _TYPE_RANK = """CASE json_type(body, {path})
 
 class SqliteDocumentStore:
     def __init__(self, path: Path | str) -> None:
-        self._path = str(path)
-        self._memory = self._path == ":memory:"
-        self._local = threading.local()
-        self._lock = threading.RLock()
-        self._opened: list[sqlite3.Connection] = []
-        self._shared: sqlite3.Connection | None = None
-        if not self._memory:
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
+        self._db = SqliteConnections(path)
+        with self._db.connection() as conn:
             conn.executescript(_SCHEMA)
 
     # -- port -------------------------------------------------------------------------------------
 
     def read(self, container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "SELECT body, etag FROM documents WHERE container = ? AND pk = ? AND id = ?",
                 (container, _pk(partition), doc_id),
@@ -92,7 +83,7 @@ class SqliteDocumentStore:
         doc_id = _check(container, partition, body)
         etag = _new_etag()
         try:
-            with self._connection() as conn:
+            with self._db.connection() as conn:
                 conn.execute(
                     "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (container, _pk(partition), partition[0], doc_id, _encode(body), etag, time.time()),
@@ -104,7 +95,7 @@ class SqliteDocumentStore:
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
         doc_id = _check(container, partition, body)
         etag = _new_etag()
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag,"
@@ -116,7 +107,7 @@ class SqliteDocumentStore:
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         doc_id = _check(container, partition, body)
         new_etag = _new_etag()
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             changed = conn.execute(
                 "UPDATE documents SET body = ?, etag = ?, ts = ?"
                 " WHERE container = ? AND pk = ? AND id = ? AND etag = ?",
@@ -129,7 +120,7 @@ class SqliteDocumentStore:
         raise StaleDocument(f"{container}/{doc_id} was changed by someone else")
 
     def delete(self, container: str, partition: PartitionKey, doc_id: str) -> None:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "DELETE FROM documents WHERE container = ? AND pk = ? AND id = ?",
                 (container, _pk(partition), doc_id),
@@ -161,7 +152,7 @@ class SqliteDocumentStore:
         sql += f" ORDER BY sort_rank {direction}, sort_value {direction}, id {direction}, pk {direction} LIMIT ?"
         params.append(query.limit + 1)
 
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(sql, params).fetchall()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
@@ -175,37 +166,7 @@ class SqliteDocumentStore:
     # -- housekeeping -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
-            self._shared = None
-            self._local = threading.local()
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        if self._memory:
-            with self._lock:
-                if self._shared is None:
-                    self._shared = self._open()
-                yield self._shared
-            return
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._open()
-            self._local.conn = conn
-        yield conn
-
-    def _open(self) -> sqlite3.Connection:
-        # Autocommit: every statement here is its own atomic, durable transaction.
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
-        if not self._memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self._opened.append(conn)
-        return conn
+        self._db.close()
 
 
 # -- helpers -------------------------------------------------------------------------------------

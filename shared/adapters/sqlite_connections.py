@@ -1,0 +1,67 @@
+"""SQLite connections for the embedded adapters: one per thread for a file (WAL, durable commits),
+one shared behind a lock for ":memory:" (a private in-memory database exists per connection)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SqliteConnections:
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.memory = self.path == ":memory:"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._opened: list[sqlite3.Connection] = []
+        self._shared: sqlite3.Connection | None = None
+        if not self.memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        if self.memory:
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._open()
+                yield self._shared
+            return
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two processes never act on the same row.
+        with self.connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+            self._shared = None
+            self._local = threading.local()
+
+    def _open(self) -> sqlite3.Connection:
+        # Autocommit: a statement outside transaction() is its own atomic, durable transaction.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        if not self.memory:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a crash
+            conn.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._opened.append(conn)
+        return conn
