@@ -5,7 +5,8 @@ under ``/api/dev``. Every endpoint answers 404 unless the development issuer is 
 settings refuse in production.
 
 ``POST dev/token`` has two forms: a form-encoded body is the OAuth authorization code grant; a
-JSON body ``{"persona": "..."}`` is a shortcut for tests and scripts that returns a token at once.
+JSON body ``{"persona": "..."}`` is a shortcut for tests and scripts that returns a token at once
+(recognised by its content type or by its opening brace, as ``curl -d`` sends JSON as a form).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from shared.services.dev_sign_in import (
 
 bp = func.Blueprint()
 TAG = "Development sign-in"
-FORM = "application/x-www-form-urlencoded"
 
 # Pending authorization codes of this process (see shared.services.dev_sign_in).
 _codes = AuthorizationCodes()
@@ -209,7 +209,7 @@ def dev_authorize_choice(req: func.HttpRequest) -> func.HttpResponse:
 )
 def dev_token(req: func.HttpRequest) -> func.HttpResponse:
     sign_in = _sign_in()
-    if _content_type(req) != FORM:
+    if _is_json(req):
         return _token_for_persona(req)
     try:
         answer = sign_in.exchange(form_fields(req.get_body()), _now())
@@ -228,9 +228,10 @@ def _token_for_persona(req: func.HttpRequest) -> func.HttpResponse:
     return ok(TokenAnswer(access_token=token, expires_in=int(issuer.token_lifetime.total_seconds())))
 
 
-def _content_type(req: func.HttpRequest) -> str:
-    header = str(req.headers.get("content-type") or "")
-    return header.split(";", 1)[0].strip().lower()
+def _is_json(req: func.HttpRequest) -> bool:
+    # By the body as well as the header: ``curl -d '{"persona": ...}'`` labels JSON as a form.
+    content_type = str(req.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    return content_type == "application/json" or req.get_body().lstrip().startswith(b"{")
 
 
 def _oauth_json(body: Mapping[str, Any], status: int) -> func.HttpResponse:

@@ -16,6 +16,20 @@ param webOrigins array = []
 @description('Audience the portal requires in access tokens (PORTAL_TOKEN_AUDIENCE).')
 param tokenAudience string = 'api://hearing-portal'
 
+@description('Entra ID tenant of the employees; defaults to the deployment tenant.')
+param entraTenantId string = tenant().tenantId
+
+@description('Audiences accepted in Entra access tokens (comma-separated); defaults to tokenAudience.')
+param entraAudience string = tokenAudience
+
+@description('MitID / MitID Erhverv broker (OIDC). Leave brokerIssuer empty to trust no broker yet.')
+param brokerName string = 'mitid'
+param brokerIssuer string = ''
+param brokerAudience string = ''
+param brokerJwksUri string = ''
+@description('JSON mapping of the broker\'s claim names, e.g. {"cpr":"cprNumberIdentifier","cvr":"cvrNumberIdentifier"}.')
+param brokerClaims string = ''
+
 @description('Public base URL of the API when it sits behind a custom domain or a gateway; empty means the app\'s azurewebsites.net hostname.')
 param publicBaseUrl string = ''
 
@@ -150,6 +164,13 @@ module functionApp 'modules/function-app.bicep' = {
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     cprKeySecretUri: keyVault.outputs.cprKeySecretUri
     tokenAudience: tokenAudience
+    entraTenantId: entraTenantId
+    entraAudience: entraAudience
+    brokerName: brokerName
+    brokerIssuer: brokerIssuer
+    brokerAudience: brokerAudience
+    brokerJwksUri: brokerJwksUri
+    brokerClaims: brokerClaims
     publicBaseUrl: publicBaseUrl
     webOrigins: webOrigins
     maximumInstanceCount: maximumInstanceCount

@@ -56,7 +56,7 @@ class Settings(BaseModel):
     broker_audience: str | None = None
     broker_jwks_uri: str | None = None
     broker_jwks: dict[str, Any] | None = None  # inline key set, for a broker that publishes none
-    broker_claims: dict[str, str] = Field(default_factory=dict)  # overrides the default claim names
+    broker_claims: dict[str, Any] = Field(default_factory=dict)  # overrides the default claim names
     broker_algorithms: tuple[str, ...] = ("RS256",)
 
     # Notifications: the local outbox, or e-mail through Microsoft Graph with the app's own identity.
@@ -125,6 +125,8 @@ class Settings(BaseModel):
             ]
             if missing:
                 raise ValueError(f"PORTAL_MAILER=graph needs {', '.join(missing)}")
+            if self.graph_client_secret and self.graph_client_secret.get_secret_value().startswith("@Microsoft."):
+                raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
         return self
 
     @property

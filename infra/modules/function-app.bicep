@@ -43,6 +43,19 @@ param cprKeySecretUri string
 @description('Audience the portal requires in access tokens.')
 param tokenAudience string
 
+@description('Entra ID tenant (GUID) whose employees sign in.')
+param entraTenantId string
+
+@description('Audiences accepted in Entra access tokens: the API app id URI and/or client id, comma-separated.')
+param entraAudience string
+
+@description('MitID broker: name used as subject prefix, issuer, audience, JWKS address and claim mapping (JSON). Empty issuer: no broker.')
+param brokerName string = 'mitid'
+param brokerIssuer string = ''
+param brokerAudience string = ''
+param brokerJwksUri string = ''
+param brokerClaims string = ''
+
 @description('Public base URL of the portal API; empty means https://<name>.azurewebsites.net.')
 param publicBaseUrl string = ''
 
@@ -133,6 +146,34 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'PORTAL_TOKEN_AUDIENCE'
           value: tokenAudience
+        }
+        {
+          name: 'PORTAL_ENTRA_TENANT_ID'
+          value: entraTenantId
+        }
+        {
+          name: 'PORTAL_ENTRA_AUDIENCE'
+          value: entraAudience
+        }
+        {
+          name: 'PORTAL_BROKER_NAME'
+          value: brokerName
+        }
+        {
+          name: 'PORTAL_BROKER_ISSUER'
+          value: brokerIssuer
+        }
+        {
+          name: 'PORTAL_BROKER_AUDIENCE'
+          value: brokerAudience
+        }
+        {
+          name: 'PORTAL_BROKER_JWKS_URI'
+          value: brokerJwksUri
+        }
+        {
+          name: 'PORTAL_BROKER_CLAIMS'
+          value: brokerClaims
         }
         {
           name: 'PORTAL_DOCUMENT_STORE'

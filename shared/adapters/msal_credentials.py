@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 AUTHORITY = "https://login.microsoftonline.com"
+TIMEOUT_SECONDS = 10.0
 
 
 class CredentialsError(Exception):
@@ -27,11 +28,15 @@ class ConfidentialApp(Protocol):
 AppFactory = Callable[[str, str, str | dict[str, str]], ConfidentialApp]
 
 
-def _msal_app(authority: str, client_id: str, credential: str | dict[str, str]) -> ConfidentialApp:
+def msal_app(
+    authority: str, client_id: str, credential: str | dict[str, str], http_client: Any = None
+) -> ConfidentialApp:
+    """MSAL's confidential client with its own in-memory token cache; ``http_client`` is for tests."""
     import msal
 
+    options: dict[str, Any] = {"http_client": http_client} if http_client is not None else {"timeout": TIMEOUT_SECONDS}
     app: ConfidentialApp = msal.ConfidentialClientApplication(
-        client_id, client_credential=credential, authority=authority, token_cache=msal.TokenCache()
+        client_id, client_credential=credential, authority=authority, token_cache=msal.TokenCache(), **options
     )
     return app
 
@@ -51,7 +56,7 @@ class ClientCredentials:
         client_secret: str | None = None,
         certificate: Mapping[str, str] | None = None,
         *,
-        app_factory: AppFactory = _msal_app,
+        app_factory: AppFactory = msal_app,
     ) -> None:
         if (client_secret is None) == (certificate is None):
             raise ValueError("give exactly one of client_secret and certificate")

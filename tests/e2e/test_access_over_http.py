@@ -54,7 +54,7 @@ def test_only_invitees_see_and_answer_a_closed_hearing(strict_portal: LocalHostP
         "POST",
         f"/api/hearings/{hearing_id}/invitees",
         headers={**creator, "Content-Type": "text/csv"},
-        content="cpr\n010190-1234\n12345678\n".encode(),
+        content=b"cpr\n010190-1234\n12345678\n",
     )
     body = assert_problem(bad, 422, "invitees[1]")
     assert "12345678" not in bad.text or "CVR" in body["detail"] + str(body["errors"])

@@ -133,6 +133,9 @@ def test_production_app_settings_select_production_and_the_azure_adapters() -> N
     assert settings["PORTAL_DOCUMENT_STORE"] == "'cosmos'"
     assert settings["PORTAL_MESSAGE_BUS"] == "'servicebus'"
     assert settings["PORTAL_CPR_KEY"].startswith("'@Microsoft.KeyVault(SecretUri=")
+    # Production refuses to start without a trusted token issuer: employees sign in with Entra ID.
+    assert settings["PORTAL_ENTRA_TENANT_ID"] == "entraTenantId"
+    assert settings["PORTAL_ENTRA_AUDIENCE"] == "entraAudience"
 
 
 def test_no_development_switch_appears_anywhere_in_the_deployment() -> None:

@@ -133,7 +133,9 @@ def test_a_chosen_persona_signs_in_with_an_access_token_and_an_id_token(sign_in:
     identity = JwtValidator([dev.trusted_issuer()]).validate(answer["access_token"])
     assert identity.subject == "dev:hearing-creator"
     assert identity.kind is IdentityKind.EMPLOYEE and identity.roles == frozenset({Role.HEARING_CREATOR})
-    id_token = jwt.decode(answer["id_token"], key=dev.jwks()["keys"][0], algorithms=["RS256"], audience=CLIENT)
+    id_token = jwt.decode(
+        answer["id_token"], key=jwt.PyJWK(dev.jwks()["keys"][0]), algorithms=["RS256"], audience=CLIENT
+    )
     assert id_token["iss"] == ISSUER
     assert id_token["sub"] == "hearing-creator"
     assert id_token["nonce"] == "nonce-456"
@@ -380,8 +382,11 @@ def test_the_code_flow_through_the_functions(enabled: None) -> None:
 def test_a_json_body_is_the_shortcut_for_tests_and_scripts(enabled: None) -> None:
     answer = call("dev_token", "POST", body=b'{"persona": "admin"}', content_type="application/json")
     unknown = call("dev_token", "POST", body=b'{"persona": "mallory"}', content_type="application/json")
+    curl_style = call(
+        "dev_token", "POST", body=b'{"persona": "admin"}', content_type="application/x-www-form-urlencoded"
+    )
 
-    assert answer.status_code == 200
+    assert answer.status_code == curl_style.status_code == 200
     body: dict[str, Any] = json.loads(answer.get_body())
     assert body["tokenType"] == "Bearer" and body["accessToken"].count(".") == 2
     assert unknown.status_code == 422
