@@ -206,10 +206,11 @@ class _Issuer:
 def _peek(token: str) -> tuple[dict[str, Any], str | None]:
     """Header and issuer read without verification, used only to pick the trusted issuer."""
     try:
-        header = jwt.get_unverified_header(token)
-        payload = jwt.decode(token, options={"verify_signature": False})
+        # One unverified pass for header and payload; the verified decode follows.
+        unverified = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
     except (jwt.PyJWTError, ValueError, TypeError):
         raise InvalidToken("malformed token") from None
+    header, payload = unverified.get("header"), unverified.get("payload")
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise InvalidToken("malformed token")
     issuer = payload.get("iss")
