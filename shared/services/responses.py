@@ -10,7 +10,7 @@ from shared.domain import access
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound, TooManyRequests
-from shared.domain.hearing import Hearing
+from shared.domain.hearing import EDITABLE, Hearing
 from shared.domain.identity import Identity
 from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
 from shared.domain.screening import Flag, screen
@@ -198,6 +198,9 @@ def decide_response(
     viewer = viewer_of(who, deps.vault)
     hearing = managed_hearing(deps.documents, viewer, hearing_id).model
     assert viewer.identity is not None  # managed_hearing refuses anonymous callers
+    if hearing.status not in EDITABLE:
+        # A concluded hearing is read-only: its approved responses have gone to the records system.
+        raise Conflict(f"responses of a {hearing.status.value} hearing cannot be moderated", field="status")
     repository = ResponseRepository(deps.documents)
     loaded = repository.require(hearing.id, response_id)
     now = deps.clock.now()
