@@ -153,6 +153,14 @@ def decline_response(req: func.HttpRequest) -> func.HttpResponse:
     return ok(view)
 
 
+@bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)
+def rescreen_stalled_responses(timer: func.TimerRequest) -> None:
+    """Every 5 minutes: announce again responses whose screening message was lost."""
+    count = responses.rescreen_stalled(response_deps())
+    if count:
+        log.warning("announced %d stalled response(s) again", count)
+
+
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.RESPONSES_RECEIVED, connection="ServiceBusConnection")
 def screen_received_response(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())

@@ -139,6 +139,11 @@ class ResponseRepository(_Repository[Response]):
         )
         return [loaded.model for loaded in items], token
 
+    def stalled(self, *filters: Filter) -> Iterator[Response]:
+        """Across hearings; only the sweep for lost messages asks, and it finds few."""
+        for loaded in self._all(Query(filters=filters, order_by="updatedAt", limit=200)):
+            yield loaded.model
+
     def each(self, hearing_id: str, *filters: Filter) -> Iterator[Response]:
         for loaded in self._all(Query(filters=filters, order_by="receivedAt", limit=200, partition=(hearing_id,))):
             yield loaded.model

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import Field
 
 from shared.domain import access
 from shared.domain.audit import AuditEvent
-from shared.domain.base import InputModel, Instant, PortalModel
+from shared.domain.base import InputModel, Instant, PortalModel, format_instant
 from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound, TooManyRequests
 from shared.domain.hearing import EDITABLE, Hearing
 from shared.domain.identity import Identity
@@ -23,6 +25,11 @@ from shared.services import queues
 from shared.services.guards import managed_hearing, visible_hearing
 from shared.services.repositories import AuditRepository, Loaded, ResponseRepository
 from shared.services.viewers import viewer_of
+
+log = logging.getLogger(__name__)
+
+# A response still unscreened this long after it arrived has lost its message.
+STALLED_AFTER = timedelta(minutes=5)
 
 
 class ResponseSubmission(InputModel):
@@ -124,7 +131,7 @@ def submit_response(
     except DocumentExists:
         existing = repository.require(hearing_id, response.id)
         if _same(existing.model, submission):
-            _announce(deps, existing.model)  # the first attempt may have stopped before this
+            _announce_or_leave(deps, existing.model)  # the first attempt may have stopped before this
             return Receipt.of(existing.model), False
         if existing.model.status is not ResponseStatus.WITHDRAWN:
             raise Conflict(
@@ -133,7 +140,7 @@ def submit_response(
         existing.model.resubmit(submission.text, submission.publish_name, now)
         repository.save(existing)
         response = existing.model
-    _announce(deps, response)
+    _announce_or_leave(deps, response)
     return Receipt.of(response), True
 
 
@@ -148,7 +155,7 @@ def revise_response(
     _limit(deps, who)
     loaded.model.revise(submission.text, submission.publish_name, now)
     ResponseRepository(deps.documents).save(loaded)
-    _announce(deps, loaded.model)
+    _announce_or_leave(deps, loaded.model)
     return Receipt.of(loaded.model)
 
 
@@ -271,6 +278,27 @@ def _public(response: Response) -> PublicResponse:
         text=response.text,
         received_at=response.received_at,
     )
+
+
+def rescreen_stalled(deps: ResponseDeps, older_than: timedelta = STALLED_AFTER) -> int:
+    """Timer: announce again responses still unscreened a while after they arrived (their message was
+    lost or the broker was down when they came in). Duplicate detection drops what was not lost."""
+    cutoff = format_instant(deps.clock.now() - older_than)
+    stalled = (Filter("status", "=", ResponseStatus.SUBMITTED.value), Filter("updatedAt", "<=", cutoff))
+    count = 0
+    for response in ResponseRepository(deps.documents).stalled(*stalled):
+        _announce(deps, response)
+        count += 1
+    return count
+
+
+def _announce_or_leave(deps: ResponseDeps, response: Response) -> None:
+    # The response is stored, so the receipt stands even when the broker is down; the sweep
+    # (rescreen_stalled) announces it later.
+    try:
+        _announce(deps, response)
+    except Exception:
+        log.warning("announcing response %s failed; the sweep will retry", response.id, exc_info=True)
 
 
 def _announce(deps: ResponseDeps, response: Response) -> None:

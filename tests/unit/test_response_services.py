@@ -20,6 +20,7 @@ from shared.services.responses import (
     decide_response,
     get_response,
     list_responses,
+    rescreen_stalled,
     revise_response,
     screen_response,
     submit_response,
@@ -409,3 +410,23 @@ def test_the_public_list_pages(portal: Portal) -> None:
 
     assert [item.id for page in (first, second, third) for item in page.items] == ids  # oldest first
     assert third.continuation is None
+
+
+def test_a_broker_outage_keeps_the_receipt_and_the_sweep_announces_the_response_later(portal: Portal) -> None:
+    hearing_id = portal.active()
+    portal.bus.fail_next()
+    receipt, created = submit_response(portal.responses, ANNA, hearing_id, say("Sendt mens køen var nede"))
+
+    assert created is True
+    assert portal.stored_response(hearing_id, receipt.response_id).status is ResponseStatus.SUBMITTED
+    assert portal.bus.ids(queues.RESPONSES_RECEIVED) == []
+
+    portal.clock.advance(minutes=4)
+    assert rescreen_stalled(portal.responses) == 0  # not yet stalled
+    portal.clock.advance(minutes=2)
+    assert rescreen_stalled(portal.responses) == 1
+    assert len(portal.bus.ids(queues.RESPONSES_RECEIVED)) == 1
+
+    screen_response(portal.responses, hearing_id, receipt.response_id)
+    portal.clock.advance(minutes=10)
+    assert rescreen_stalled(portal.responses) == 0  # screened responses are left alone
