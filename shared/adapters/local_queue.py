@@ -112,6 +112,8 @@ class LocalQueue:
         self._backoff_base = backoff_base.total_seconds()
         self._backoff_max = backoff_max.total_seconds()
         self._window = duplicate_window.total_seconds()
+        self._known_queues: set[str] = set()
+        self._next_purge = 0.0
         with self._db.connection() as conn:
             conn.executescript(_SCHEMA)
 
@@ -120,16 +122,18 @@ class LocalQueue:
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         now = time.time()
         with self._db.transaction() as conn:
-            conn.execute("DELETE FROM seen_ids WHERE seen_at < ?", (now - self._window,))
-            seen = conn.execute(
-                "SELECT 1 FROM seen_ids WHERE queue = ? AND message_id = ?", (queue, message.message_id)
-            ).fetchone()
-            if seen is not None:
-                return  # a duplicate within the window: dropped, like Service Bus duplicate detection
-            conn.execute(
-                "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)", (queue, message.message_id, now)
-            )
-            conn.execute("INSERT OR IGNORE INTO queues (name) VALUES (?)", (queue,))
+            # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
+            # One that was seen longer ago counts as new, and its old sighting is renewed.
+            fresh = conn.execute(
+                "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at"
+                " WHERE seen_ids.seen_at < ?",
+                (queue, message.message_id, now, now - self._window),
+            ).rowcount
+            if not fresh:
+                return
+            if queue not in self._known_queues:
+                conn.execute("INSERT OR IGNORE INTO queues (name) VALUES (?)", (queue,))
             conn.execute(
                 "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -143,6 +147,12 @@ class LocalQueue:
                     now,
                 ),
             )
+
+        self._known_queues.add(queue)
+        if now >= self._next_purge:  # forget old ids now and then, not on every publish
+            with self._db.connection() as conn:
+                conn.execute("DELETE FROM seen_ids WHERE seen_at < ?", (now - self._window,))
+            self._next_purge = now + 60
 
     # -- consuming --------------------------------------------------------------------------------
 
