@@ -7,8 +7,9 @@ import io
 import logging
 
 import azure.functions as func
+from pydantic import ValidationError
 
-from functions.http import caller, http_function, ok, parse_body, query_int, route_param
+from functions.http import caller, http_function, invalid_from, ok, parse_body, query_int, route_param
 from functions.wiring import document_deps, hearing_deps
 from shared.bootstrap import UPLOADS_CONTAINER, dependencies
 from shared.domain.errors import InvalidInput
@@ -184,7 +185,7 @@ def request_document_upload(req: func.HttpRequest) -> func.HttpResponse:
 )
 def process_uploaded_document(blob: func.InputStream) -> None:
     name = (blob.name or "").removeprefix(f"{UPLOADS_CONTAINER}/")
-    outcome = documents.process_upload(document_deps(), name, blob.read())
+    outcome = documents.process_blob(document_deps(), name, blob.length, blob.read)
     log.info("upload %s: %s", name, outcome.value)
 
 
@@ -211,7 +212,10 @@ def advance_hearings(timer: func.TimerRequest) -> None:
 def set_invitees(req: func.HttpRequest) -> func.HttpResponse:
     content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == "text/csv":
-        request = InviteeList(invitees=_csv_entries(req.get_body()), replace=req.params.get("replace") == "true")
+        try:
+            request = InviteeList(invitees=_csv_entries(req.get_body()), replace=req.params.get("replace") == "true")
+        except ValidationError as error:
+            raise invalid_from(error) from None
     else:
         request = parse_body(req, InviteeList)
     return ok(hearings.set_invitees(hearing_deps(), caller(req), route_param(req, "hearing_id"), request))

@@ -101,7 +101,7 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     raw = req.get_body()
     try:
         data = json.loads(raw) if raw else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput("the body is not valid JSON", field="body") from None
     try:
         return model.model_validate(data)
@@ -131,7 +131,7 @@ def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: in
     raw = req.params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise InvalidInput(f"must be a whole number from {low} to {high}", field=name)
     return int(raw)
 

@@ -32,9 +32,11 @@ RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
     errors=(401, 403, 404, 409, 422, 429),
 )
 def submit_response(req: func.HttpRequest) -> func.HttpResponse:
+    deps = response_deps()
+    arrived = deps.clock.now()  # before sign-in, which may have to fetch signing keys
     hearing_id = route_param(req, "hearing_id")
     receipt, created = responses.submit_response(
-        response_deps(), caller(req), hearing_id, parse_body(req, ResponseSubmission)
+        deps, caller(req), hearing_id, parse_body(req, ResponseSubmission), arrived=arrived
     )
     location = f"/api/hearings/{hearing_id}/responses/{receipt.response_id}"
     return ok(receipt, 201 if created else 200, {"Location": location})

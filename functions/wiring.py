@@ -42,6 +42,7 @@ def subscription_deps() -> SubscriptionDeps:
         clock=deps.clock,
         vault=deps.vault,
         public_base_url=deps.settings.public_base_url,
+        web_base_url=deps.settings.web_base_url,
     )
 
 

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     environment: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path(".data")
     public_base_url: str = "http://localhost:7071"
+    web_base_url: str | None = None  # the web front end, for links in notifications
 
     document_store: str = Field(default="sqlite", pattern="^(sqlite|cosmos)$")
     cosmos_endpoint: str | None = None
@@ -148,6 +149,7 @@ class Settings(BaseModel):
             "environment": env.get("PORTAL_ENVIRONMENT", "production" if _running_in_azure(env) else "development"),
             "data_dir": env.get("PORTAL_DATA_DIR", ".data"),
             "public_base_url": env.get("PORTAL_PUBLIC_BASE_URL", "http://localhost:7071"),
+            "web_base_url": env.get("PORTAL_WEB_BASE_URL") or None,
             "document_store": env.get("PORTAL_DOCUMENT_STORE", "sqlite"),
             "cosmos_endpoint": env.get("COSMOS_ENDPOINT") or None,
             "cosmos_key": env.get("COSMOS_KEY") or None,

@@ -282,6 +282,7 @@ class Portal:
     files: InMemoryFiles
     records: InMemoryRecords
     public_base_url: str = "https://hoeringer.kommune.example"
+    web_base_url: str | None = None
     max_upload_bytes: int = 1024 * 1024
     vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
     limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
@@ -319,6 +320,7 @@ class Portal:
             clock=self.clock,
             vault=self.vault,
             public_base_url=self.public_base_url,
+            web_base_url=self.web_base_url,
         )
 
     @property

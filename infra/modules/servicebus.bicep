@@ -40,7 +40,8 @@ resource queues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for queue
   name: queueName
   properties: {
     requiresDuplicateDetection: true
-    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    // A day, not minutes: the sweeps that re-announce stalled work must not re-queue a long backlog.
+    duplicateDetectionHistoryTimeWindow: 'P1D'
     maxDeliveryCount: 5
     deadLetteringOnMessageExpiration: true
     lockDuration: 'PT1M'

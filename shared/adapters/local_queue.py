@@ -102,7 +102,7 @@ class LocalQueue:
         lock_duration: timedelta = timedelta(seconds=60),
         backoff_base: timedelta = timedelta(seconds=1),
         backoff_max: timedelta = timedelta(minutes=5),
-        duplicate_window: timedelta = timedelta(minutes=10),
+        duplicate_window: timedelta = timedelta(days=1),  # as the Service Bus queues in infra/
     ) -> None:
         if max_delivery_count < 1:
             raise ValueError("max_delivery_count must be at least 1")

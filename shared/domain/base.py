@@ -42,6 +42,13 @@ def parse_instant(value: Any) -> datetime:
             raise ValueError("must be an ISO 8601 date and time, e.g. 2026-12-01T12:00") from error
     if not isinstance(value, datetime):
         raise ValueError("must be an ISO 8601 date and time")
+    try:
+        return _to_utc(value)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     first = value.replace(tzinfo=COPENHAGEN, fold=0)

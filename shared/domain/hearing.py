@@ -33,6 +33,8 @@ PUBLISHED = (
     HearingStatus.AWAITING_CONCLUSION,
     HearingStatus.CONCLUDED,
 )
+MAX_DOCUMENTS = 50  # per hearing
+
 EDITABLE = (HearingStatus.DRAFT, HearingStatus.SCHEDULED, HearingStatus.ACTIVE, HearingStatus.AWAITING_CONCLUSION)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.domain.errors import Conflict
 from shared.domain.files import sniff_content_type
-from shared.domain.hearing import EDITABLE, HearingDocument
+from shared.domain.hearing import EDITABLE, MAX_DOCUMENTS, HearingDocument
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
@@ -34,6 +35,13 @@ class DocumentDeps:
     max_bytes: int
 
 
+def process_blob(deps: DocumentDeps, name: str, size: int | None, read: Callable[[], bytes]) -> UploadOutcome:
+    """The blob trigger's entry: a blob whose stated size is already too large is never read into memory."""
+    if size is not None and size > deps.max_bytes:
+        return _reject(deps, name, f"size {size} over {deps.max_bytes} bytes")
+    return process_upload(deps, name, read())
+
+
 def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
     """Check an uploaded blob ``<hearingId>/<documentId>/<filename>`` by content and size, then attach it.
 
@@ -54,6 +62,8 @@ def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
         return _reject(deps, name, "no such hearing")
     if loaded.model.status not in EDITABLE:
         return _reject(deps, name, "the hearing no longer takes documents")
+    if len(loaded.model.documents) >= MAX_DOCUMENTS and all(d.id != document_id for d in loaded.model.documents):
+        return _reject(deps, name, f"the hearing already holds {MAX_DOCUMENTS} documents")
     try:
         deps.files.write(deps.documents_container, name, data, content_type=content_type)
     except FileExists:

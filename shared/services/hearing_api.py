@@ -50,7 +50,8 @@ class HearingChanges(InputModel):
 
 class InviteeList(InputModel):
     invitees: list[str] = Field(
-        max_length=10_000, description="CPR numbers, CVR numbers, e-mail addresses or portal user ids"
+        max_length=5_000,
+        description="CPR numbers, CVR numbers, e-mail addresses (matched for employees) or portal user ids",
     )
     replace: bool = Field(default=False, description="Replace the list instead of adding to it")
 

@@ -12,7 +12,7 @@ from shared.domain import access
 from shared.domain.audit import AuditEvent
 from shared.domain.base import format_instant
 from shared.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotAuthenticated
-from shared.domain.hearing import EDITABLE, EventKind, Hearing, HearingStatus
+from shared.domain.hearing import EDITABLE, MAX_DOCUMENTS, EventKind, Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
@@ -33,13 +33,19 @@ from shared.services.hearing_api import (
     UploadRequest,
     UploadTicket,
 )
-from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ReferenceRepository
+from shared.services.repositories import (
+    AuditRepository,
+    HearingRepository,
+    Loaded,
+    ReferenceRepository,
+    ResponseRepository,
+)
 from shared.services.viewers import invitee_from, viewer_of
 
 log = logging.getLogger(__name__)
 
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
-MAX_DOCUMENTS = 50
+MAX_INVITEES = 5_000
 
 
 @dataclass
@@ -144,6 +150,9 @@ def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, reque
         raise InvalidInput(f"{len(problems)} invitee(s) could not be read", problems=problems)
     current = [] if request.replace else loaded.model.invitees
     merged = {invitee.match_key: invitee for invitee in [*current, *invitees]}
+    if len(merged) > MAX_INVITEES:
+        # The list lives in the hearing document, which every response submission reads.
+        raise InvalidInput(f"a closed hearing has at most {MAX_INVITEES} invitees", field="invitees")
     loaded.model.edit(deps.clock.now(), invitees=list(merged.values()))
     return _save(deps, loaded, who, "hearing.invitees-changed", count=str(len(merged)))
 
@@ -163,6 +172,10 @@ def schedule_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, r
 
 def conclude_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: Conclusion) -> HearingView:
     loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    # Every response that got a receipt must be decided first: a concluded hearing is read-only and
+    # goes to the records system with its approved responses.
+    if ResponseRepository(deps.documents).any_undecided(hearing_id):
+        raise Conflict("approve or decline every response before concluding", field="responses")
     loaded.model.conclude(request.conclusion, deps.clock.now())
     return _save(deps, loaded, who, "hearing.concluded")
 
@@ -209,11 +222,14 @@ def advance_due_hearings(deps: HearingDeps) -> int:
     for status, field in ((HearingStatus.SCHEDULED, "start"), (HearingStatus.ACTIVE, "deadline")):
         due = (Filter("status", "=", status.value), Filter(field, "<=", format_instant(now)))
         for loaded in repository.each(*due):
-            if loaded.model.advance(now):
-                repository.save(loaded)
-                audit.append(AuditEvent.record(None, loaded.model.id, f"hearing.{loaded.model.status.value}", now))
-                _dispatch_or_leave(deps, loaded)
-                changed += 1
+            try:
+                if loaded.model.advance(now):
+                    repository.save(loaded)
+                    audit.append(AuditEvent.record(None, loaded.model.id, f"hearing.{loaded.model.status.value}", now))
+                    _dispatch_or_leave(deps, loaded)
+                    changed += 1
+            except Exception:  # one hearing (say, edited at this very moment) must not stop the others
+                log.warning("advancing hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
     return changed
 
 
@@ -222,7 +238,10 @@ def dispatch_pending_events(deps: HearingDeps) -> int:
     repository = HearingRepository(deps.documents)
     sent = 0
     for loaded in repository.each(Filter("hasPendingEvents", "=", True)):
-        sent += dispatch_events(deps, loaded)
+        try:
+            sent += dispatch_events(deps, loaded)
+        except Exception:
+            log.warning("publishing events of hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
     return sent
 
 

@@ -8,6 +8,7 @@ only after the manifest. A run stopped anywhere can simply run again.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.records import FiledDocument, RecordDocument, RecordsSystem
 from shared.services.repositories import HearingRepository, ResponseRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,7 +53,10 @@ def journalise_pending(deps: RecordsDeps) -> int:
     done = 0
     pending = (Filter("status", "=", HearingStatus.CONCLUDED.value), Filter("journalisedAt", "=", None))
     for loaded in HearingRepository(deps.documents).each(*pending):
-        done += journalise_hearing(deps, loaded.model.id)
+        try:
+            done += journalise_hearing(deps, loaded.model.id)
+        except Exception:  # one hearing that cannot be filed yet must not hold back the others
+            log.exception("journalising hearing %s failed; the next run retries", loaded.model.id)
     return done
 
 

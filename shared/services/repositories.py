@@ -9,10 +9,10 @@ from typing import Generic, TypeVar
 
 from shared.domain.audit import AuditEvent
 from shared.domain.base import PortalModel
-from shared.domain.errors import NotFound, StaleWrite
+from shared.domain.errors import InvalidInput, NotFound, StaleWrite
 from shared.domain.hearing import Hearing
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
-from shared.domain.response import Response
+from shared.domain.response import Response, ResponseStatus
 from shared.domain.subscription import Subscription
 from shared.ports.documents import (
     DocumentExists,
@@ -66,7 +66,12 @@ class _Repository(ABC, Generic[M]):
         self.store.upsert(self.container, self.partition_of(item), item.to_document())
 
     def _query(self, query: Query) -> tuple[list[Loaded[M]], str | None]:
-        page = self.store.query(self.container, query)
+        try:
+            page = self.store.query(self.container, query)
+        except ValueError as error:
+            if query.continuation is None:
+                raise
+            raise InvalidInput("not a continuation token from a previous page", field="continuation") from error
         return [Loaded(self.model.model_validate(s.body), s.etag) for s in page.items], page.continuation
 
     def _all(self, query: Query) -> Iterator[Loaded[M]]:
@@ -138,6 +143,11 @@ class ResponseRepository(_Repository[Response]):
             )
         )
         return [loaded.model for loaded in items], token
+
+    def any_undecided(self, hearing_id: str) -> bool:
+        undecided = Filter("status", "in", [ResponseStatus.SUBMITTED.value, ResponseStatus.AWAITING_REVIEW.value])
+        items, _ = self._query(Query(filters=(undecided,), limit=1, partition=(hearing_id,)))
+        return bool(items)
 
     def stalled(self, *filters: Filter) -> Iterator[Response]:
         """Across hearings; only the sweep for lost messages asks, and it finds few."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field
 
@@ -99,15 +99,19 @@ class ResponseDeps:
 
 
 def submit_response(
-    deps: ResponseDeps, who: Identity | None, hearing_id: str, submission: ResponseSubmission
+    deps: ResponseDeps,
+    who: Identity | None,
+    hearing_id: str,
+    submission: ResponseSubmission,
+    arrived: datetime | None = None,
 ) -> tuple[Receipt, bool]:
     """Store the response before answering. Returns the receipt and whether it is new.
 
-    The time that counts is the portal's receipt time, taken before anything slow happens.
-    A retried submission with the same text returns the first receipt instead of a second response,
-    even after the deadline: the first attempt arrived in time.
+    The time that counts is when the request arrived (``arrived``, taken by the entry point before
+    anything slow happens). A retried submission with the same text returns the first receipt
+    instead of a second response, even after the deadline: the first attempt arrived in time.
     """
-    now = deps.clock.now()
+    now = arrived or deps.clock.now()
     if who is None:
         raise NotAuthenticated("sign in with MitID or MitID Erhverv to respond")
     _limit(deps, who)
@@ -267,7 +271,11 @@ def _limit(deps: ResponseDeps, who: Identity) -> None:
 
 
 def _same(response: Response, submission: ResponseSubmission) -> bool:
-    return response.text == submission.text and response.status is not ResponseStatus.WITHDRAWN
+    return (
+        response.text == submission.text
+        and response.respondent.publish_name == submission.publish_name
+        and response.status is not ResponseStatus.WITHDRAWN
+    )
 
 
 def _public(response: Response) -> PublicResponse:
@@ -280,13 +288,16 @@ def _public(response: Response) -> PublicResponse:
     )
 
 
-def rescreen_stalled(deps: ResponseDeps, older_than: timedelta = STALLED_AFTER) -> int:
+def rescreen_stalled(deps: ResponseDeps, older_than: timedelta = STALLED_AFTER, at_most: int = 500) -> int:
     """Timer: announce again responses still unscreened a while after they arrived (their message was
-    lost or the broker was down when they came in). Duplicate detection drops what was not lost."""
+    lost or the broker was down when they came in). Duplicate detection (a day) drops what was only
+    slow, and a run announces at most ``at_most``, oldest first, so a backlog is not multiplied."""
     cutoff = format_instant(deps.clock.now() - older_than)
     stalled = (Filter("status", "=", ResponseStatus.SUBMITTED.value), Filter("updatedAt", "<=", cutoff))
     count = 0
     for response in ResponseRepository(deps.documents).stalled(*stalled):
+        if count >= at_most:
+            break
         _announce(deps, response)
         count += 1
     return count

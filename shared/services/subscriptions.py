@@ -13,7 +13,7 @@ from shared.domain import access
 from shared.domain.access import Viewer
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
 from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound
-from shared.domain.hearing import EventKind, Hearing, Visibility
+from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
 from shared.domain.reference import ReferenceType
@@ -74,6 +74,7 @@ class SubscriptionDeps:
     clock: Clock
     vault: PersonalDataVault
     public_base_url: str
+    web_base_url: str | None = None  # the citizens' web front end, where links in messages lead
 
 
 def follow(deps: SubscriptionDeps, who: Identity | None, request: FollowRequest) -> SubscriptionView:
@@ -113,7 +114,9 @@ def notify_followers(deps: SubscriptionDeps, hearing_id: str, event_id: str, kin
     for target in _targets(hearing, kind):
         for subscription in repository.followers(target):
             recipients.setdefault(subscription.subscriber, subscription)
-    audience = set(hearing.access_keys)
+    # A cancelled hearing is hidden again, but those who could see it while it was published are told.
+    shown = hearing.model_copy(update={"status": HearingStatus.SCHEDULED}) if kind is EventKind.CANCELLED else hearing
+    audience = set(shown.access_keys)
     sent = 0
     for subscription in recipients.values():
         if audience.isdisjoint(subscription.viewer_keys):
@@ -168,14 +171,18 @@ def _render(
     invitee_key: str | None = None,
 ) -> Notification:
     headline = _HEADLINES[kind].format(title=hearing.title)
-    unfollow = f"{deps.public_base_url}/api/subscriptions/{sub.target_kind.value}/{sub.target_id}" if sub else None
+    # Links lead to the web front end when there is one; the API's own URLs are the fallback for
+    # reading, while stopping a follow needs sign-in, so without a front end the message only says where.
+    web = deps.web_base_url.rstrip("/") if deps.web_base_url else None
+    url = f"{web}/hoeringer/{hearing.id}" if web else f"{deps.public_base_url}/api/hearings/{hearing.id}"
+    unfollow = f"{web}/abonnementer" if web and sub else None
     context = {
         "headline": headline,
         "hearing": hearing,
         "kind": kind.value,
         "invited": sub is None,
         "deadline_local": copenhagen_text(hearing.deadline) if hearing.deadline else None,
-        "url": f"{deps.public_base_url}/api/hearings/{hearing.id}",
+        "url": url,
         "unfollow_url": unfollow,
     }
     recipient_id = sub.subscriber if sub else invitee_key

@@ -15,7 +15,8 @@ def viewer_of(who: Identity | None, vault: PersonalDataVault) -> Viewer:
     keys = []
     if who.cpr:
         keys.append(f"cpr:{vault.match_key('cpr', who.cpr)}")
-    if who.email:
+    if who.email and who.is_employee:
+        # Only the organisation's own directory vouches for an address; a broker's may be self-declared.
         keys.append(f"email:{vault.match_key('email', who.email.lower())}")
     return Viewer.of(who, keys)
 

@@ -181,6 +181,15 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
 
+    conclusion = {"conclusion": "Planen vedtages."}
+    undecided = portal.request("POST", f"/api/hearings/{hearing_id}/conclude", headers=creator, json=conclusion)
+    assert_problem(undecided, 409, "responses")  # every receipted response is decided first
+    for response_id in (bo_id, receipts["company"]["responseId"]):
+        declined = portal.request(
+            "POST", f"/api/hearings/{hearing_id}/responses/{response_id}/decline", headers=creator
+        )
+        assert declined.status_code == 200, declined.text
+
     concluded = portal.request(
         "POST", f"/api/hearings/{hearing_id}/conclude", headers=creator, json={"conclusion": "Planen vedtages."}
     )

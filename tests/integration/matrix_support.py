@@ -48,7 +48,7 @@ from shared.domain.subscription import Subscription, TargetKind
 from shared.services import hearings, responses
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
-from shared.services.responses import ResponseSubmission
+from shared.services.responses import Decision, ResponseSubmission
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
@@ -236,7 +236,11 @@ class _Builder:
         self.clock.set(starts[CONCLUDED] + timedelta(hours=1))
         hearings.advance_due_hearings(self.hearing_deps)
         if lived_in:
-            self._respond(ids[CONCLUDED], BO)
+            response_id = self._respond(ids[CONCLUDED], BO)
+            # Every response is decided before a hearing is concluded; declined keeps it unpublished.
+            responses.decide_response(
+                self.response_deps, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
+            )
         self.clock.set(NOW - timedelta(days=20))
         hearings.advance_due_hearings(self.hearing_deps)
         hearings.conclude_hearing(
@@ -279,12 +283,13 @@ class _Builder:
         request = ScheduleRequest(start=start, deadline=deadline)
         hearings.schedule_hearing(self.hearing_deps, self.owner, hearing_id, request)
 
-    def _respond(self, hearing_id: str, persona: str) -> None:
+    def _respond(self, hearing_id: str, persona: str) -> str:
         who = self.world.identities[persona]
         receipt, _ = responses.submit_response(
             self.response_deps, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT)
         )
         responses.screen_response(self.response_deps, hearing_id, receipt.response_id)  # the queue consumer's part
+        return receipt.response_id
 
     def _follow_everything(self, ids: dict[str, str]) -> None:
         # As if each person followed while the hearing was visible to them: a hearing can become

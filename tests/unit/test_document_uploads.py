@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from shared.services.documents import UploadOutcome, process_upload
+from shared.domain.hearing import MAX_DOCUMENTS
+from shared.services.documents import UploadOutcome, process_blob, process_upload
 from tests.fakes import DOCUMENTS, UPLOADS, Portal
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
@@ -136,3 +137,29 @@ def test_a_document_for_a_concluded_hearing_is_rejected_and_leaves_nothing_behin
     assert portal.stored_hearing(hearing_id).documents == []
     assert portal.files.names(UPLOADS) == []
     assert portal.files.names(DOCUMENTS) == [], "the rejected file stays in the documents container"
+
+
+def test_a_blob_stated_too_large_is_rejected_without_being_read(portal: Portal) -> None:
+    hearing_id = portal.draft()
+    name = uploaded(portal, hearing_id, PDF, "kaempe.pdf")
+
+    def never() -> bytes:
+        raise AssertionError("a too large blob must not be read into memory")
+
+    assert process_blob(portal.uploads, name, portal.max_upload_bytes + 1, never) is UploadOutcome.REJECTED
+    assert portal.files.names(UPLOADS) == []
+    assert process_blob(portal.uploads, uploaded(portal, hearing_id, PDF, "lille.pdf"), len(PDF), lambda: PDF) is (
+        UploadOutcome.ATTACHED
+    )
+
+
+def test_no_more_documents_than_the_limit_even_with_many_upload_urls_handed_out(portal: Portal) -> None:
+    hearing_id = portal.draft()
+    for n in range(MAX_DOCUMENTS):
+        name = uploaded(portal, hearing_id, PDF, f"bilag-{n}.pdf", document_id=f"doc-{n}")
+        assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ATTACHED
+    one_more = uploaded(portal, hearing_id, PDF, "en-til.pdf", document_id="doc-extra")
+
+    assert process_upload(portal.uploads, one_more, PDF) is UploadOutcome.REJECTED
+    assert len(portal.stored_hearing(hearing_id).documents) == MAX_DOCUMENTS
+    assert not any("en-til" in name for name in portal.files.names(DOCUMENTS))

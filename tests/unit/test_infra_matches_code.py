@@ -88,7 +88,7 @@ def test_the_three_queues_exist_with_duplicate_detection() -> None:
     # One resource loop over all names, so every queue gets the same properties.
     assert "[for queueName in queueNames: {" in text
     assert "requiresDuplicateDetection: true" in text
-    assert "duplicateDetectionHistoryTimeWindow: 'PT10M'" in text
+    assert "duplicateDetectionHistoryTimeWindow: 'P1D'" in text
     assert "maxDeliveryCount: 5" in text
     assert "deadLetteringOnMessageExpiration: true" in text
 

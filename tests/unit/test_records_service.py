@@ -176,3 +176,34 @@ def test_a_hearing_without_documents_or_responses_still_files_text_and_conclusio
     assert journalise_hearing(portal.archive, hearing_id) is True
 
     assert portal.records.keys(CASE, hearing_id) == ["hearing-text", "conclusion"]
+
+
+def test_one_hearing_that_cannot_be_filed_does_not_hold_back_the_others(portal: Portal) -> None:
+    broken = portal.concluded()
+    document = attach_document_to_concluded(portal, broken)
+    portal.files.delete(DOCUMENTS, document.blob_name)  # its document has gone missing
+    fine = portal.concluded()
+
+    assert journalise_pending(portal.archive) == 1
+
+    assert portal.stored_hearing(fine).journalised_at is not None
+    assert portal.stored_hearing(broken).journalised_at is None  # tried again by the next run
+
+
+def attach_document_to_concluded(portal: Portal, hearing_id: str) -> HearingDocument:
+    # Documents can only be attached before concluding; write it as if it had been.
+    repository = HearingRepository(portal.store)
+    loaded = repository.get(hearing_id)
+    assert loaded is not None
+    document = HearingDocument(
+        id="doc-lost",
+        filename="bilag.pdf",
+        content_type="application/pdf",
+        size=len(PLAN_PDF),
+        sha256="not-checked-here",
+        blob_name=f"{hearing_id}/doc-lost/bilag.pdf",
+        uploaded_at=portal.clock.now(),
+    )
+    loaded.model.documents.append(document)
+    repository.save(loaded)
+    return document

@@ -15,8 +15,13 @@ from shared.domain.screening import screen
         "Mit CPR-nummer er 0101901234, hvis I skal bruge det.",
         "Mit CPR-nummer er 010190 1234, hvis I skal bruge det.",
         "010190-1234",
+        "Mit CPR-nummer er 010190–1234 (Word gjorde bindestregen lang).",
+        "Mit CPR-nummer er 010190‑1234.",
+        "Mit CPR-nummer er 010190 1234.",
+        "Mit CPR-nummer er 010190 - 1234.",
+        "Mit CPR-nummer er ０１０１９０-1234.",
     ],
-    ids=["hyphen", "no-hyphen", "space", "alone"],
+    ids=["hyphen", "no-hyphen", "space", "alone", "en-dash", "non-breaking-hyphen", "nbsp", "spaced-dash", "fullwidth"],
 )
 def test_a_cpr_number_is_flagged_and_masked(text: str) -> None:
     flags = screen(text)

@@ -12,7 +12,7 @@ from shared.domain.reference import ReferenceType
 from shared.domain.subscription import TargetKind
 from shared.services import queues
 from shared.services.hearing_api import ScheduleRequest
-from shared.services.hearings import advance_due_hearings, schedule_hearing
+from shared.services.hearings import advance_due_hearings, cancel_hearing, schedule_hearing
 from shared.services.subscriptions import FollowRequest, follow, my_subscriptions, notify_followers, unfollow
 from tests.fakes import Portal, caseworker, citizen, company_user, employee
 
@@ -131,7 +131,7 @@ def test_followers_of_a_hearing_are_told_in_danish_once_even_when_the_event_is_r
     assert "Ny cykelsti på Amagerbrogade" in to_anna.text
     assert "Høringsfrist:" in to_anna.text
     assert f"{portal.public_base_url}/api/hearings/{hearing_id}" in to_anna.text
-    assert "Stop med at følge" in to_anna.text
+    assert "Mine abonnementer" in to_anna.text  # no web front end configured: says where, no dead link
     [to_erik] = portal.mailer.to("erik@kommune.example")
     assert to_erik.channel == "email"
 
@@ -231,3 +231,26 @@ def test_someone_following_a_hearing_and_its_area_gets_one_message(portal: Porta
 def test_an_event_for_a_hearing_that_is_gone_tells_nobody(portal: Portal) -> None:
     assert notify_followers(portal.subscriptions, "no-such-hearing", "no-such-hearing:opened", EventKind.OPENED) == 0
     assert portal.mailer.sent == []
+
+
+def test_followers_are_told_when_a_scheduled_hearing_is_cancelled(portal: Portal) -> None:
+    hearing_id = portal.scheduled(title="Ny bro over havnen")
+    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    cancel_hearing(portal.hearings, caseworker(), hearing_id)
+
+    assert deliver_hearing_events(portal) == 1
+    [to_anna] = portal.mailer.to(ANNA.subject)
+    assert to_anna.subject == "Høringen er aflyst: Ny bro over havnen"
+
+
+def test_with_a_web_front_end_the_links_lead_there(portal: Portal) -> None:
+    portal.web_base_url = "https://www.kommune.example/"
+    hearing_id = portal.scheduled(title="Ny bro over havnen")
+    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    cancel_hearing(portal.hearings, caseworker(), hearing_id)
+    deliver_hearing_events(portal)
+
+    [to_anna] = portal.mailer.to(ANNA.subject)
+    assert f"https://www.kommune.example/hoeringer/{hearing_id}" in to_anna.text
+    assert "Stop med at følge: https://www.kommune.example/abonnementer" in to_anna.text
+    assert 'href="https://www.kommune.example/abonnementer"' in to_anna.html

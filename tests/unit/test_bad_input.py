@@ -1,0 +1,47 @@
+"""Odd input answers a problem naming the field, never a server error."""
+
+from __future__ import annotations
+
+import azure.functions as func
+import pytest
+from pydantic import ValidationError
+
+from functions.http import parse_body, query_int
+from shared.domain.errors import InvalidInput
+from shared.services.hearing_api import HearingDraft, ScheduleRequest
+from shared.services.hearings import list_hearings
+from shared.services.responses import list_responses
+from tests.fakes import Portal
+
+
+def request(body: bytes = b"", **params: str) -> func.HttpRequest:
+    return func.HttpRequest("POST", "http://localhost/api/x", params=params, body=body)
+
+
+def test_a_made_up_continuation_token_is_refused_by_name() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    with pytest.raises(InvalidInput) as refused:
+        list_hearings(portal.hearings, None, continuation="not-a-token")
+    assert refused.value.problems[0].field == "continuation"
+    with pytest.raises(InvalidInput):
+        list_responses(portal.responses, None, hearing_id, continuation="eyJ4IjoxfQ==")
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:30", "9999-12-31T23:59-02:00"])
+def test_an_instant_at_the_edge_of_the_calendar_is_out_of_range(instant: str) -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        ScheduleRequest.model_validate({"start": instant, "deadline": "2030-01-01T12:00"})
+
+
+def test_a_deeply_nested_body_is_not_json_we_read() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_body(request(b"[" * 100_000 + b"]" * 100_000), HearingDraft)
+    assert refused.value.problems[0].field == "body"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "-1", "1.5", "\uff15"])
+def test_a_limit_that_is_not_a_plain_number_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        query_int(request(limit=value), "limit", 50, 1, 100)
+    assert refused.value.problems[0].field == "limit"
