@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from shared.settings import AZURITE_ACCOUNT, AZURITE_KEY
+from shared.settings import AZURITE_ACCOUNT, azurite_connection_string
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AZURITE_BLOB = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
@@ -27,12 +27,7 @@ class AzuriteError(RuntimeError):
 
 def connection_string(port: int = DEFAULT_PORT) -> str:
     """The connection string for Azurite's development account on ``port``."""
-    return (
-        "DefaultEndpointsProtocol=http;"
-        f"AccountName={AZURITE_ACCOUNT};"
-        f"AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint=http://{HOST}:{port}/{AZURITE_ACCOUNT};"
-    )
+    return azurite_connection_string(port)
 
 
 def port_answers(port: int, host: str = HOST, timeout: float = 0.2) -> bool:

@@ -26,7 +26,8 @@ from shared.settings import Environment, Settings
 UPLOADS_CONTAINER = "uploads"  # browsers PUT files here through a short-lived URL
 DOCUMENTS_CONTAINER = "documents"  # validated hearing documents
 RECORDS_CONTAINER = "records"  # the local archive standing in for the records system
-BLOB_CONTAINERS = (UPLOADS_CONTAINER, DOCUMENTS_CONTAINER, RECORDS_CONTAINER)
+OUTBOX_CONTAINER = "outbox"  # in Azure, notifications for channels without a delivery adapter yet
+BLOB_CONTAINERS = (UPLOADS_CONTAINER, DOCUMENTS_CONTAINER, RECORDS_CONTAINER, OUTBOX_CONTAINER)
 
 
 @dataclass
@@ -153,9 +154,15 @@ def _tokens(settings: Settings, dev_issuer: DevTokenIssuer | None) -> TokenValid
 
 
 def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
-    from shared.adapters.local_outbox import LocalOutbox
+    outbox: Mailer
+    if settings.hosted_in_azure:
+        from shared.adapters.blob_outbox import BlobOutbox
 
-    outbox = LocalOutbox(data_dir / "outbox")
+        outbox = BlobOutbox(files, OUTBOX_CONTAINER)  # an instance's disk does not survive it
+    else:
+        from shared.adapters.local_outbox import LocalOutbox
+
+        outbox = LocalOutbox(data_dir / "outbox")
     if settings.mailer != "graph":
         return outbox
     from shared.adapters.graph_mailer import BlobSentLog, GraphMailer, MailerByChannel
@@ -168,7 +175,7 @@ def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
     email = GraphMailer(
         credentials, settings.mail_sender or "", already_sent=sent.already_sent, mark_sent=sent.mark_sent
     )
-    # Digital Post still goes to the local outbox until a Digital Post adapter exists.
+    # Digital Post waits in the outbox until a Digital Post adapter exists.
     return MailerByChannel({"email": email, "digital-post": outbox})
 
 

@@ -15,6 +15,17 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 # Azurite's well-known development account; public by design, useless outside a developer machine.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+AZURITE_PORT = 10000
+
+
+def azurite_connection_string(port: int = AZURITE_PORT) -> str:
+    """Azurite's development account on ``port`` of this machine ("UseDevelopmentStorage=true" is port 10000)."""
+    return (
+        "DefaultEndpointsProtocol=http;"
+        f"AccountName={AZURITE_ACCOUNT};"
+        f"AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+    )
 
 
 class Environment(StrEnum):
@@ -24,6 +35,7 @@ class Environment(StrEnum):
 
 class Settings(BaseModel):
     environment: Environment = Environment.DEVELOPMENT
+    hosted_in_azure: bool = False  # set by the Functions host in Azure, not by configuration
     data_dir: Path = Path(".data")
     public_base_url: str = "http://localhost:7071"
     web_base_url: str | None = None  # the web front end, for links in notifications
@@ -38,7 +50,8 @@ class Settings(BaseModel):
     servicebus_connection_string: str | None = None
     # Local queue behaviour, mirroring the Service Bus queue settings in infra/.
     queue_lock_seconds: float = Field(default=60, gt=0)
-    queue_backoff_seconds: float = Field(default=1, gt=0)
+    # Service Bus hands a failed message back at once, so by default the local queue does too.
+    queue_backoff_seconds: float = Field(default=0, ge=0)
     queue_max_deliveries: int = Field(default=5, ge=1)
 
     storage_connection_string: str = "UseDevelopmentStorage=true"
@@ -78,11 +91,21 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
-        if self.environment is Environment.PRODUCTION:
+        # Deployed in Azure counts as production for these switches whatever PORTAL_ENVIRONMENT says:
+        # a test slot set to "development" must not mint Admin tokens for the internet.
+        if self.environment is Environment.PRODUCTION or self.hosted_in_azure:
             if self.dev_issuer:
-                raise ValueError("the development token issuer cannot be enabled in production")
+                raise ValueError("the development token issuer cannot be enabled in production or in Azure")
             if self.adjustable_clock:
-                raise ValueError("the adjustable clock cannot be enabled in production")
+                raise ValueError("the adjustable clock cannot be enabled in production or in Azure")
+        if self.hosted_in_azure:
+            # The embedded adapters keep data on the instance's own disk, which Azure discards.
+            if self.document_store == "sqlite":
+                raise ValueError("in Azure the documents live in Cosmos DB: set PORTAL_DOCUMENT_STORE=cosmos")
+            if self.message_bus == "local":
+                raise ValueError("in Azure messages go through Service Bus: set PORTAL_MESSAGE_BUS=servicebus")
+            if self.blob_endpoint is None and "UseDevelopmentStorage" in self.storage_connection_string:
+                raise ValueError("in Azure blob storage needs AzureWebJobsStorage__blobServiceUri")
         return self
 
     @model_validator(mode="after")
@@ -147,6 +170,7 @@ class Settings(BaseModel):
 
         values: dict[str, object] = {
             "environment": env.get("PORTAL_ENVIRONMENT", "production" if _running_in_azure(env) else "development"),
+            "hosted_in_azure": _running_in_azure(env),
             "data_dir": env.get("PORTAL_DATA_DIR", ".data"),
             "public_base_url": env.get("PORTAL_PUBLIC_BASE_URL", "http://localhost:7071"),
             "web_base_url": env.get("PORTAL_WEB_BASE_URL") or None,
@@ -161,7 +185,7 @@ class Settings(BaseModel):
             "response_rate_limit": env.get("PORTAL_RESPONSE_RATE_LIMIT") or 10,
             "response_rate_window_seconds": env.get("PORTAL_RESPONSE_RATE_WINDOW_SECONDS") or 60,
             "queue_lock_seconds": env.get("PORTAL_QUEUE_LOCK_SECONDS") or 60,
-            "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 1,
+            "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 0,
             "queue_max_deliveries": env.get("PORTAL_QUEUE_MAX_DELIVERIES") or 5,
             "storage_connection_string": env.get("AzureWebJobsStorage", "UseDevelopmentStorage=true"),
             "blob_endpoint": env.get("AzureWebJobsStorage__blobServiceUri") or None,
@@ -209,4 +233,4 @@ def _json_object(env: dict[str, str], name: str) -> dict[str, Any] | None:
 
 def _running_in_azure(env: dict[str, str]) -> bool:
     # Set by the Functions host in Azure; a deployed app is production unless told otherwise.
-    return bool(env.get("WEBSITE_INSTANCE_ID"))
+    return bool(env.get("WEBSITE_INSTANCE_ID") or env.get("WEBSITE_SITE_NAME"))

@@ -34,6 +34,7 @@ var portalContainers = [
   'uploads'
   'documents'
   'records'
+  'outbox'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -17,14 +17,7 @@ from azure.storage.blob import (
 )
 
 from shared.ports.files import FileExists, FileInfo
-from shared.settings import AZURITE_ACCOUNT, AZURITE_KEY
-
-AZURITE_CONNECTION_STRING = (
-    "DefaultEndpointsProtocol=http;"
-    f"AccountName={AZURITE_ACCOUNT};"
-    f"AccountKey={AZURITE_KEY};"
-    f"BlobEndpoint=http://127.0.0.1:10000/{AZURITE_ACCOUNT};"
-)
+from shared.settings import azurite_connection_string
 
 # Tolerates a browser or server clock a little ahead of Azure's when a SAS is used at once.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -46,16 +39,16 @@ class BlobFileStore:
     @classmethod
     def from_connection_string(cls, connection_string: str) -> BlobFileStore:
         if connection_string.strip().rstrip(";").lower() == "usedevelopmentstorage=true":
-            connection_string = AZURITE_CONNECTION_STRING
+            connection_string = azurite_connection_string()
         client = BlobServiceClient.from_connection_string(connection_string)
         account_key = getattr(client.credential, "account_key", None)
         return cls(client, account_key)
 
     @classmethod
     def with_managed_identity(cls, account_url: str) -> BlobFileStore:
-        from azure.identity import DefaultAzureCredential
+        from shared.adapters.azure_credential import managed_identity
 
-        return cls(BlobServiceClient(account_url, credential=DefaultAzureCredential()))
+        return cls(BlobServiceClient(account_url, credential=managed_identity()))
 
     @property
     def account_name(self) -> str:

@@ -11,10 +11,6 @@ matched documents.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 from typing import Any
 
 from azure.core import MatchConditions
@@ -26,6 +22,7 @@ from azure.cosmos.exceptions import (
     CosmosResourceNotFoundError,
 )
 
+from shared.adapters.document_rules import FIELD, decode_token, document_id, encode_token, list_of, scalar
 from shared.ports.documents import (
     CONTAINERS,
     Document,
@@ -40,7 +37,6 @@ from shared.ports.documents import (
 )
 
 _SYSTEM_PROPERTIES = ("_rid", "_self", "_ts", "_attachments", "_etag")
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 _UNSET = "unset"  # token marker: the last item had no value (missing or null) in the sort field
 
@@ -56,9 +52,9 @@ class CosmosDocumentStore:
     def connect(cls, endpoint: str, key: str | None, database: str) -> CosmosDocumentStore:
         if key:
             return cls(CosmosClient(endpoint, credential=key), database)
-        from azure.identity import DefaultAzureCredential
+        from shared.adapters.azure_credential import managed_identity
 
-        return cls(CosmosClient(endpoint, credential=DefaultAzureCredential()), database)
+        return cls(CosmosClient(endpoint, credential=managed_identity()), database)
 
     def ensure_containers(self) -> None:
         """Create the database and every container of CONTAINERS (development and tests; infra/ does it in Azure)."""
@@ -83,7 +79,7 @@ class CosmosDocumentStore:
         return _stored(item)
 
     def create(self, container: str, partition: PartitionKey, body: Document) -> str:
-        _check(container, partition, body)
+        document_id(container, partition, body)
         try:
             item = self._container(container).create_item(body=dict(body))
         except CosmosResourceExistsError as exc:
@@ -91,12 +87,12 @@ class CosmosDocumentStore:
         return str(item["_etag"])
 
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
-        _check(container, partition, body)
+        document_id(container, partition, body)
         item = self._container(container).upsert_item(body=dict(body))
         return str(item["_etag"])
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
-        doc_id = _check(container, partition, body)
+        doc_id = document_id(container, partition, body)
         try:
             item = self._container(container).replace_item(
                 item=doc_id, body=dict(body), etag=etag, match_condition=MatchConditions.IfNotModified
@@ -159,25 +155,13 @@ def _key(container: str, partition: PartitionKey) -> str | list[str]:
     return list(partition)
 
 
-def _check(container: str, partition: PartitionKey, body: Document) -> str:
-    doc_id = body.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise ValueError("a document needs a non-empty string id")
-    paths = CONTAINERS.get(container)
-    if paths is not None:
-        from_body = tuple(body.get(path.lstrip("/")) for path in paths)
-        if from_body != tuple(partition):
-            raise ValueError(f"{container}/{doc_id}: partition {list(partition)} disagrees with the body")
-    return doc_id
-
-
 def _stored(item: dict[str, Any]) -> Stored:
     body = {name: value for name, value in item.items() if name not in _SYSTEM_PROPERTIES}
     return Stored(body=body, etag=str(item["_etag"]))
 
 
 def _field(name: str) -> str:
-    if not _FIELD.match(name):
+    if not FIELD.match(name):
         raise ValueError(f"unsupported field name {name!r}")
     return "c" + "".join(f'["{part}"]' for part in name.split("."))
 
@@ -188,42 +172,28 @@ def _param(params: list[dict[str, Any]], value: Any) -> str:
     return name
 
 
-def _scalar(value: Any) -> None:
-    if value is not None and not isinstance(value, str | int | float | bool):
-        raise ValueError(f"filters compare strings, numbers, booleans or None, not {type(value).__name__}")
-
-
 def _filter_condition(condition: Filter, params: list[dict[str, Any]]) -> str:
     field = _field(condition.field)
     if condition.op in _COMPARISONS:
         return _comparison(field, condition.op, condition.value, params)
     if condition.op == "in":
-        values = _list_of(condition.value)
+        values = list_of(condition.value)
         if not values:
             return "false"
         return "(" + " OR ".join(_comparison(field, "=", value, params) for value in values) + ")"
     if condition.op == "contains":
-        _scalar(condition.value)
+        scalar(condition.value)
         return f"ARRAY_CONTAINS({field}, {_param(params, condition.value)})"
     if condition.op == "contains_any":
-        values = _list_of(condition.value)
+        values = list_of(condition.value)
         if not values:
             return "false"
         return "(" + " OR ".join(f"ARRAY_CONTAINS({field}, {_param(params, value)})" for value in values) + ")"
     raise ValueError(f"unsupported filter operator {condition.op!r}")
 
 
-def _list_of(value: Any) -> list[Any]:
-    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise ValueError("in and contains_any take a list of values")
-    values = sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
-    for item in values:
-        _scalar(item)
-    return values
-
-
 def _comparison(field: str, op: str, value: Any, params: list[dict[str, Any]]) -> str:
-    _scalar(value)
+    scalar(value)
     if value is None:
         # None means "not set": missing or null, the same in both adapters.
         if op == "=":
@@ -266,17 +236,15 @@ def _encode_token(query: Query, rows: list[dict[str, Any]], after: dict[str, Any
     seen = [str(row["_rid"]) for row in rows if _value_at(row, query.order_by) == (is_set, value)]
     if after is not None and after["unset"] == (not is_set) and after["value"] == value:
         seen = list(after["seen"]) + seen  # the whole page was one run of ties
-    payload = {"o": query.order_by, "d": query.descending, "unset": not is_set, "value": value, "seen": seen}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+    return encode_token(query, {"unset": not is_set, "value": value, "seen": seen})
 
 
 def _decode_token(token: str, query: Query) -> dict[str, Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        matches = payload["o"] == query.order_by and payload["d"] == query.descending
-        valid = isinstance(payload["seen"], list) and isinstance(payload["unset"], bool) and "value" in payload
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise ValueError("malformed continuation token") from exc
-    if not matches or not valid:
+    payload = decode_token(token, query)
+    if (
+        not isinstance(payload.get("seen"), list)
+        or not isinstance(payload.get("unset"), bool)
+        or "value" not in payload
+    ):
         raise ValueError("the continuation token belongs to a different query")
-    return dict(payload)
+    return payload

@@ -257,6 +257,10 @@ def _identity(config: TrustedIssuer, claims: dict[str, Any]) -> Identity:
     mapping = config.mapping
     if mapping.person_claim is not None and _claim(claims, mapping.person_claim) in (None, ""):
         raise InvalidToken("not a person's token")
+    if mapping.kind == "entra" and _claim(claims, "acct") == 1:
+        # A guest (B2B) account in the tenant is not an employee. Entra sends "acct" as an optional
+        # claim; infra/README.md says to turn it on.
+        raise InvalidToken("guest accounts are not employees")
     subject = _text(claims, mapping.subject)
     if not subject:
         raise InvalidToken("missing subject")

@@ -10,6 +10,7 @@ import email
 import hashlib
 import os
 import tempfile
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -40,12 +41,29 @@ def message_id(notification_id: str) -> str:
     return f"<{digest}@hearing-portal.invalid>"
 
 
-class LocalOutbox:
-    """Mailer writing RFC 5322 messages into ``folder``.
+def compose(notification: Notification, sender: str, now: datetime) -> EmailMessage:
+    """The notification as an RFC 5322 message with text and HTML parts.
 
     ``To`` carries the recipient of an e-mail; a Digital Post recipient is not an address, so it is
     kept only in ``X-Portal-Recipient``, which every message carries.
     """
+    message = EmailMessage()
+    message["From"] = sender
+    if notification.channel == "email":
+        message["To"] = notification.recipient
+    message["Subject"] = " ".join(notification.subject.split())  # one line, whatever the template did
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(notification.notification_id)
+    message["X-Portal-Channel"] = notification.channel
+    message["X-Portal-Recipient"] = notification.recipient
+    message["X-Portal-Notification-Id"] = notification.notification_id
+    message.set_content(notification.text)
+    message.add_alternative(notification.html, subtype="html")
+    return message
+
+
+class LocalOutbox:
+    """Mailer writing RFC 5322 messages into ``folder``."""
 
     def __init__(self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None) -> None:
         self.folder = Path(folder)
@@ -56,7 +74,7 @@ class LocalOutbox:
         target = self.folder / file_name(notification.notification_id)
         if target.exists():
             return False
-        data = self._compose(notification).as_bytes()
+        data = compose(notification, self._sender, self._clock.now()).as_bytes()
         self.folder.mkdir(parents=True, exist_ok=True)
         # Write a temporary file, then hard-link it under its final name: the link either creates the
         # complete message or fails because the id was delivered, so no reader sees half a file.
@@ -73,21 +91,6 @@ class LocalOutbox:
         finally:
             os.unlink(temp_name)
         return True
-
-    def _compose(self, notification: Notification) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = self._sender
-        if notification.channel == "email":
-            message["To"] = notification.recipient
-        message["Subject"] = " ".join(notification.subject.split())  # one line, whatever the template did
-        message["Date"] = format_datetime(self._clock.now())
-        message["Message-ID"] = message_id(notification.notification_id)
-        message["X-Portal-Channel"] = notification.channel
-        message["X-Portal-Recipient"] = notification.recipient
-        message["X-Portal-Notification-Id"] = notification.notification_id
-        message.set_content(notification.text)
-        message.add_alternative(notification.html, subtype="html")
-        return message
 
     def messages(self) -> list[EmailMessage]:
         """Every message sent so far, ordered by file name."""

@@ -202,6 +202,16 @@ class LocalQueue:
         if not deleted:
             raise LockLost(f"message {delivery.message_id} on {delivery.queue} is no longer locked by this delivery")
 
+    def renew(self, delivery: Delivery) -> None:
+        """Extend the lock of a message still being processed, as the Functions host does on Service Bus."""
+        with self._db.connection() as conn:
+            renewed = conn.execute(
+                "UPDATE messages SET visible_at = ? WHERE lock_token = ?",
+                (time.time() + self._lock_seconds, delivery.lock_token),
+            ).rowcount
+        if not renewed:
+            raise LockLost(f"message {delivery.message_id} on {delivery.queue} is no longer locked by this delivery")
+
     def abandon(self, delivery: Delivery, reason: str) -> None:
         """Give the message back: retried after a backoff, or dead-lettered after the last allowed delivery."""
         now = time.time()

@@ -25,9 +25,9 @@ class ServiceBusMessageBus:
         if connection_string:
             return cls(ServiceBusClient.from_connection_string(connection_string))
         if fully_qualified_namespace:
-            from azure.identity import DefaultAzureCredential
+            from shared.adapters.azure_credential import managed_identity
 
-            return cls(ServiceBusClient(fully_qualified_namespace, DefaultAzureCredential()))
+            return cls(ServiceBusClient(fully_qualified_namespace, managed_identity()))
         raise ValueError("Service Bus needs a connection string or a fully qualified namespace")
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:

@@ -16,7 +16,8 @@ class SqliteConnections:
         self.memory = self.path == ":memory:"
         self._local = threading.local()
         self._lock = threading.RLock()
-        self._opened: list[sqlite3.Connection] = []
+        # Each connection with the thread it belongs to, so those of finished threads can be closed.
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._shared: sqlite3.Connection | None = None
         if not self.memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +50,7 @@ class SqliteConnections:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._opened:
+            for _, conn in self._opened:
                 conn.close()
             self._opened.clear()
             self._shared = None
@@ -63,5 +64,10 @@ class SqliteConnections:
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a crash
             conn.execute("PRAGMA busy_timeout=30000")
         with self._lock:
-            self._opened.append(conn)
+            # Thread pools replace their threads; close what finished threads left behind, so a
+            # long-running process does not run out of file handles.
+            for thread, stale in [pair for pair in self._opened if not pair[0].is_alive()]:
+                stale.close()
+                self._opened.remove((thread, stale))
+            self._opened.append((threading.current_thread(), conn))
         return conn

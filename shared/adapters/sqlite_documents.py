@@ -13,19 +13,16 @@ share one connection behind a lock.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 import sqlite3
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.document_rules import FIELD, decode_token, document_id, encode_token, list_of, scalar
 from shared.adapters.sqlite_connections import SqliteConnections
 from shared.ports.documents import (
-    CONTAINERS,
     Document,
     DocumentExists,
     DocumentNotFound,
@@ -51,7 +48,6 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_root ON documents (container, pk_root);
 """
 
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 _NUMBER_TYPES = "('integer', 'real')"
 _BOOLEAN_TYPES = "('true', 'false')"
@@ -80,7 +76,7 @@ class SqliteDocumentStore:
         return None if row is None else Stored(body=json.loads(row[0]), etag=row[1])
 
     def create(self, container: str, partition: PartitionKey, body: Document) -> str:
-        doc_id = _check(container, partition, body)
+        doc_id = document_id(container, partition, body)
         etag = _new_etag()
         try:
             with self._db.connection() as conn:
@@ -93,7 +89,7 @@ class SqliteDocumentStore:
         return etag
 
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
-        doc_id = _check(container, partition, body)
+        doc_id = document_id(container, partition, body)
         etag = _new_etag()
         with self._db.connection() as conn:
             conn.execute(
@@ -105,7 +101,7 @@ class SqliteDocumentStore:
         return etag
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
-        doc_id = _check(container, partition, body)
+        doc_id = document_id(container, partition, body)
         new_etag = _new_etag()
         with self._db.connection() as conn:
             changed = conn.execute(
@@ -178,20 +174,6 @@ def _pk(partition: PartitionKey) -> str:
     return json.dumps(list(partition), separators=(",", ":"))
 
 
-def _check(container: str, partition: PartitionKey, body: Document) -> str:
-    """The document's id, after checking the body agrees with the partition it is written to."""
-    doc_id = body.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise ValueError("a document needs a non-empty string id")
-    paths = CONTAINERS.get(container)
-    if paths is not None:
-        # Cosmos DB takes the partition from the body; a disagreement here is a bug in the caller.
-        from_body = tuple(body.get(path.lstrip("/")) for path in paths)
-        if from_body != tuple(partition):
-            raise ValueError(f"{container}/{doc_id}: partition {list(partition)} disagrees with the body")
-    return doc_id
-
-
 def _encode(body: Document) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -202,7 +184,7 @@ def _new_etag() -> str:
 
 def _path(field: str) -> str:
     """A JSON path literal for a dotted field; the pattern keeps it safe to inline into SQL."""
-    if not _FIELD.match(field):
+    if not FIELD.match(field):
         raise ValueError(f"unsupported field name {field!r}")
     return "'$." + field + "'"
 
@@ -225,12 +207,12 @@ def _filter_condition(condition: Filter, params: list[Any]) -> str:
     if condition.op in _COMPARISONS:
         return _comparison(value_sql, type_sql, condition.op, condition.value, params)
     if condition.op == "in":
-        values = _list_of(condition.value)
+        values = list_of(condition.value)
         if not values:
             return "0"
         return "(" + " OR ".join(_comparison(value_sql, type_sql, "=", value, params) for value in values) + ")"
     if condition.op in ("contains", "contains_any"):
-        wanted = _list_of(condition.value) if condition.op == "contains_any" else [condition.value]
+        wanted = list_of(condition.value) if condition.op == "contains_any" else [condition.value]
         if not wanted:
             return "0"
         element = " OR ".join(_comparison("value", "type", "=", value, params) for value in wanted)
@@ -239,15 +221,9 @@ def _filter_condition(condition: Filter, params: list[Any]) -> str:
     raise ValueError(f"unsupported filter operator {condition.op!r}")
 
 
-def _list_of(value: Any) -> list[Any]:
-    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise ValueError("in and contains_any take a list of values")
-    return sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
-
-
 def _comparison(value_sql: str, type_sql: str, op: str, value: Any, params: list[Any]) -> str:
     """Compare a JSON value with a Python scalar; values of different JSON types never match."""
-    _scalar(value)
+    scalar(value)
     if value is None:
         if op not in ("=", "!="):
             raise ValueError(f"None can only be compared with = or !=, not {op}")
@@ -263,23 +239,12 @@ def _comparison(value_sql: str, type_sql: str, op: str, value: Any, params: list
     return f"({type_sql} = 'text' AND {value_sql} {op} ?)"
 
 
-def _scalar(value: Any) -> None:
-    if value is not None and not isinstance(value, str | int | float | bool):
-        raise ValueError(f"filters compare strings, numbers, booleans or None, not {type(value).__name__}")
-
-
 def _encode_token(query: Query, key: list[Any]) -> str:
-    payload = {"o": query.order_by, "d": query.descending, "k": key}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+    return encode_token(query, {"k": key})
 
 
 def _decode_token(token: str, query: Query) -> list[Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        key = payload["k"]
-        matches = payload["o"] == query.order_by and payload["d"] == query.descending
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise ValueError("malformed continuation token") from exc
-    if not matches or not isinstance(key, list) or len(key) != 4:
+    key = decode_token(token, query).get("k")
+    if not isinstance(key, list) or len(key) != 4:
         raise ValueError("the continuation token belongs to a different query")
     return key

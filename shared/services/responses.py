@@ -290,15 +290,18 @@ def _public(response: Response) -> PublicResponse:
 
 def rescreen_stalled(deps: ResponseDeps, older_than: timedelta = STALLED_AFTER, at_most: int = 500) -> int:
     """Timer: announce again responses still unscreened a while after they arrived (their message was
-    lost or the broker was down when they came in). Duplicate detection (a day) drops what was only
-    slow, and a run announces at most ``at_most``, oldest first, so a backlog is not multiplied."""
-    cutoff = format_instant(deps.clock.now() - older_than)
+    lost, dead-lettered, or the broker was down when they came in). Each response is announced again
+    at most once an hour (the message id names the hour; duplicate detection drops the rest), and a
+    run announces at most ``at_most``, oldest first, so a backlog is not multiplied."""
+    now = deps.clock.now()
+    cutoff = format_instant(now - older_than)
+    hour = now.strftime("%Y%m%d%H")
     stalled = (Filter("status", "=", ResponseStatus.SUBMITTED.value), Filter("updatedAt", "<=", cutoff))
     count = 0
     for response in ResponseRepository(deps.documents).stalled(*stalled):
         if count >= at_most:
             break
-        _announce(deps, response)
+        _announce(deps, response, again=hour)
         count += 1
     return count
 
@@ -312,12 +315,13 @@ def _announce_or_leave(deps: ResponseDeps, response: Response) -> None:
         log.warning("announcing response %s failed; the sweep will retry", response.id, exc_info=True)
 
 
-def _announce(deps: ResponseDeps, response: Response) -> None:
+def _announce(deps: ResponseDeps, response: Response, again: str = "") -> None:
     # The id names the version, so a retry of the same version is dropped by duplicate detection.
+    suffix = f":again:{again}" if again else ""
     deps.bus.publish(
         queues.RESPONSES_RECEIVED,
         OutgoingMessage(
-            message_id=f"{response.id}:{response.digest[-16:]}",
+            message_id=f"{response.id}:{response.digest[-16:]}{suffix}",
             subject="response-received",
             body={"hearingId": response.hearing_id, "responseId": response.id},
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -365,3 +366,15 @@ def test_an_in_memory_queue_works_for_unit_tests() -> None:
     queue.complete(delivery)
 
     assert queue.depth("q") == 0
+
+
+def test_a_renewed_lock_keeps_a_slow_message_from_a_second_consumer(tmp_path: Path) -> None:
+    queue = LocalQueue(tmp_path / "renew.sqlite", lock_duration=timedelta(seconds=1))
+    queue.publish("slow", OutgoingMessage(message_id="m1", body={"n": 1}))
+    [delivery] = queue.receive("slow")
+    for _ in range(4):  # 4 x 0.4 s: longer than the lock, renewed well before it runs out each time
+        time.sleep(0.4)
+        queue.renew(delivery)
+        assert queue.receive("slow") == []
+    queue.complete(delivery)
+    assert queue.depth("slow") == 0

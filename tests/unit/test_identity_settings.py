@@ -153,6 +153,7 @@ def test_the_entra_key_set_is_fetched_once_for_many_invocations(entra_key: Key, 
     ("changes", "reason"),
     [
         ({"scp": None}, "not a person's token"),  # an application's own token, even with app roles
+        ({"acct": 1}, "guest accounts are not employees"),  # a B2B guest in the tenant
         ({"aud": "api://another-app"}, "wrong audience"),
         ({"iss": f"https://login.microsoftonline.com/{OTHER_TENANT}/v2.0"}, "untrusted issuer"),
         ({"iss": f"https://sts.windows.net/{TENANT}/"}, "untrusted issuer"),  # v1.0 tokens are not accepted
@@ -259,11 +260,20 @@ def test_production_cannot_enable_the_development_issuer() -> None:
         )
 
 
+AZURE_ADAPTERS = {
+    "PORTAL_DOCUMENT_STORE": "cosmos",
+    "COSMOS_ENDPOINT": "https://hearings.documents.azure.com:443/",
+    "PORTAL_MESSAGE_BUS": "servicebus",
+    "ServiceBusConnection__fullyQualifiedNamespace": "hearings.servicebus.windows.net",
+    "AzureWebJobsStorage__blobServiceUri": "https://hearings.blob.core.windows.net/",
+}
+
+
 def test_production_without_any_trusted_issuer_does_not_start() -> None:
     with pytest.raises(ValueError, match="production trusts no token issuer"):
         Settings(environment=Environment.PRODUCTION)
     with pytest.raises(ValueError, match="production trusts no token issuer"):
-        Settings.from_environment({"WEBSITE_INSTANCE_ID": "abc"})  # deployed apps are production
+        Settings.from_environment({**AZURE_ADAPTERS, "WEBSITE_INSTANCE_ID": "abc"})  # deployed apps are production
 
 
 def test_production_with_entra_or_a_broker_starts(broker_key: Key) -> None:
