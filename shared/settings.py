@@ -42,19 +42,20 @@ class Settings(BaseModel):
 
     document_store: str = Field(default="sqlite", pattern="^(sqlite|cosmos)$")
     cosmos_endpoint: str | None = None
-    cosmos_key: str | None = None  # omit to use the managed identity
+    # Secrets are kept out of repr(), so a logged Settings shows none of them.
+    cosmos_key: str | None = Field(default=None, repr=False)  # omit to use the managed identity
     cosmos_database: str = "hearings"
 
     message_bus: str = Field(default="local", pattern="^(local|servicebus)$")
     servicebus_namespace: str | None = None  # fully qualified, for the managed identity
-    servicebus_connection_string: str | None = None
+    servicebus_connection_string: str | None = Field(default=None, repr=False)
     # Local queue behaviour, mirroring the Service Bus queue settings in infra/.
     queue_lock_seconds: float = Field(default=60, gt=0)
     # Service Bus hands a failed message back at once, so by default the local queue does too.
     queue_backoff_seconds: float = Field(default=0, ge=0)
     queue_max_deliveries: int = Field(default=5, ge=1)
 
-    storage_connection_string: str = "UseDevelopmentStorage=true"
+    storage_connection_string: str = Field(default="UseDevelopmentStorage=true", repr=False)
     blob_endpoint: str | None = None  # for the managed identity in Azure
 
     dev_issuer: bool = False

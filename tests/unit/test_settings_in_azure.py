@@ -40,3 +40,17 @@ def test_production_settings_may_still_run_embedded_on_a_developer_machine() -> 
     settings = Settings.from_environment({"PORTAL_ENVIRONMENT": "production", **entra_env()})
     assert not settings.hosted_in_azure
     assert settings.document_store == "sqlite"
+
+
+def test_secrets_stay_out_of_a_printed_settings_object() -> None:
+    settings = Settings.from_environment(
+        {
+            "COSMOS_KEY": "cosmos-secret",
+            "ServiceBusConnection": "Endpoint=sb://x/;SharedAccessKey=bus-secret",
+            "AzureWebJobsStorage": "DefaultEndpointsProtocol=https;AccountKey=storage-secret",
+            "PORTAL_CPR_KEY": "cpr-secret",
+        }
+    )
+    printed = repr(settings) + str(settings)
+    for secret in ("cosmos-secret", "bus-secret", "storage-secret", "cpr-secret"):
+        assert secret not in printed
