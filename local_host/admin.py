@@ -41,6 +41,7 @@ class AdminEndpoints:
             Route("/admin/queues/{queue}/deadletters", self.dead_letters, methods=["GET"]),
             Route("/admin/queues/{queue}/deadletters/{message_id}/replay", self.replay, methods=["POST"]),
             Route("/admin/blobs/poison", self.poison_blobs, methods=["GET"]),
+            Route("/admin/blobs/poison/{function}/{name:path}/replay", self.replay_blob, methods=["POST"]),
             Route("/admin/idle", self.idle, methods=["POST"]),
         ]
 
@@ -123,6 +124,14 @@ class AdminEndpoints:
     async def poison_blobs(self, request: Request) -> Response:
         poison = await run_in_threadpool(self.runtime.receipts.poison)
         return JSONResponse([dataclasses.asdict(entry) for entry in poison])
+
+    async def replay_blob(self, request: Request) -> Response:
+        """Forgets a poison record, so the blob watcher tries the blob again with a fresh count of attempts."""
+        function, name = request.path_params["function"], request.path_params["name"]
+        cleared = await run_in_threadpool(self.runtime.receipts.clear_poison, function, name)
+        if not cleared:
+            return problem(404, f"no poison blob {name} for {function}")
+        return Response(status_code=202)
 
     async def idle(self, request: Request) -> Response:
         try:

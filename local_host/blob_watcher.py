@@ -1,8 +1,9 @@
 """Blob triggers by polling (Azurite raises no Event Grid events), each blob version processed once.
 
 Receipts keyed by (function, blob name, etag) live in SQLite under the data folder, so a restart does not
-process a blob again. A blob whose function keeps failing is tried ``MAX_ATTEMPTS`` times and then recorded
-as poison and left alone, like the Functions host's poison blob queue.
+process a blob again. A blob whose function keeps failing is tried again after a growing delay (1 s, 2 s,
+4 s, ... at most 5 minutes), ``MAX_ATTEMPTS`` times in all, and then recorded as poison and left alone, like
+the Functions host's poison blob queue, until the developer replays it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +28,8 @@ log = logging.getLogger("local_host.blobs")
 
 POLL_INTERVAL = 0.5
 MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 300.0
 
 DONE = "done"
 FAILED = "failed"
@@ -59,6 +63,18 @@ class BlobPath:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    status: str
+    attempts: int
+    next_attempt_at: float  # seconds since the epoch; a failed blob is not tried again before then
+
+
+def retry_delay(attempts: int, base: float = RETRY_BASE_SECONDS) -> float:
+    """Seconds to wait after the ``attempts``-th failure: base, 2 x base, 4 x base, ... at most 5 minutes."""
+    return float(min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+
+
+@dataclass(frozen=True)
 class PoisonBlob:
     function: str
     container: str
@@ -84,27 +100,59 @@ class Receipts:
                    updated_at TEXT NOT NULL,
                    PRIMARY KEY (function, container, name, etag))"""
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(blob_receipts)")}
+        if "next_attempt_at" not in columns:  # a data folder from before retries were spaced out
+            self._db.execute("ALTER TABLE blob_receipts ADD COLUMN next_attempt_at REAL NOT NULL DEFAULT 0")
 
-    def status(self, function: str, container: str, name: str, etag: str) -> tuple[str, int] | None:
+    def status(self, function: str, container: str, name: str, etag: str) -> Receipt | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT status, attempts FROM blob_receipts WHERE function=? AND container=? AND name=? AND etag=?",
+                """SELECT status, attempts, next_attempt_at FROM blob_receipts
+                   WHERE function=? AND container=? AND name=? AND etag=?""",
                 (function, container, name, etag),
             ).fetchone()
-        return (str(row[0]), int(row[1])) if row else None
+        return Receipt(str(row[0]), int(row[1]), float(row[2])) if row else None
 
     def record(
-        self, function: str, container: str, name: str, etag: str, status: str, attempts: int, error: str = ""
+        self,
+        function: str,
+        container: str,
+        name: str,
+        etag: str,
+        status: str,
+        attempts: int,
+        error: str = "",
+        next_attempt_at: float = 0.0,
     ) -> None:
         with self._lock:
             self._db.execute(
-                """INSERT INTO blob_receipts (function, container, name, etag, status, attempts, error, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO blob_receipts
+                       (function, container, name, etag, status, attempts, error, updated_at, next_attempt_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (function, container, name, etag)
                    DO UPDATE SET status=excluded.status, attempts=excluded.attempts, error=excluded.error,
-                                 updated_at=excluded.updated_at""",
-                (function, container, name, etag, status, attempts, error, datetime.now(UTC).isoformat()),
+                                 updated_at=excluded.updated_at, next_attempt_at=excluded.next_attempt_at""",
+                (
+                    function,
+                    container,
+                    name,
+                    etag,
+                    status,
+                    attempts,
+                    error,
+                    datetime.now(UTC).isoformat(),
+                    next_attempt_at,
+                ),
             )
+
+    def clear_poison(self, function: str, name: str) -> int:
+        """Forgets that a function gave up on a blob, so it is tried afresh; returns how many records went."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM blob_receipts WHERE status=? AND lower(function)=lower(?) AND name=?",
+                (POISON, function, name),
+            )
+        return int(cursor.rowcount)
 
     def poison(self) -> list[PoisonBlob]:
         with self._lock:
@@ -131,8 +179,10 @@ class BlobWatcher:
         invoker: Invoker,
         activity: Activity,
         stop: threading.Event,
+        retry_base: float = RETRY_BASE_SECONDS,
     ) -> None:
         self.specs = specs
+        self.retry_base = retry_base
         self.paths = {spec.name: BlobPath.parse(spec.blob_path) for spec in specs}
         self.files = files
         self.receipts = receipts
@@ -149,8 +199,8 @@ class BlobWatcher:
         self.thread.join(timeout)
 
     def pending(self) -> int:
-        """Blob versions a function has not yet processed nor given up on."""
-        return sum(len(self._unprocessed(spec)) for spec in self.specs)
+        """Blob versions a function has not yet processed nor given up on, waiting retries included."""
+        return sum(len(self._unprocessed(spec, include_waiting=True)) for spec in self.specs)
 
     def run_now(self, spec: FunctionSpec, container: str, name: str) -> None:
         """Runs the function on one blob by hand (admin endpoint); leaves no receipt."""
@@ -183,17 +233,18 @@ class BlobWatcher:
             self.activity.started_work()
             self._process(spec, info, attempts)
 
-    def _unprocessed(self, spec: FunctionSpec) -> list[tuple[Any, int]]:
+    def _unprocessed(self, spec: FunctionSpec, include_waiting: bool = False) -> list[tuple[Any, int]]:
         path = self.paths[spec.name]
         found = []
+        now = time.time()
         for info in self.files.list(path.container, path.prefix):
             if not path.matches(info.name):
                 continue
             receipt = self.receipts.status(spec.name, path.container, info.name, info.etag)
             if receipt is None:
                 found.append((info, 0))
-            elif receipt[0] == FAILED:
-                found.append((info, receipt[1]))
+            elif receipt.status == FAILED and (include_waiting or receipt.next_attempt_at <= now):
+                found.append((info, receipt.attempts))
         return found
 
     def _process(self, spec: FunctionSpec, info: Any, attempts: int) -> None:
@@ -205,7 +256,8 @@ class BlobWatcher:
             attempts += 1
             message = f"{type(error).__name__}: {error}"
             status = POISON if attempts >= MAX_ATTEMPTS else FAILED
-            self.receipts.record(spec.name, container, info.name, info.etag, status, attempts, message)
+            next_attempt_at = time.time() + retry_delay(attempts, self.retry_base)
+            self.receipts.record(spec.name, container, info.name, info.etag, status, attempts, message, next_attempt_at)
             if status == POISON:
                 log.error(
                     "blob trigger %s: %s/%s failed %d times, recorded as poison",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from azure.functions.decorators.function_app import FunctionRegister
@@ -27,20 +28,24 @@ from azure.functions.decorators.function_app import FunctionRegister
 from local_host.admin import AdminEndpoints
 from local_host.catalog import FunctionSpec, TriggerKind, catalog
 from local_host.http_functions import HttpFunctions
-from local_host.local_settings import apply_values, find_settings_file, read_values
+from local_host.local_settings import apply_values, find_settings_file, read_cors, read_values
+from local_host.lock_renewal import renewal_limit
 from local_host.runtime import Runtime
 from local_host.web import build_app
 
 log = logging.getLogger("local_host")
 
 DEFAULT_ROUTE_PREFIX = "api"
+DEFAULT_PORT = 7071
+PUBLIC_BASE_URL_VARIABLE = "PORTAL_PUBLIC_BASE_URL"
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 AZURITE_PORT = 10000
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 @dataclass(frozen=True)
 class Options:
-    port: int = 7071
+    port: int = DEFAULT_PORT
     host: str = "127.0.0.1"
     app: str = "function_app"
     settings: Path | None = None
@@ -64,7 +69,9 @@ def run(options: Options) -> int:
 
 
 def _run(options: Options, root: Path, stopper: _Stopper) -> int:
-    _load_settings_file(options.settings or find_settings_file(root))
+    settings_file = options.settings or find_settings_file(root)
+    _load_settings_file(settings_file, options)
+    cors = read_cors(settings_file)
 
     from shared.bootstrap import BLOB_CONTAINERS, build, override
     from shared.settings import Settings
@@ -84,12 +91,14 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
             log.warning("%s", note)
         if options.seed:
             _seed(deps)
-        runtime = Runtime(specs, deps, data_dir)
+        runtime = Runtime(specs, deps, data_dir, lock_renewal_limit=renewal_limit(root))
         prefix = route_prefix(root)
         base_url = f"http://{_display_host(options.host)}:{options.port}"
         urls = function_urls(specs, base_url, prefix)
         http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker)
-        asgi = build_app(http, AdminEndpoints(runtime, urls), prefix)
+        asgi = build_app(http, AdminEndpoints(runtime, urls), prefix, cors)
+        if cors.enabled:
+            log.info("CORS allowed for %s", ", ".join(cors.origins))
         print(banner(specs, urls, runtime.broker is not None), flush=True)
         _print_personas(settings, data_dir)
         runtime.start()
@@ -155,12 +164,39 @@ def banner(specs: list[FunctionSpec], urls: dict[str, str], queues_running: bool
     return "\n".join(lines)
 
 
-def _load_settings_file(path: Path | None) -> None:
+def _load_settings_file(path: Path | None, options: Options) -> None:
+    values = read_values(path) if path is not None else {}
+    if PUBLIC_BASE_URL_VARIABLE not in os.environ:
+        derived = public_base_url(values.get(PUBLIC_BASE_URL_VARIABLE), options.port, options.host)
+        if derived is not None:
+            values[PUBLIC_BASE_URL_VARIABLE] = derived
+            log.info("%s=%s (the port the host listens on)", PUBLIC_BASE_URL_VARIABLE, derived)
+    applied = apply_values(values)
     if path is None:
         log.info("no local.settings.json; using the environment only")
-        return
-    applied = apply_values(read_values(path))
-    log.info("settings from %s (%d values applied)", path, len(applied))
+    else:
+        log.info("settings from %s (%d values applied)", path, len(applied))
+
+
+def public_base_url(configured: str | None, port: int, host: str) -> str | None:
+    """The portal's own address when the host listens on another port than the one the settings assume.
+
+    A settings file's local address (``http://localhost:7071``) describes the default port only; any other
+    address (a tunnel, say) is kept. None means: leave the setting as it is.
+    """
+    if port == DEFAULT_PORT:
+        return None
+    if configured and not _is_default_local_address(configured):
+        return None
+    return f"http://{_display_host(host)}:{port}"
+
+
+def _is_default_local_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+        return parts.hostname in _LOCAL_NAMES and (parts.port or 80) == DEFAULT_PORT
+    except ValueError:
+        return False
 
 
 def _start_azurite(settings: Any, data_dir: Path) -> Any:

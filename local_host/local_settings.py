@@ -1,10 +1,11 @@
-"""Core Tools-style settings: ``local.settings.json`` Values become environment variables."""
+"""Core Tools-style settings: ``local.settings.json`` Values become environment variables; ``Host`` sets CORS."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 SETTINGS_FILE = "local.settings.json"
@@ -27,6 +28,32 @@ def read_values(path: Path) -> dict[str, str]:
         raise ValueError(f"{path}: 'Values' must be an object")
     # Core Tools passes every value as a string; a JSON true or 5 becomes "true" / "5".
     return {str(key): _as_text(value) for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class CorsSettings:
+    """``Host.CORS`` (comma-separated origins, ``*`` for any) and ``Host.CORSCredentials``, as Core Tools reads them."""
+
+    origins: tuple[str, ...] = ()
+    credentials: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.origins)
+
+
+def read_cors(path: Path | None) -> CorsSettings:
+    if path is None:
+        return CorsSettings()
+    document = json.loads(path.read_text(encoding="utf-8"))
+    host = document.get("Host", {}) if isinstance(document, dict) else {}
+    if not isinstance(host, dict):
+        raise ValueError(f"{path}: 'Host' must be an object")
+    origins = tuple(origin.strip().rstrip("/") for origin in str(host.get("CORS") or "").split(",") if origin.strip())
+    credentials = host.get("CORSCredentials", False)
+    if isinstance(credentials, str):
+        credentials = credentials.strip().lower() == "true"
+    return CorsSettings(origins, bool(credentials))
 
 
 def apply_values(values: dict[str, str], environ: MutableMapping[str, str] | None = None) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ import azure.functions.servicebus as servicebus
 from local_host.activity import Activity
 from local_host.catalog import FunctionSpec
 from local_host.invoker import Invoker
+from local_host.lock_renewal import LockRenewer
 
 log = logging.getLogger("local_host.queues")
 
@@ -91,12 +93,14 @@ class QueueWorker:
         activity: Activity,
         stop: threading.Event,
         index: int = 0,
+        renewer: LockRenewer | None = None,
     ) -> None:
         self.spec = spec
         self.broker = broker
         self.invoker = invoker
         self.activity = activity
         self.stop = stop
+        self.renewer = renewer
         self.thread = threading.Thread(target=self._run, name=f"queue:{spec.name}:{index}", daemon=True)
 
     def start(self) -> None:
@@ -127,7 +131,8 @@ class QueueWorker:
     def _process(self, delivery: Any) -> None:
         failure: str | None = None
         try:
-            self.invoker.invoke(self.spec, to_message(delivery), reason=f"New message on {self.spec.queue_name}")
+            with self._lock_held(delivery):
+                self.invoker.invoke(self.spec, to_message(delivery), reason=f"New message on {self.spec.queue_name}")
         except Exception as error:
             failure = f"{type(error).__name__}: {error}"
         try:
@@ -138,6 +143,10 @@ class QueueWorker:
         except Exception as error:
             # Typically the lock expired during a long run; the queue redelivers the message.
             log.warning("queue %s: could not settle message %s: %s", self.spec.queue_name, delivery.message_id, error)
+
+    def _lock_held(self, delivery: Any) -> AbstractContextManager[None]:
+        # Without renewal a run longer than the lock lets another worker receive the same message.
+        return self.renewer.hold(delivery) if self.renewer is not None else nullcontext()
 
 
 def _as_bytes(body: object) -> bytes:

@@ -3,6 +3,9 @@
 Templates compile to regular expressions; routes are tried most specific first (literal segments before
 parameters, constrained parameters before plain ones, catch-alls last), as the Functions host does, so
 ``hearings/mine`` wins over ``hearings/{id}`` whatever order the functions were registered in.
+
+Paths are matched as ASP.NET Core matches them: the raw request path is percent-decoded once, segment by
+segment, except that an encoded slash stays ``%2F`` so it can never split a segment (see ``decode_path``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 _PARAMETER = re.compile(r"\{([^{}]+)\}")
+_ENCODED_SLASH = re.compile(r"(%2[fF])")
 
 # Constraints the portal is likely to use; the others only bind any non-empty value.
 _CONSTRAINT_PATTERNS = {
@@ -79,7 +83,10 @@ class RouteTemplate:
         return cls(template, pattern, parameters, tuple(ranks))
 
     def match(self, path: str) -> dict[str, str] | None:
-        """Route values for a path relative to the route prefix (``/hearings/1``), or None."""
+        """Route values for a decoded path relative to the route prefix (``/hearings/1``), or None.
+
+        ``path`` is already decoded (``decode_path``); the values are taken from it as they are.
+        """
         found = self.pattern.match(path if path.startswith("/") else "/" + path)
         if found is None:
             return None
@@ -87,7 +94,7 @@ class RouteTemplate:
         for parameter in self.parameters:
             raw = found.group(_group_name(parameter.name))
             if raw is not None and raw != "":
-                values[parameter.name] = unquote(raw)
+                values[parameter.name] = raw
             elif parameter.default is not None:
                 values[parameter.name] = parameter.default
         return values
@@ -95,6 +102,17 @@ class RouteTemplate:
     def precedence(self) -> tuple[Any, ...]:
         # More segments first when one route's ranks are a prefix of another's.
         return (*self.ranks, 10)
+
+
+def decode_path(raw_path: str) -> str:
+    """A raw request path decoded once per segment, ``%2F`` kept as it is (``a%252E/b%2Fc`` -> ``a%2E/b%2Fc``)."""
+    return "/".join(_decode_segment(segment) for segment in raw_path.split("/"))
+
+
+def _decode_segment(segment: str) -> str:
+    # Odd positions of the split are the encoded slashes themselves.
+    parts = _ENCODED_SLASH.split(segment)
+    return "".join(part if index % 2 else unquote(part) for index, part in enumerate(parts))
 
 
 def _parse_parameter(body: str) -> Parameter:

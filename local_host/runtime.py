@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from local_host.activity import Activity
-from local_host.blob_watcher import BlobWatcher, Receipts
+from local_host.blob_watcher import RETRY_BASE_SECONDS, BlobWatcher, Receipts
 from local_host.catalog import FunctionSpec, TriggerKind
 from local_host.invoker import Invoker
+from local_host.lock_renewal import DEFAULT_RENEWAL_LIMIT, LockRenewer, RenewableBroker
 from local_host.queue_worker import QueueBroker, QueueWorker, is_queue_broker, message_from_text
 from local_host.timers import TimerScheduler
 
@@ -19,6 +22,7 @@ log = logging.getLogger("local_host")
 
 WORKERS_PER_QUEUE_FUNCTION = 2
 JOIN_TIMEOUT = 10.0
+BLOB_RETRY_BASE_VARIABLE = "PORTAL_BLOB_RETRY_BASE_SECONDS"
 
 
 class UnknownFunction(LookupError):
@@ -30,7 +34,13 @@ class NotRunnable(ValueError):
 
 
 class Runtime:
-    def __init__(self, specs: list[FunctionSpec], deps: Any, data_dir: Path) -> None:
+    def __init__(
+        self,
+        specs: list[FunctionSpec],
+        deps: Any,
+        data_dir: Path,
+        lock_renewal_limit: float = DEFAULT_RENEWAL_LIMIT,
+    ) -> None:
         self.specs = specs
         self.by_name = {spec.name.lower(): spec for spec in specs}
         self.deps = deps
@@ -38,10 +48,17 @@ class Runtime:
         self.activity = Activity()
         self.invoker = Invoker(self.activity)
         self.broker: QueueBroker | None = self._local_broker(deps)
+        self.renewer = self._lock_renewer(self.broker, deps, lock_renewal_limit)
         self.timers = TimerScheduler(self._of(TriggerKind.TIMER), self.invoker, self.stop_event)
         self.receipts = Receipts(Path(data_dir) / "host.sqlite")
         self.blobs = BlobWatcher(
-            self._of(TriggerKind.BLOB), deps.files, self.receipts, self.invoker, self.activity, self.stop_event
+            self._of(TriggerKind.BLOB),
+            deps.files,
+            self.receipts,
+            self.invoker,
+            self.activity,
+            self.stop_event,
+            retry_base=blob_retry_base(),
         )
         self.queue_workers: list[QueueWorker] = []
         self._started = False
@@ -59,6 +76,13 @@ class Runtime:
         broker: QueueBroker = deps.bus
         return broker
 
+    @staticmethod
+    def _lock_renewer(broker: QueueBroker | None, deps: Any, limit: float) -> LockRenewer | None:
+        if broker is None or not callable(getattr(broker, "renew", None)):
+            return None
+        renewable = cast(RenewableBroker, broker)
+        return LockRenewer(renewable, float(deps.settings.queue_lock_seconds), limit)
+
     @property
     def trigger_queues(self) -> list[str]:
         return sorted({spec.queue_name for spec in self._of(TriggerKind.QUEUE)})
@@ -66,9 +90,13 @@ class Runtime:
     def start(self) -> None:
         self._started = True
         if self.broker is not None:
+            if self.renewer is not None and self._of(TriggerKind.QUEUE):
+                self.renewer.start()
             for spec in self._of(TriggerKind.QUEUE):
                 for index in range(WORKERS_PER_QUEUE_FUNCTION):
-                    worker = QueueWorker(spec, self.broker, self.invoker, self.activity, self.stop_event, index)
+                    worker = QueueWorker(
+                        spec, self.broker, self.invoker, self.activity, self.stop_event, index, self.renewer
+                    )
                     self.queue_workers.append(worker)
                     worker.start()
         if self._of(TriggerKind.BLOB):
@@ -80,6 +108,8 @@ class Runtime:
         if self._started:
             for worker in self.queue_workers:
                 worker.join(JOIN_TIMEOUT)
+            if self.renewer is not None:
+                self.renewer.stop(JOIN_TIMEOUT)
             self.timers.join(JOIN_TIMEOUT)
             if self.blobs.thread.is_alive():
                 self.blobs.join(JOIN_TIMEOUT)
@@ -131,3 +161,16 @@ class Runtime:
             return False
         after = self.activity.snapshot()
         return after == before
+
+
+def blob_retry_base(environ: Mapping[str, str] | None = None) -> float:
+    """The first retry delay of a failing blob; a development setting, so tests need not wait seconds."""
+    text = (os.environ if environ is None else environ).get(BLOB_RETRY_BASE_VARIABLE, "").strip()
+    if not text:
+        return RETRY_BASE_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; using %s", BLOB_RETRY_BASE_VARIABLE, text, RETRY_BASE_SECONDS)
+        return RETRY_BASE_SECONDS
+    return max(value, 0.0)

@@ -50,64 +50,59 @@ class Schedule:
 
 
 class TimerScheduler:
+    """One long-lived thread per timer function: it waits for the next occurrence, runs it, and waits again.
+
+    A run that outlasts its interval makes the occurrences that fell during it be skipped, as the Functions
+    host does, instead of starting overlapping runs.
+    """
+
     def __init__(self, specs: list[FunctionSpec], invoker: Invoker, stop: threading.Event) -> None:
         self.specs = specs
         self.invoker = invoker
         self.stop = stop
         self.schedules = {spec.name: Schedule(spec.schedule) for spec in specs}
         self._locks = {spec.name: threading.Lock() for spec in specs}
-        self._runs: list[threading.Thread] = []
-        self.thread = threading.Thread(target=self._run, name="timers", daemon=True)
+        self.threads = [
+            threading.Thread(target=self._run, args=(spec,), name=f"timer:{spec.name}", daemon=True) for spec in specs
+        ]
 
     def start(self) -> None:
-        for spec in self.specs:
-            if spec.run_on_startup:
-                self._fire(spec, past_due=False, reason="Run on startup")
-        self.thread.start()
+        for thread in self.threads:
+            thread.start()
 
     def join(self, timeout: float) -> None:
-        self.thread.join(timeout)
-        for run in list(self._runs):
-            run.join(timeout)
+        for thread in self.threads:
+            if thread.is_alive():
+                thread.join(timeout)
 
     def run_now(self, spec: FunctionSpec) -> None:
         """Runs synchronously (for the admin endpoint), waiting for a scheduled run of it to finish first."""
         with self._locks[spec.name]:
             self.invoker.invoke(spec, TimerRequest(past_due=False), reason="Run by request")
 
-    def _run(self) -> None:
-        now = datetime.now(UTC)
-        due = {spec.name: self.schedules[spec.name].next_after(now) for spec in self.specs}
+    def _run(self, spec: FunctionSpec) -> None:
+        schedule = self.schedules[spec.name]
+        if spec.run_on_startup:
+            self._invoke(spec, past_due=False, reason="Run on startup")
+        due = schedule.next_after(datetime.now(UTC))
         while not self.stop.is_set():
             now = datetime.now(UTC)
-            for spec in self.specs:
-                if due[spec.name] <= now:
-                    self._fire(spec, past_due=now - due[spec.name] > PAST_DUE_AFTER, reason="Timer fired")
-                    due[spec.name] = self.schedules[spec.name].next_after(now)
-            if not due:
-                self.stop.wait(LONGEST_WAIT)
+            if due > now:
+                self.stop.wait(min((due - now).total_seconds(), LONGEST_WAIT))
                 continue
-            wait = (min(due.values()) - datetime.now(UTC)).total_seconds()
-            self.stop.wait(max(0.0, min(wait, LONGEST_WAIT)))
+            self._invoke(spec, past_due=now - due > PAST_DUE_AFTER, reason="Timer fired")
+            finished = datetime.now(UTC)
+            following = schedule.next_after(due)
+            if following <= finished:
+                log.warning("timer %s: the run outlasted the next occurrence, which is skipped", spec.name)
+            due = schedule.next_after(finished) if following <= finished else following
 
-    def _fire(self, spec: FunctionSpec, past_due: bool, reason: str) -> None:
-        lock = self._locks[spec.name]
-        if not lock.acquire(blocking=False):
-            log.warning("timer %s: previous run still going, skipping this occurrence", spec.name)
-            return
-        run = threading.Thread(
-            target=self._run_locked, args=(spec, past_due, reason, lock), name=f"timer:{spec.name}", daemon=True
-        )
-        self._runs = [thread for thread in self._runs if thread.is_alive()] + [run]
-        run.start()
-
-    def _run_locked(self, spec: FunctionSpec, past_due: bool, reason: str, lock: threading.Lock) -> None:
-        try:
-            self.invoker.invoke(spec, TimerRequest(past_due=past_due), reason=reason)
-        except Exception:  # noqa: S110 - logged by the invoker; the next occurrence runs as scheduled
-            pass
-        finally:
-            lock.release()
+    def _invoke(self, spec: FunctionSpec, past_due: bool, reason: str) -> None:
+        with self._locks[spec.name]:
+            try:
+                self.invoker.invoke(spec, TimerRequest(past_due=past_due), reason=reason)
+            except Exception:  # noqa: S110 - logged by the invoker; the next occurrence runs as scheduled
+                pass
 
 
 def _resolve_setting(expression: str) -> str:

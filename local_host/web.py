@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,19 +16,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local_host.admin import AdminEndpoints
 from local_host.http_functions import HttpFunctions
+from local_host.local_settings import CorsSettings
 from local_host.problems import problem
+from local_host.routing import decode_path
 
 access_log = logging.getLogger("local_host.http")
 
+# Headers the portal's clients read from responses: where a created resource is, its version, when to retry.
+EXPOSED_HEADERS = ["Location", "ETag", "Retry-After"]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
-def build_app(http: HttpFunctions, admin: AdminEndpoints, route_prefix: str) -> ASGIApp:
+def build_app(
+    http: HttpFunctions, admin: AdminEndpoints, route_prefix: str, cors: CorsSettings | None = None
+) -> ASGIApp:
     prefix = route_prefix.strip("/")
 
     async def functions(request: Request) -> Response:
-        path = request.path_params.get("path", "")
-        return await http.dispatch(request, "/" + path)
+        return await http.dispatch(request, decode_path(function_path(request.scope, prefix)))
 
     async def not_found(request: Request) -> Response:
         return problem(404)
@@ -46,8 +52,36 @@ def build_app(http: HttpFunctions, admin: AdminEndpoints, route_prefix: str) -> 
         status = error.status_code if isinstance(error, HTTPException) else 500
         return problem(status)
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app: ASGIApp = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    if cors is not None and cors.enabled:
+        app = with_cors(app, cors)
     return AccessLog(app)
+
+
+def with_cors(app: ASGIApp, cors: CorsSettings) -> ASGIApp:
+    """Answers preflights and adds the CORS headers for the configured origins, as Core Tools' ``Host.CORS`` does."""
+    return CORSMiddleware(
+        app,
+        allow_origins=list(cors.origins),
+        allow_credentials=cors.credentials,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+    )
+
+
+def function_path(scope: Scope, prefix: str) -> str:
+    """The raw path after the route prefix (``/api/a%2Fb`` -> ``/a%2Fb``), still percent-encoded.
+
+    Starlette's own path is decoded already, which would decode route values twice and split a segment
+    on an encoded slash.
+    """
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
+    path = path.split("?", 1)[0]
+    segments = path.lstrip("/").split("/")
+    skipped = len(prefix.split("/")) if prefix else 0
+    return "/" + "/".join(segments[skipped:])
 
 
 class AccessLog:

@@ -48,6 +48,12 @@ class LocalHostProcess:
             path = "/admin/" + path.lstrip("/")
         return self.client.request(method, path, json=json, **kwargs)
 
+    def dev_issuer(self) -> str:
+        """The development issuer's name as this host announces it (it follows the host's port)."""
+        response = self.request("GET", "/api/dev/.well-known/openid-configuration")
+        response.raise_for_status()
+        return str(response.json()["issuer"])
+
     def wait_idle(self, timeout: float = 30) -> None:
         """Until every queue a trigger reads is empty, nothing runs and every blob was processed."""
         response = self.admin("POST", f"/admin/idle?timeout={timeout}", timeout=timeout + 10)

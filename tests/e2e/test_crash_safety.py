@@ -21,7 +21,7 @@ def test_every_receipt_survives_a_killed_host_and_is_processed_after_restart(azu
     # A consumer killed mid-message holds its lock until it expires; keep that short here.
     env = {**portal_env(azurite), "PORTAL_QUEUE_LOCK_SECONDS": "3"}
     host = start_local_host("function_app", data_dir, env, extra_args=("--seed",))
-    tokens = citizen_tokens(data_dir, RESPONSES)
+    tokens = citizen_tokens(data_dir, RESPONSES, issuer=host.dev_issuer())
     url = "/api/hearings/demo-active/responses"
     receipts: dict[str, str] = {}
     lock = threading.Lock()

@@ -11,6 +11,7 @@ import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,16 @@ from typing import Any
 import pytest
 
 from local_host.azurite import Azurite
-from local_host.routing import RouteTemplate
+from local_host.blob_watcher import retry_delay
+from local_host.host import public_base_url
+from local_host.lock_renewal import renewal_limit
+from local_host.routing import RouteTemplate, decode_path
 from local_host.timers import Schedule
 from shared.adapters.blob_files import BlobFileStore
 from shared.adapters.local_queue import LocalQueue
 from shared.ports.messages import OutgoingMessage
 from tests.azurite_fixture import azurite  # noqa: F401
-from tests.local_host_fixture import LocalHostProcess, start_local_host
+from tests.local_host_fixture import REPO_ROOT, LocalHostProcess, start_local_host
 
 SAMPLE_APP = Path(__file__).parent / "sample_app"
 
@@ -42,7 +46,9 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "con
 class SampleHost:
     """Starts and restarts the sample app's host on one data folder."""
 
-    def __init__(self, data_dir: Path, storage: str) -> None:
+    def __init__(
+        self, data_dir: Path, storage: str, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.env = {
             "AzureWebJobsStorage": storage,
@@ -51,11 +57,16 @@ class SampleHost:
             "PORTAL_MESSAGE_BUS": "local",
             "PORTAL_DOCUMENT_STORE": "sqlite",
             "PORTAL_QUEUE_BACKOFF_SECONDS": "0.05",
+            "PORTAL_BLOB_RETRY_BASE_SECONDS": "0.01",
+            **(env or {}),
         }
+        self.extra_args = extra_args
         self.current: LocalHostProcess | None = None
 
     def start(self) -> LocalHostProcess:
-        self.current = start_local_host("function_app", self.data_dir, self.env, cwd=SAMPLE_APP)
+        self.current = start_local_host(
+            "function_app", self.data_dir, self.env, cwd=SAMPLE_APP, extra_args=self.extra_args
+        )
         return self.current
 
     def stop(self) -> int:
@@ -72,13 +83,23 @@ class SampleHost:
         return self.data_dir.joinpath("out", *parts)
 
 
+@contextmanager
+def running_sample(
+    data_dir: Path, storage: str, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> Iterator[SampleHost]:
+    sample = SampleHost(data_dir, storage, env, extra_args)
+    sample.start()
+    try:
+        yield sample
+    finally:
+        if sample.current is not None:
+            sample.current.kill()
+
+
 @pytest.fixture
 def sample(tmp_path: Path, azurite: Azurite) -> Iterator[SampleHost]:  # noqa: F811
-    sample = SampleHost(tmp_path / "data", azurite.connection_string)
-    sample.start()
-    yield sample
-    if sample.current is not None:
-        sample.current.kill()
+    with running_sample(tmp_path / "data", azurite.connection_string) as sample:
+        yield sample
 
 
 @pytest.fixture
@@ -126,6 +147,104 @@ def test_a_literal_route_wins_over_a_parameter_and_constraints_are_honoured(host
 
     not_an_int = host.request("GET", "/api/echo/abc/x")
     assert not_an_int.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "values"),
+    [
+        ("/api/segments/%252E%252E", {"first": "%2E%2E"}),  # decoded once, not twice
+        ("/api/segments/a%2Fb/c%2Fd/e%20f", {"first": "a%2Fb", "rest": "c%2Fd/e f"}),  # an encoded slash stays
+        ("/api/segments/caf%C3%A9", {"first": "café"}),
+    ],
+)
+def test_route_values_are_decoded_once_and_an_encoded_slash_stays_in_its_segment(
+    host: LocalHostProcess, path: str, values: dict[str, str]
+) -> None:
+    response = host.request("GET", path)
+
+    assert response.status_code == 200
+    assert response.json() == values
+
+
+def test_cors_preflights_are_answered_for_the_configured_origins_only(tmp_path: Path, azurite: Azurite) -> None:  # noqa: F811
+    settings = tmp_path / "local.settings.json"
+    cors = {"CORS": "http://localhost:3000, http://localhost:5173", "CORSCredentials": True}
+    settings.write_text(json.dumps({"IsEncrypted": False, "Values": {}, "Host": cors}))
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+
+    with running_sample(
+        tmp_path / "data", azurite.connection_string, extra_args=("--settings", str(settings))
+    ) as sample:
+        assert sample.current is not None
+        allowed = sample.current.request(
+            "OPTIONS", "/api/enqueue/notes", headers={"Origin": "http://localhost:5173", **preflight}
+        )
+        refused = sample.current.request(
+            "OPTIONS", "/api/enqueue/notes", headers={"Origin": "https://elsewhere.example", **preflight}
+        )
+        simple = sample.current.request("GET", "/api/health", headers={"Origin": "http://localhost:3000"})
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in refused.headers
+    assert simple.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert {"Location", "ETag", "Retry-After"} <= set(simple.headers["access-control-expose-headers"].split(", "))
+
+
+def test_without_cors_settings_no_cors_headers_are_sent(host: LocalHostProcess) -> None:
+    response = host.request("GET", "/api/health", headers={"Origin": "http://localhost:3000"})
+
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_the_portal_on_another_port_names_itself_by_that_port_and_allows_the_sample_origins(
+    tmp_path: Path,
+    azurite: Azurite,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PORTAL_PUBLIC_BASE_URL", raising=False)
+    env = {
+        "PORTAL_ENVIRONMENT": "development",
+        "PORTAL_DEV_ISSUER": "true",
+        "PORTAL_DOCUMENT_STORE": "sqlite",
+        "PORTAL_MESSAGE_BUS": "local",
+        "AzureWebJobsStorage": azurite.connection_string,
+    }
+    sample_settings = str(REPO_ROOT / "local.settings.sample.json")
+    portal = start_local_host("function_app", tmp_path / "data", env, extra_args=("--settings", sample_settings))
+    try:
+        response = portal.request("GET", "/api/dev/.well-known/openid-configuration")
+        preflight = portal.request(  # the sample settings allow the web front end's development server
+            "OPTIONS",
+            "/api/dev/.well-known/openid-configuration",
+            headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"},
+        )
+    finally:
+        portal.stop()
+
+    assert portal.port != 7071
+    assert response.status_code == 200
+    assert response.json()["issuer"] == f"http://localhost:{portal.port}/api/dev"
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+@pytest.mark.parametrize(
+    ("configured", "port", "expected"),
+    [
+        ("http://localhost:7071", 8080, "http://localhost:8080"),
+        (None, 8080, "http://localhost:8080"),
+        ("http://localhost:7071", 7071, None),
+        ("https://portal-dev.example", 8080, None),  # a tunnel or proxy address is the developer's choice
+    ],
+)
+def test_the_public_base_url_follows_the_port_unless_set_to_another_address(
+    configured: str | None, port: int, expected: str | None
+) -> None:
+    assert public_base_url(configured, port, "127.0.0.1") == expected
 
 
 @pytest.mark.parametrize(
@@ -186,6 +305,38 @@ def test_a_failing_message_is_dead_lettered_and_can_be_replayed(sample: SampleHo
     assert host.admin("POST", "/admin/queues/doomed/deadletters/unknown/replay").status_code == 404
 
 
+def test_a_message_outlasting_its_lock_is_kept_and_runs_once(tmp_path: Path, azurite: Azurite) -> None:  # noqa: F811
+    with running_sample(tmp_path / "data", azurite.connection_string, {"PORTAL_QUEUE_LOCK_SECONDS": "1"}) as sample:
+        assert sample.current is not None
+        host = sample.current
+        assert host.request("POST", "/api/enqueue/slow", json={"id": "s1", "seconds": 2.5}).status_code == 202
+
+        host.wait_idle()
+
+        runs = [json.loads(path.read_text()) for path in sample.out("slow").iterdir()]
+        assert runs == [{"delivery_count": 1}]
+        assert host.admin("GET", "/admin/queues").json()["slow"] == 0
+        assert host.admin("GET", "/admin/queues/slow/deadletters").json() == []
+        assert "lock not renewed" not in host.log()
+
+
+@pytest.mark.parametrize(
+    ("host_json", "seconds"),
+    [
+        ({"extensions": {"serviceBus": {"maxAutoLockRenewalDuration": "00:05:00"}}}, 300),
+        ({"functionTimeout": "00:10:00"}, 600),
+        ({"functionTimeout": "-1"}, 600),
+        ({}, 600),
+    ],
+)
+def test_locks_are_renewed_for_as_long_as_host_json_allows(
+    tmp_path: Path, host_json: dict[str, Any], seconds: float
+) -> None:
+    (tmp_path / "host.json").write_text(json.dumps({"version": "2.0", **host_json}))
+
+    assert renewal_limit(tmp_path) == seconds
+
+
 def test_a_message_queued_while_the_host_was_down_is_processed_after_restart(sample: SampleHost) -> None:
     assert sample.stop() == 0
     queue = LocalQueue(sample.data_dir / "queue.sqlite")
@@ -209,6 +360,27 @@ def test_the_admin_endpoint_runs_a_timer_function_now(sample: SampleHost, host: 
     ticks = list(sample.out("ticks").iterdir())
     assert len(ticks) == 1
     assert json.loads(ticks[0].read_text()) == {"past_due": False}
+
+
+def test_a_timer_runs_every_occurrence_on_the_same_thread(tmp_path: Path, azurite: Azurite) -> None:  # noqa: F811
+    with running_sample(tmp_path / "data", azurite.connection_string, {"SAMPLE_EVERY_SECOND": "true"}) as sample:
+        assert sample.current is not None
+        tasks = Path(f"/proc/{sample.current.process.pid}/task")
+
+        def ticks() -> list[int]:
+            folder = sample.out("seconds")
+            return [json.loads(path.read_text())["thread"] for path in folder.iterdir()] if folder.exists() else []
+
+        wait_for(lambda: len(ticks()) >= 2, what="two timer ticks")
+        threads_before = len(list(tasks.iterdir()))
+        seen = len(ticks())
+        wait_for(lambda: len(ticks()) >= seen + 4, what="four more timer ticks")
+        threads_after = len(list(tasks.iterdir()))
+        alive = {int(task.name) for task in tasks.iterdir()}
+
+    assert threads_after <= threads_before
+    assert len(set(ticks())) == 1
+    assert set(ticks()) <= alive
 
 
 def test_a_timer_marked_run_on_startup_runs_at_every_start(sample: SampleHost, host: LocalHostProcess) -> None:
@@ -288,6 +460,29 @@ def test_a_blob_that_keeps_failing_is_recorded_as_poison(host: LocalHostProcess,
     assert "ValueError: this blob cannot be processed" in poison[0]["error"]
 
 
+def test_a_poison_blob_can_be_replayed_once_the_function_is_fixed(
+    sample: SampleHost, host: LocalHostProcess, blobs: BlobFileStore
+) -> None:
+    name = f"sample/{uuid.uuid4().hex}.txt"
+    blobs.write("uploads", name, b"fail me", content_type="text/plain")
+    host.wait_idle()
+    assert f"uploads/{name} 7" not in processed_blobs(sample)
+
+    sample.out("blobs-healed").touch()
+    replayed = host.admin("POST", f"/admin/blobs/poison/on_upload/{name}/replay")
+    assert replayed.status_code == 202
+    host.wait_idle()
+
+    assert processed_blobs(sample).count(f"uploads/{name} 7") == 1
+    assert [entry for entry in host.admin("GET", "/admin/blobs/poison").json() if entry["name"] == name] == []
+    assert host.admin("POST", f"/admin/blobs/poison/on_upload/{name}/replay").status_code == 404
+
+
+@pytest.mark.parametrize(("attempts", "seconds"), [(1, 1), (2, 2), (3, 4), (4, 8), (9, 256), (10, 300), (40, 300)])
+def test_a_failing_blob_waits_longer_before_each_retry(attempts: int, seconds: float) -> None:
+    assert retry_delay(attempts, base=1) == seconds
+
+
 # --- stopping -------------------------------------------------------------------------------------
 
 
@@ -321,7 +516,8 @@ def test_sigterm_stops_the_host_cleanly(sample: SampleHost, host: LocalHostProce
         ("items/{page:int?}", "/items/2", {"page": "2"}),
         ("items/{page=1}", "/items", {"page": "1"}),
         ("docs/{name}.{ext}", "/docs/plan.v2.pdf", {"name": "plan.v2", "ext": "pdf"}),
-        ("Hearings/{id}", "/hearings/x%2Fy", {"id": "x/y"}),
+        ("Hearings/{id}", "/hearings/x%2Fy", {"id": "x%2Fy"}),
+        ("hearings/{id}", "/hearings/x y", {"id": "x y"}),
         ("hearings/{id}", "/hearings/1/responses", None),
     ],
 )
@@ -329,6 +525,19 @@ def test_route_templates_match_as_in_the_functions_host(
     template: str, path: str, values: dict[str, str] | None
 ) -> None:
     assert RouteTemplate.parse(template).match(path) == values
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("/files/plan%20v2.pdf", "/files/plan v2.pdf"),
+        ("/echo/%252E%252E", "/echo/%2E%2E"),
+        ("/a%2Fb/c%2fd", "/a%2Fb/c%2fd"),
+        ("/caf%C3%A9", "/café"),
+    ],
+)
+def test_a_raw_path_is_decoded_once_keeping_encoded_slashes(raw: str, decoded: str) -> None:
+    assert decode_path(raw) == decoded
 
 
 def test_literal_segments_take_precedence_over_parameters() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -40,6 +43,11 @@ def echo(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(json.dumps(body), status_code=201, mimetype="application/json", headers={"X-Echo": "1"})
 
 
+@bp.route(route="segments/{first}/{*rest}", methods=["GET"])
+def segments(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(dict(req.route_params)), mimetype="application/json")
+
+
 @bp.route(route="echo/special", methods=["GET"])
 def echo_special(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("special")
@@ -72,6 +80,14 @@ def always_fails(msg: func.ServiceBusMessage) -> None:
         raise ValueError("the sample always fails")
 
 
+@bp.service_bus_queue_trigger(arg_name="msg", queue_name="slow", connection="ServiceBusConnection")
+def slow_note(msg: func.ServiceBusMessage) -> None:
+    """Outlasts a short queue lock; one file per run, so a second delivery would show."""
+    note = json.loads(msg.get_body())
+    _out("slow", f"{note['id']}-{uuid.uuid4().hex}.json").write_text(json.dumps({"delivery_count": msg.delivery_count}))
+    time.sleep(float(note.get("seconds", 2.5)))
+
+
 @bp.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=False)
 def yearly(timer: func.TimerRequest) -> None:
     _out("ticks", uuid.uuid4().hex).write_text(json.dumps({"past_due": timer.past_due}))
@@ -82,12 +98,19 @@ def at_startup(timer: func.TimerRequest) -> None:
     _out("startups", uuid.uuid4().hex).touch()
 
 
+if os.environ.get("SAMPLE_EVERY_SECOND") == "true":
+
+    @bp.timer_trigger(schedule="* * * * * *", arg_name="timer", run_on_startup=False)
+    def every_second(timer: func.TimerRequest) -> None:
+        _out("seconds", uuid.uuid4().hex).write_text(json.dumps({"thread": threading.get_native_id()}))
+
+
 @bp.blob_trigger(
     arg_name="blob", path="uploads/sample/{name}", connection="AzureWebJobsStorage", source=func.BlobSource.EVENT_GRID
 )
 def on_upload(blob: func.InputStream) -> None:
     content = blob.read()
-    if content.startswith(b"fail"):
+    if content.startswith(b"fail") and not _out("blobs-healed").exists():
         raise ValueError("this blob cannot be processed")
     with _out("blobs.log").open("a") as seen:
         seen.write(f"{blob.name} {len(content)}\n")
