@@ -67,8 +67,8 @@ def format_instant(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def copenhagen_text(value: datetime) -> str:
-    return value.astimezone(COPENHAGEN).isoformat(timespec="minutes")
+def copenhagen_text(value: datetime, timespec: str = "minutes") -> str:
+    return value.astimezone(COPENHAGEN).isoformat(timespec=timespec)
 
 
 Instant = Annotated[datetime, BeforeValidator(parse_instant), PlainSerializer(format_instant, return_type=str)]

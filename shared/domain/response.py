@@ -167,7 +167,7 @@ class Receipt(PortalModel):
             response_id=response.id,
             hearing_id=response.hearing_id,
             received_at=response.received_at,
-            received_at_local=copenhagen_text(response.received_at),
+            received_at_local=copenhagen_text(response.received_at, "seconds"),  # a receipt is exact
             version_at=response.updated_at,
             digest=response.digest,
             status=response.status,

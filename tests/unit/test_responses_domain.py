@@ -61,7 +61,7 @@ def test_a_receipt_carries_id_time_and_digest_in_utc_and_copenhagen_time() -> No
     assert receipt["responseId"] == response.id
     assert receipt["hearingId"] == "h-1"
     assert receipt["receivedAt"] == "2026-05-10T12:00:00.000000Z"
-    assert receipt["receivedAtLocal"] == "2026-05-10T14:00+02:00"
+    assert receipt["receivedAtLocal"] == "2026-05-10T14:00:00+02:00"
     assert receipt["digest"] == response.digest
     assert receipt["status"] == "submitted"
 
