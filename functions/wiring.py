@@ -30,7 +30,12 @@ def document_deps() -> DocumentDeps:
 def response_deps() -> ResponseDeps:
     deps = dependencies()
     return ResponseDeps(
-        documents=deps.documents, bus=deps.bus, clock=deps.clock, vault=deps.vault, limiter=deps.limiter
+        documents=deps.documents,
+        bus=deps.bus,
+        clock=deps.clock,
+        vault=deps.vault,
+        limiter=deps.limiter,
+        hearings=deps.intake_hearings,
     )
 
 

@@ -20,6 +20,7 @@ from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
 from shared.ports.vault import PersonalDataVault
+from shared.services.hearing_cache import HearingCache
 from shared.settings import Environment, Settings
 
 # Blob containers the portal uses.
@@ -43,6 +44,7 @@ class Dependencies:
     vault: PersonalDataVault
     limiter: RateLimiter
     dev_issuer: DevTokenIssuer | None = None
+    intake_hearings: HearingCache | None = None
 
 
 _lock = threading.Lock()
@@ -82,6 +84,9 @@ def build(settings: Settings) -> Dependencies:
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
+        intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
+        if settings.intake_cache_seconds > 0
+        else None,
         dev_issuer=dev_issuer,
     )
 

@@ -89,6 +89,8 @@ class Settings(BaseModel):
     # Submissions, edits and withdrawals per identity in a sliding window.
     response_rate_limit: int = Field(default=10, ge=1)
     response_rate_window_seconds: float = Field(default=60, gt=0)
+    # How long the intake path may use its copy of a hearing; 0 reads the hearing for every response.
+    intake_cache_seconds: float = Field(default=2, ge=0)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
@@ -185,6 +187,7 @@ class Settings(BaseModel):
             "personal_data_key": env.get("PORTAL_CPR_KEY") or None,
             "response_rate_limit": env.get("PORTAL_RESPONSE_RATE_LIMIT") or 10,
             "response_rate_window_seconds": env.get("PORTAL_RESPONSE_RATE_WINDOW_SECONDS") or 60,
+            "intake_cache_seconds": env.get("PORTAL_INTAKE_CACHE_SECONDS") or 2,
             "queue_lock_seconds": env.get("PORTAL_QUEUE_LOCK_SECONDS") or 60,
             "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 0,
             "queue_max_deliveries": env.get("PORTAL_QUEUE_MAX_DELIVERIES") or 5,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pydantic import Field
 
 from shared.domain import access
+from shared.domain.access import Viewer
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, format_instant
 from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound, TooManyRequests
@@ -23,7 +24,8 @@ from shared.ports.rate_limit import RateLimiter
 from shared.ports.vault import PersonalDataVault
 from shared.services import queues
 from shared.services.guards import managed_hearing, visible_hearing
-from shared.services.repositories import AuditRepository, Loaded, ResponseRepository
+from shared.services.hearing_cache import HearingCache
+from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
 from shared.services.viewers import viewer_of
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class ResponseDeps:
     clock: Clock
     vault: PersonalDataVault
     limiter: RateLimiter
+    hearings: HearingCache | None = None  # the intake path's short-lived copies; None reads every time
 
 
 def submit_response(
@@ -116,7 +119,7 @@ def submit_response(
         raise NotAuthenticated("sign in with MitID or MitID Erhverv to respond")
     _limit(deps, who)
     viewer = viewer_of(who, deps.vault)
-    hearing = visible_hearing(deps.documents, viewer, hearing_id).model
+    hearing = _intake_hearing(deps, viewer, hearing_id, now)
     repository = ResponseRepository(deps.documents)
     if not access.may_respond(viewer, hearing, now):
         earlier = repository.get(hearing_id, response_id_for(hearing_id, who.subject))
@@ -262,6 +265,15 @@ def get_response(
     if response.is_public:
         return _public(response)
     raise NotFound("no such response", field="responseId")
+
+
+def _intake_hearing(deps: ResponseDeps, viewer: Viewer, hearing_id: str, now: datetime) -> Hearing:
+    if deps.hearings is None:
+        return visible_hearing(deps.documents, viewer, hearing_id).model
+    hearing = deps.hearings.get(HearingRepository(deps.documents), hearing_id, now)
+    if hearing is None or not access.may_view(viewer, hearing):
+        raise NotFound("no such hearing", field="hearingId")
+    return hearing
 
 
 def _limit(deps: ResponseDeps, who: Identity) -> None:

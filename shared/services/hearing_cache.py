@@ -1,0 +1,39 @@
+"""Short-lived, per-instance copies of hearings for the response intake path.
+
+On deadline day every response to a hearing with national attention reads that one hearing. The
+copies spare its partition thousands of identical reads a second. Rules still take the exact
+start and deadline from the copy, so the only staleness is a change made in the last ``ttl``
+(a moved deadline, a changed visibility or invitee list), which takes effect that much later.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+from shared.domain.hearing import Hearing
+from shared.services.repositories import HearingRepository
+
+
+class HearingCache:
+    def __init__(self, ttl: timedelta = timedelta(seconds=2), max_entries: int = 1000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[datetime, Hearing | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, repository: HearingRepository, hearing_id: str, now: datetime) -> Hearing | None:
+        with self._lock:
+            entry = self._entries.get(hearing_id)
+        # A copy from the future (a clock set back in development) is as stale as an old one.
+        if entry is not None and entry[0] <= now < entry[0] + self.ttl:
+            return entry[1]
+        loaded = repository.get(hearing_id)
+        hearing = None if loaded is None else loaded.model
+        with self._lock:
+            self._entries[hearing_id] = (now, hearing)
+            self._entries.move_to_end(hearing_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return hearing

@@ -1,0 +1,72 @@
+"""The intake path's short-lived copies of hearings: fresh enough, and bounded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.domain.errors import HearingNotOpen
+from shared.services.hearing_cache import HearingCache
+from shared.services.repositories import HearingRepository
+from shared.services.responses import ResponseSubmission, submit_response
+from tests.fakes import Portal, citizen
+
+
+class CountingRepository(HearingRepository):
+    reads = 0
+
+    def get(self, hearing_id: str):  # type: ignore[no-untyped-def]
+        CountingRepository.reads += 1
+        return super().get(hearing_id)
+
+
+def test_a_copy_is_used_within_its_lifetime_and_read_again_after() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    cache = HearingCache(ttl=timedelta(seconds=2))
+    repository = CountingRepository(portal.store)
+    CountingRepository.reads = 0
+    now = portal.clock.now()
+
+    first = cache.get(repository, hearing_id, now)
+    again = cache.get(repository, hearing_id, now + timedelta(seconds=1))
+    assert first is again
+    assert CountingRepository.reads == 1
+
+    cache.get(repository, hearing_id, now + timedelta(seconds=2))
+    assert CountingRepository.reads == 2
+    cache.get(repository, hearing_id, now - timedelta(hours=1))  # a clock set back: not trusted
+    assert CountingRepository.reads == 3
+
+
+def test_an_unknown_hearing_is_remembered_as_unknown_and_the_cache_stays_small() -> None:
+    portal = Portal.start()
+    cache = HearingCache(ttl=timedelta(seconds=2), max_entries=3)
+    repository = CountingRepository(portal.store)
+    CountingRepository.reads = 0
+    now = portal.clock.now()
+
+    for n in range(10):
+        assert cache.get(repository, f"no-such-{n}", now) is None
+    assert cache.get(repository, "no-such-9", now) is None
+    assert CountingRepository.reads == 10
+    assert cache.get(repository, "no-such-0", now) is None  # evicted long ago, read again
+    assert CountingRepository.reads == 11
+
+
+def test_responses_use_the_copy_and_still_refuse_at_the_exact_deadline() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    deps = portal.responses
+    deps.hearings = HearingCache(ttl=timedelta(minutes=10))  # long, to show the deadline still holds
+    deadline = portal.stored_hearing(hearing_id).deadline
+    assert deadline is not None
+
+    portal.clock.set(deadline - timedelta(microseconds=1))
+    _, created = submit_response(deps, citizen("mitid:anna"), hearing_id, ResponseSubmission(text="Lige i tide"))
+    assert created
+
+    portal.clock.set(deadline)
+    with pytest.raises(HearingNotOpen):
+        submit_response(deps, citizen("mitid:bo"), hearing_id, ResponseSubmission(text="For sent"))
