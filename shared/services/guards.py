@@ -12,10 +12,16 @@ from shared.services.repositories import HearingRepository, Loaded
 
 def visible_hearing(store: DocumentStore, viewer: Viewer, hearing_id: str) -> Loaded[Hearing]:
     loaded = HearingRepository(store).get(hearing_id)
-    # 404, not 403, so a hearing's existence does not leak.
-    if loaded is None or not access.may_view(viewer, loaded.model):
-        raise NotFound("no such hearing", field="hearingId")
+    ensure_visible(viewer, None if loaded is None else loaded.model)
+    assert loaded is not None
     return loaded
+
+
+def ensure_visible(viewer: Viewer, hearing: Hearing | None) -> Hearing:
+    # 404, not 403, so a hearing's existence does not leak.
+    if hearing is None or not access.may_view(viewer, hearing):
+        raise NotFound("no such hearing", field="hearingId")
+    return hearing
 
 
 def managed_hearing(store: DocumentStore, viewer: Viewer, hearing_id: str) -> Loaded[Hearing]:

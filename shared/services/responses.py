@@ -23,7 +23,7 @@ from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.vault import PersonalDataVault
 from shared.services import queues
-from shared.services.guards import managed_hearing, visible_hearing
+from shared.services.guards import ensure_visible, managed_hearing, visible_hearing
 from shared.services.hearing_cache import HearingCache
 from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
 from shared.services.viewers import viewer_of
@@ -270,10 +270,7 @@ def get_response(
 def _intake_hearing(deps: ResponseDeps, viewer: Viewer, hearing_id: str, now: datetime) -> Hearing:
     if deps.hearings is None:
         return visible_hearing(deps.documents, viewer, hearing_id).model
-    hearing = deps.hearings.get(HearingRepository(deps.documents), hearing_id, now)
-    if hearing is None or not access.may_view(viewer, hearing):
-        raise NotFound("no such hearing", field="hearingId")
-    return hearing
+    return ensure_visible(viewer, deps.hearings.get(HearingRepository(deps.documents), hearing_id, now))
 
 
 def _limit(deps: ResponseDeps, who: Identity) -> None:
