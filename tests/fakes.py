@@ -20,6 +20,7 @@ from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity, IdentityKind, Role
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
 from shared.domain.response import Response
+from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, Query, Stored
 from shared.ports.files import FileExists, FileInfo
 from shared.ports.mail import Notification
 from shared.ports.messages import OutgoingMessage
@@ -42,6 +43,46 @@ from shared.services.subscriptions import SubscriptionDeps
 
 class InjectedFailure(Exception):
     """Raised by a fake told to fail; stands in for a broker or service outage."""
+
+
+class FailingStore:
+    """A DocumentStore that passes every call to ``inner`` but raises InjectedFailure in place of the
+    ``fail_on``-th write from now (create, upsert, replace or delete), once: the writes before it
+    happen, the failed one does not, like a store that stops answering half way through a request."""
+
+    def __init__(self, inner: DocumentStore, fail_on: int) -> None:
+        self.inner = inner
+        self.fail_on = fail_on
+        self.writes = 0
+        self.failed = False
+
+    def read(self, container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
+        return self.inner.read(container, partition, doc_id)
+
+    def query(self, container: str, query: Query) -> Page:
+        return self.inner.query(container, query)
+
+    def create(self, container: str, partition: PartitionKey, body: Document) -> str:
+        self._write(f"create {container}")
+        return self.inner.create(container, partition, body)
+
+    def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
+        self._write(f"upsert {container}")
+        return self.inner.upsert(container, partition, body)
+
+    def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
+        self._write(f"replace {container}")
+        return self.inner.replace(container, partition, body, etag)
+
+    def delete(self, container: str, partition: PartitionKey, doc_id: str) -> None:
+        self._write(f"delete {container}")
+        self.inner.delete(container, partition, doc_id)
+
+    def _write(self, what: str) -> None:
+        self.writes += 1
+        if self.writes == self.fail_on:
+            self.failed = True
+            raise InjectedFailure(f"the document store did not answer ({what}, write {self.writes})")
 
 
 class FixedClock:
@@ -276,7 +317,7 @@ class Portal:
     """Every service's dependencies over one in-memory store, one bus, one clock."""
 
     clock: FixedClock
-    store: SqliteDocumentStore
+    store: DocumentStore
     bus: FakeBus
     mailer: FakeMailer
     files: InMemoryFiles

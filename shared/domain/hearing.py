@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field, computed_field
+from pydantic import ConfigDict, Field, computed_field, field_validator
+from pydantic.alias_generators import to_camel
 
 from shared.domain.access_keys import EMPLOYEES, PUBLIC, staff_key
-from shared.domain.base import Instant, PortalModel
+from shared.domain.aggregate import Aggregate
+from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.invitation import Invitee
+from shared.domain.kle import Kle
 
 
 class HearingStatus(StrEnum):
@@ -34,6 +38,8 @@ PUBLISHED = (
     HearingStatus.CONCLUDED,
 )
 MAX_DOCUMENTS = 50  # per hearing
+# The list lives in the hearing document, which every response submission reads.
+MAX_INVITEES = 5_000
 
 EDITABLE = (HearingStatus.DRAFT, HearingStatus.SCHEDULED, HearingStatus.ACTIVE, HearingStatus.AWAITING_CONCLUSION)
 
@@ -71,7 +77,41 @@ class HearingDocument(PortalModel):
     uploaded_at: Instant
 
 
-class Hearing(PortalModel):
+class HearingEdit(InputModel):
+    """What a caseworker may change by editing; only the fields set change. Status, owner, dates,
+    invitees and documents change through their own rules. ``kle`` may be null to clear it."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        validate_assignment=True,
+    )
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    summary: str | None = Field(default=None, max_length=2000)
+    body: str | None = Field(default=None, max_length=100_000)
+    visibility: Visibility | None = None
+    subject_area_ids: list[str] | None = None
+    city_area_ids: list[str] | None = None
+    kle: Kle | None = None
+    reviewers: list[str] | None = Field(default=None, description="Portal user ids of employees who may comment")
+
+    @field_validator(
+        "title", "summary", "body", "visibility", "subject_area_ids", "city_area_ids", "reviewers", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
+
+    def changed_fields(self) -> list[str]:
+        return sorted(self.model_fields_set)
+
+
+class Hearing(Aggregate):
     id: str
     template_id: str
     title: str
@@ -81,7 +121,7 @@ class Hearing(PortalModel):
     visibility: Visibility = Visibility.EXTERNAL
     subject_area_ids: list[str] = Field(default_factory=list)
     city_area_ids: list[str] = Field(default_factory=list)
-    kle: str | None = None
+    kle: Kle | None = None
     owner: str
     owner_name: str
     reviewers: list[str] = Field(default_factory=list)
@@ -97,8 +137,17 @@ class Hearing(PortalModel):
     created_at: Instant
     updated_at: Instant
     pending_events: list[HearingEvent] = Field(default_factory=list)
-    # Mirrors bool(pending_events) so the sweep can find such hearings with a plain equality filter.
-    has_pending_events: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_pending_events(self) -> bool:
+        """Events for the queue or entries for the trail still wait in the outbox. Stored with the
+        hearing so the sweep finds such hearings with a plain equality filter."""
+        return bool(self.pending_events or self.pending_audit)
+
+    @property
+    def audit_hearing_id(self) -> str:
+        return self.id
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -130,14 +179,27 @@ class Hearing(PortalModel):
 
     # -- changes -------------------------------------------------------------------------------
 
-    def edit(self, now: datetime, **changes: object) -> None:
-        if self.status not in EDITABLE:
-            raise Conflict(f"a {self.status.value} hearing cannot be edited", field="status")
-        for name, value in changes.items():
-            setattr(self, name, value)
-        if self.status is not HearingStatus.DRAFT:
-            self._record(EventKind.CHANGED, now)
-        self.updated_at = now
+    def edit(self, changes: HearingEdit, now: datetime) -> list[str]:
+        """Apply the fields set in ``changes``; returns their names."""
+        self._ensure_editable()
+        names = changes.changed_fields()
+        for name in names:
+            value = getattr(changes, name)
+            setattr(self, name, list(value) if isinstance(value, list) else value)
+        self._changed(now)
+        return names
+
+    def invite(self, invitees: list[Invitee], now: datetime, replace: bool = False) -> int:
+        """Add invitees (or replace the list); the same person invited twice is one invitee.
+        Returns how many are invited now."""
+        self._ensure_editable()
+        current = [] if replace else self.invitees
+        merged = {invitee.match_key: invitee for invitee in [*current, *invitees]}
+        if len(merged) > MAX_INVITEES:
+            raise InvalidInput(f"a closed hearing has at most {MAX_INVITEES} invitees", field="invitees")
+        self.invitees = list(merged.values())
+        self._changed(now)
+        return len(merged)
 
     def schedule(self, start: datetime, deadline: datetime, now: datetime) -> None:
         if deadline <= start:
@@ -199,9 +261,18 @@ class Hearing(PortalModel):
             self._record(EventKind.CANCELLED, now)
         self.updated_at = now
 
-    def attach(self, document: HearingDocument, now: datetime) -> bool:
+    def check_takes_document(self, document_id: str | None = None) -> None:
+        """May this hearing take a document? The upload ticket, the blob trigger and ``attach`` all
+        ask here. A document already attached is always taken again (a retried blob trigger)."""
         if self.status not in EDITABLE:
             raise Conflict(f"documents cannot be added to a {self.status.value} hearing", field="status")
+        if document_id is not None and any(existing.id == document_id for existing in self.documents):
+            return
+        if len(self.documents) >= MAX_DOCUMENTS:
+            raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
+
+    def attach(self, document: HearingDocument, now: datetime) -> bool:
+        self.check_takes_document(document.id)
         if any(existing.id == document.id for existing in self.documents):
             return False
         self.documents.append(document)
@@ -215,8 +286,17 @@ class Hearing(PortalModel):
         self.updated_at = now
 
     def take_pending_events(self) -> list[HearingEvent]:
-        events, self.pending_events, self.has_pending_events = self.pending_events, [], False
+        events, self.pending_events = self.pending_events, []
         return events
+
+    def _ensure_editable(self) -> None:
+        if self.status not in EDITABLE:
+            raise Conflict(f"a {self.status.value} hearing cannot be edited", field="status")
+
+    def _changed(self, now: datetime) -> None:
+        if self.status is not HearingStatus.DRAFT:
+            self._record(EventKind.CHANGED, now)
+        self.updated_at = now
 
     def _record(self, kind: EventKind, now: datetime) -> None:
         # Deterministic ids: the same change recorded twice is one message on the queue. A closing
@@ -229,4 +309,3 @@ class Hearing(PortalModel):
             event_id = f"{self.id}:{kind.value}"
         if all(event.event_id != event_id for event in self.pending_events):
             self.pending_events.append(HearingEvent(event_id=event_id, kind=kind, occurred_at=now))
-        self.has_pending_events = True

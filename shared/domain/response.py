@@ -8,8 +8,9 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from shared.domain.aggregate import Aggregate
 from shared.domain.base import Instant, PortalModel, copenhagen_text, format_instant
 from shared.domain.errors import Conflict
 from shared.domain.identity import Identity, IdentityKind
@@ -60,7 +61,7 @@ def response_id_for(hearing_id: str, subject: str) -> str:
     return str(uuid.uuid5(_RESPONSE_NAMESPACE, f"{hearing_id}\n{subject}"))
 
 
-class Response(PortalModel):
+class Response(Aggregate):
     id: str
     hearing_id: str
     respondent: Respondent
@@ -73,6 +74,16 @@ class Response(PortalModel):
     published: bool = False
     decided_by: str | None = None
     decided_at: Instant | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_pending_audit(self) -> bool:
+        """Trail entries still wait in this document; stored so the sweep and the trail reader find it."""
+        return bool(self.pending_audit)
+
+    @property
+    def audit_hearing_id(self) -> str:
+        return self.hearing_id
 
     @classmethod
     def receive(cls, hearing_id: str, who: Identity, text: str, publish_name: bool, now: datetime) -> Response:

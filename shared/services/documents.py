@@ -10,11 +10,12 @@ from enum import StrEnum
 
 from shared.domain.errors import Conflict
 from shared.domain.files import sniff_content_type
-from shared.domain.hearing import EDITABLE, MAX_DOCUMENTS, HearingDocument
+from shared.domain.hearing import HearingDocument
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
 from shared.services.repositories import HearingRepository
+from shared.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,10 @@ def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
     loaded = repository.get(hearing_id)
     if loaded is None:
         return _reject(deps, name, "no such hearing")
-    if loaded.model.status not in EDITABLE:
-        return _reject(deps, name, "the hearing no longer takes documents")
-    if len(loaded.model.documents) >= MAX_DOCUMENTS and all(d.id != document_id for d in loaded.model.documents):
-        return _reject(deps, name, f"the hearing already holds {MAX_DOCUMENTS} documents")
+    try:
+        loaded.model.check_takes_document(document_id)
+    except Conflict as refusal:
+        return _reject(deps, name, refusal.detail)
     try:
         deps.files.write(deps.documents_container, name, data, content_type=content_type)
     except FileExists:
@@ -78,12 +79,12 @@ def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
         blob_name=name,
         uploaded_at=now,
     )
-    try:
-        attached = loaded.model.attach(document, now)
-    except Conflict:
-        return _reject(deps, name, "the hearing no longer takes documents")
+    attached = loaded.model.attach(document, now)  # checked above; the save refuses a hearing changed since
     if attached:
-        repository.save(loaded)
+        loaded.model.record_audit(None, "hearing.document-attached", now, target=f"document:{document_id}")
+        with UnitOfWork(deps.documents) as uow:
+            uow.save(loaded)
+            uow.commit()
     deps.files.delete(deps.uploads_container, name)
     return UploadOutcome.ATTACHED if attached else UploadOutcome.ALREADY_ATTACHED
 

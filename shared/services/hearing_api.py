@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
-from shared.domain.hearing import Hearing, HearingStatus, Visibility
-
-KLE_PATTERN = r"^\d{2}(\.\d{2}){0,2}$"
+from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, Visibility
+from shared.domain.kle import Kle
 
 
 class HearingDraft(InputModel):
@@ -23,29 +21,14 @@ class HearingDraft(InputModel):
     visibility: Visibility | None = None
     subject_area_ids: list[str] = Field(default_factory=list)
     city_area_ids: list[str] = Field(default_factory=list)
-    kle: str | None = Field(default=None, pattern=KLE_PATTERN)
+    kle: Kle | None = None
 
 
-class HearingChanges(InputModel):
-    """Only the fields sent change. ``kle`` may be null to clear it; the others may not."""
+class HearingChanges(HearingEdit):
+    """Only the fields sent change. ``kle`` may be null to clear it; the others may not.
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    summary: str | None = Field(default=None, max_length=2000)
-    body: str | None = Field(default=None, max_length=100_000)
-    visibility: Visibility | None = None
-    subject_area_ids: list[str] | None = None
-    city_area_ids: list[str] | None = None
-    kle: str | None = Field(default=None, pattern=KLE_PATTERN)
-    reviewers: list[str] | None = Field(default=None, description="Portal user ids of employees who may comment")
-
-    @field_validator(
-        "title", "summary", "body", "visibility", "subject_area_ids", "city_area_ids", "reviewers", mode="before"
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out but not set to null")
-        return value
+    The editable fields and their limits are the domain's (``HearingEdit``); this is its name on the wire.
+    """
 
 
 class InviteeList(InputModel):
@@ -87,7 +70,7 @@ class HearingView(PortalModel):
     template_id: str
     subject_area_ids: list[str]
     city_area_ids: list[str]
-    kle: str | None
+    kle: Kle | None
     start: Instant | None
     deadline: Instant | None
     start_local: str | None

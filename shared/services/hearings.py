@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from shared.domain import access
-from shared.domain.audit import AuditEvent
 from shared.domain.base import format_instant
 from shared.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotAuthenticated
-from shared.domain.hearing import EDITABLE, MAX_DOCUMENTS, EventKind, Hearing, HearingStatus
+from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
-from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.ports.messages import MessageBus
 from shared.ports.vault import PersonalDataVault
-from shared.services import queues
 from shared.services.guards import managed_hearing, visible_hearing
 from shared.services.hearing_api import (
     AuditPage,
@@ -40,12 +38,12 @@ from shared.services.repositories import (
     ReferenceRepository,
     ResponseRepository,
 )
+from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import invitee_from, viewer_of
 
 log = logging.getLogger(__name__)
 
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
-MAX_INVITEES = 5_000
 
 
 @dataclass
@@ -87,9 +85,15 @@ def list_hearings(
 def audit_trail(
     deps: HearingDeps, who: Identity | None, hearing_id: str, limit: int = 100, continuation: str | None = None
 ) -> AuditPage:
-    """Owners and admins read a hearing's trail."""
-    managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    events, token = AuditRepository(deps.documents).page(hearing_id, limit, continuation)
+    """Owners and admins read a hearing's trail, including entries still waiting in an outbox."""
+    hearing = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id).model
+    trail = AuditRepository(deps.documents)
+    events, token = trail.page(hearing_id, limit, continuation)
+    if token is None:  # the last page also shows what a crash left waiting for the relay
+        waiting = [*hearing.pending_audit, *ResponseRepository(deps.documents).pending_audit(hearing_id)]
+        shown = {event.id for event in events} | trail.ids_among(hearing_id, [event.id for event in waiting])
+        extra = {event.id: event for event in waiting if event.id not in shown}
+        events = sorted([*events, *extra.values()], key=lambda event: (event.at, event.id))
     return AuditPage(items=events, continuation=token)
 
 
@@ -121,8 +125,10 @@ def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft)
         created_at=now,
         updated_at=now,
     )
-    etag = HearingRepository(deps.documents).add(hearing)
-    AuditRepository(deps.documents).append(AuditEvent.record(who, hearing.id, "hearing.created", now))
+    hearing.record_audit(who, "hearing.created", now)
+    with UnitOfWork(deps.documents, deps.bus) as uow:
+        uow.add(hearing)
+        etag = uow.commit()
     return HearingView.of(hearing, now, staff=True, etag=etag)
 
 
@@ -132,9 +138,8 @@ def edit_hearing(
     loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
-    fields = changes.model_dump(exclude_unset=True)
-    loaded.model.edit(deps.clock.now(), **fields)
-    return _save(deps, loaded, who, "hearing.edited", fields=",".join(sorted(fields)))
+    fields = loaded.model.edit(changes, deps.clock.now())
+    return _save(deps, loaded, who, "hearing.edited", fields=",".join(fields))
 
 
 def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, request: InviteeList) -> HearingView:
@@ -148,13 +153,8 @@ def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, reque
             problems.append(FieldProblem(f"invitees[{index}]", str(error)))
     if problems:
         raise InvalidInput(f"{len(problems)} invitee(s) could not be read", problems=problems)
-    current = [] if request.replace else loaded.model.invitees
-    merged = {invitee.match_key: invitee for invitee in [*current, *invitees]}
-    if len(merged) > MAX_INVITEES:
-        # The list lives in the hearing document, which every response submission reads.
-        raise InvalidInput(f"a closed hearing has at most {MAX_INVITEES} invitees", field="invitees")
-    loaded.model.edit(deps.clock.now(), invitees=list(merged.values()))
-    return _save(deps, loaded, who, "hearing.invitees-changed", count=str(len(merged)))
+    count = loaded.model.invite(invitees, deps.clock.now(), replace=request.replace)
+    return _save(deps, loaded, who, "hearing.invitees-changed", count=str(count))
 
 
 def schedule_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: ScheduleRequest) -> HearingView:
@@ -190,10 +190,7 @@ def request_document_upload(
     deps: HearingDeps, files: FileStore, who: Identity | None, hearing_id: str, request: UploadRequest, container: str
 ) -> UploadTicket:
     loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    if loaded.model.status not in EDITABLE:
-        raise Conflict(f"documents cannot be added to a {loaded.model.status.value} hearing", field="status")
-    if len(loaded.model.documents) >= MAX_DOCUMENTS:
-        raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
+    loaded.model.check_takes_document()
     document_id = str(uuid.uuid4())
     name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
     now = deps.clock.now()
@@ -217,16 +214,16 @@ def advance_due_hearings(deps: HearingDeps) -> int:
     """Open hearings whose start has come, close those whose deadline has passed."""
     now = deps.clock.now()
     repository = HearingRepository(deps.documents)
-    audit = AuditRepository(deps.documents)
     changed = 0
     for status, field in ((HearingStatus.SCHEDULED, "start"), (HearingStatus.ACTIVE, "deadline")):
         due = (Filter("status", "=", status.value), Filter(field, "<=", format_instant(now)))
         for loaded in repository.each(*due):
             try:
                 if loaded.model.advance(now):
-                    repository.save(loaded)
-                    audit.append(AuditEvent.record(None, loaded.model.id, f"hearing.{loaded.model.status.value}", now))
-                    _dispatch_or_leave(deps, loaded)
+                    loaded.model.record_audit(None, f"hearing.{loaded.model.status.value}", now)
+                    with UnitOfWork(deps.documents, deps.bus) as uow:
+                        uow.save(loaded)
+                        uow.commit()
                     changed += 1
             except Exception:  # one hearing (say, edited at this very moment) must not stop the others
                 log.warning("advancing hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
@@ -234,7 +231,8 @@ def advance_due_hearings(deps: HearingDeps) -> int:
 
 
 def dispatch_pending_events(deps: HearingDeps) -> int:
-    """Hand events left behind by a crash between save and publish to the queue."""
+    """Relay what a crash after a commit left in a hearing's outbox: events to the queue, entries to
+    the trail. Returns the number of events handed to the queue."""
     repository = HearingRepository(deps.documents)
     sent = 0
     for loaded in repository.each(Filter("hasPendingEvents", "=", True)):
@@ -246,26 +244,7 @@ def dispatch_pending_events(deps: HearingDeps) -> int:
 
 
 def dispatch_events(deps: HearingDeps, loaded: Loaded[Hearing]) -> int:
-    hearing = loaded.model
-    events = list(hearing.pending_events)
-    for event in events:
-        deps.bus.publish(
-            queues.HEARING_EVENTS,
-            OutgoingMessage(
-                message_id=event.event_id,
-                subject=event.kind.value,
-                body={"hearingId": hearing.id, "eventId": event.event_id, "kind": event.kind.value},
-            ),
-        )
-        if event.kind is EventKind.CONCLUDED:
-            deps.bus.publish(
-                queues.RECORDS_JOURNALISE,
-                OutgoingMessage(message_id=f"{hearing.id}:journalise", body={"hearingId": hearing.id}),
-            )
-    if events:
-        hearing.take_pending_events()
-        HearingRepository(deps.documents).save(loaded)
-    return len(events)
+    return relay(deps.documents, deps.bus, loaded)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -280,15 +259,10 @@ def _safe_filename(filename: str) -> str:
 
 
 def _save(deps: HearingDeps, loaded: Loaded[Hearing], who: Identity | None, action: str, **details: str) -> HearingView:
-    HearingRepository(deps.documents).save(loaded)
+    """Commit the change with its audit entry and events as one write."""
     now = deps.clock.now()
-    AuditRepository(deps.documents).append(AuditEvent.record(who, loaded.model.id, action, now, **details))
-    _dispatch_or_leave(deps, loaded)
+    loaded.model.record_audit(who, action, now, **details)
+    with UnitOfWork(deps.documents, deps.bus) as uow:
+        uow.save(loaded)
+        uow.commit()
     return HearingView.of(loaded.model, now, staff=True, etag=loaded.etag)
-
-
-def _dispatch_or_leave(deps: HearingDeps, loaded: Loaded[Hearing]) -> None:
-    try:
-        dispatch_events(deps, loaded)
-    except Exception:  # the events stay in the hearing; the sweep publishes them
-        log.warning("publishing hearing events failed; the sweep will retry", exc_info=True)

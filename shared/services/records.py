@@ -20,6 +20,7 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.records import FiledDocument, RecordDocument, RecordsSystem
 from shared.services.repositories import HearingRepository, ResponseRepository
+from shared.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ def journalise_hearing(deps: RecordsDeps, hearing_id: str) -> bool:
     now = deps.clock.now()
     reference = deps.records.write_manifest(hearing.case_number, hearing.id, _manifest(hearing, filed, now))
     hearing.mark_journalised(reference, now)
-    hearings.save(loaded)
+    hearing.record_audit(None, "hearing.journalised", now, reference=reference)
+    with UnitOfWork(deps.documents) as uow:
+        uow.save(loaded)
+        uow.commit()
     return True
 
 

@@ -158,6 +158,15 @@ class ResponseRepository(_Repository[Response]):
         for loaded in self._all(Query(filters=filters, order_by="receivedAt", limit=200, partition=(hearing_id,))):
             yield loaded.model
 
+    def pending_audit(self, hearing_id: str) -> list[AuditEvent]:
+        """Trail entries of this hearing's responses still waiting in their outboxes (usually none)."""
+        waiting = Filter("hasPendingAudit", "=", True)
+        return [entry for response in self.each(hearing_id, waiting) for entry in response.pending_audit]
+
+    def with_pending_audit(self) -> Iterator[Loaded[Response]]:
+        """Across hearings, for the sweep: responses whose outbox a crash left full."""
+        return self._all(Query(filters=(Filter("hasPendingAudit", "=", True),), order_by="updatedAt", limit=200))
+
 
 class SubscriptionRepository(_Repository[Subscription]):
     container, model = "subscriptions", Subscription
@@ -214,6 +223,13 @@ class AuditRepository(_Repository[AuditEvent]):
             self.add(event)
         except DocumentExists:
             pass
+
+    def ids_among(self, hearing_id: str, ids: list[str]) -> set[str]:
+        """Which of these entries are in the trail already."""
+        if not ids:
+            return set()
+        items, _ = self._query(Query(filters=(Filter("id", "in", ids),), limit=len(ids), partition=(hearing_id,)))
+        return {loaded.model.id for loaded in items}
 
     def page(self, hearing_id: str, limit: int, continuation: str | None) -> tuple[list[AuditEvent], str | None]:
         items, token = self._query(

@@ -16,6 +16,7 @@ from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
+from shared.domain.kle import Kle
 from shared.domain.reference import ReferenceType
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
@@ -154,9 +155,8 @@ def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
     if kind is EventKind.OPENED:  # a new hearing interests those who follow its areas
         targets += [target_key(TargetKind.SUBJECT_AREA, a) for a in hearing.subject_area_ids]
         targets += [target_key(TargetKind.CITY_AREA, a) for a in hearing.city_area_ids]
-        if hearing.kle:
-            parts = hearing.kle.split(".")
-            targets += [target_key(TargetKind.KLE, ".".join(parts[: i + 1])) for i in range(len(parts))]
+        if hearing.kle:  # those who follow a KLE group hear about every number in it
+            targets += [target_key(TargetKind.KLE, kle) for kle in hearing.kle.lineage]
     return targets
 
 
@@ -202,9 +202,10 @@ def _check_target(deps: SubscriptionDeps, viewer: Viewer, kind: TargetKind, targ
         if loaded is None or not access.may_view(viewer, loaded.model):
             raise NotFound("no such hearing", field="targetId")
     elif kind is TargetKind.KLE:
-        parts = target_id.split(".")
-        if not (1 <= len(parts) <= 3 and all(len(p) == 2 and p.isdigit() for p in parts)):
-            raise InvalidInput("a KLE number looks like 01, 01.02 or 01.02.03", field="targetId")
+        try:
+            Kle(target_id)
+        except ValueError as error:
+            raise InvalidInput(str(error), field="targetId") from None
     else:
         area_type = ReferenceType.SUBJECT_AREA if kind is TargetKind.SUBJECT_AREA else ReferenceType.CITY_AREA
         if all(area.id != target_id for area in ReferenceRepository(deps.documents).areas(area_type)):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.errors import Conflict, InvalidInput
-from shared.domain.hearing import EventKind, Hearing, HearingDocument, HearingStatus
+from shared.domain.hearing import EventKind, Hearing, HearingDocument, HearingEdit, HearingStatus
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 START = datetime(2026, 5, 5, 7, 0, tzinfo=UTC)  # 09:00 in Copenhagen
@@ -301,7 +301,7 @@ def test_a_concluded_hearing_is_read_only() -> None:
     hearing.conclude("Planen vedtages.", DEADLINE)
 
     with pytest.raises(Conflict):
-        hearing.edit(DEADLINE, title="Ny titel")
+        hearing.edit(HearingEdit(title="Ny titel"), DEADLINE)
     with pytest.raises(Conflict):
         hearing.attach(document(), DEADLINE)
     with pytest.raises(Conflict):
@@ -318,7 +318,7 @@ def test_a_cancelled_hearing_cannot_be_edited_or_scheduled() -> None:
     hearing.cancel(NOW)
 
     with pytest.raises(Conflict):
-        hearing.edit(NOW, title="Ny titel")
+        hearing.edit(HearingEdit(title="Ny titel"), NOW)
     with pytest.raises(Conflict):
         hearing.schedule(START, DEADLINE, NOW)
 
@@ -328,11 +328,11 @@ def test_a_cancelled_hearing_cannot_be_edited_or_scheduled() -> None:
 
 def test_editing_a_draft_tells_nobody_but_editing_a_published_hearing_does() -> None:
     hearing = draft()
-    hearing.edit(NOW, summary="Første udkast")
+    hearing.edit(HearingEdit(summary="Første udkast"), NOW)
     assert hearing.pending_events == []
 
     hearing.schedule(START, DEADLINE, NOW)
-    hearing.edit(NOW + timedelta(minutes=1), summary="Rettet resumé")
+    hearing.edit(HearingEdit(summary="Rettet resumé"), NOW + timedelta(minutes=1))
 
     assert hearing.summary == "Rettet resumé"
     assert event_kinds(hearing) == [EventKind.CHANGED]
