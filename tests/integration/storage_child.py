@@ -4,6 +4,7 @@
     python -m tests.integration.storage_child receive <queue file> <queue> <lock milliseconds>
     python -m tests.integration.storage_child drain <queue file> <queue>
     python -m tests.integration.storage_child create <documents file> <first number>
+    python -m tests.integration.storage_child cancel <documents file> <queue file> <hearing id> <now> <before|after> <n>
 
 Each prints one line per acknowledged operation, after the call returned, and flushes it, so a
 line on stdout is a promise the store made.
@@ -11,14 +12,60 @@ line on stdout is a promise the store made.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.local_queue import LocalQueue
 from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, Query, Stored
 from shared.ports.messages import OutgoingMessage
+from shared.services.hearings import HearingDeps, cancel_hearing
+from tests.fakes import FixedClock, caseworker
+
+
+class KilledAtWrite:
+    """Passes everything to the store, and SIGKILLs this process just before or just after its n-th write."""
+
+    def __init__(self, inner: DocumentStore, when: str, n: int) -> None:
+        self.inner, self.when, self.n, self.writes = inner, when, n, 0
+
+    def read(self, container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
+        return self.inner.read(container, partition, doc_id)
+
+    def query(self, container: str, query: Query) -> Page:
+        return self.inner.query(container, query)
+
+    def create(self, container: str, partition: PartitionKey, body: Document) -> str:
+        self._before()
+        return self._after(self.inner.create(container, partition, body))
+
+    def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
+        self._before()
+        return self._after(self.inner.upsert(container, partition, body))
+
+    def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
+        self._before()
+        return self._after(self.inner.replace(container, partition, body, etag))
+
+    def delete(self, container: str, partition: PartitionKey, doc_id: str) -> None:
+        self._before()
+        self.inner.delete(container, partition, doc_id)
+        self._after("")
+
+    def _before(self) -> None:
+        self.writes += 1
+        if self.when == "before" and self.writes == self.n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _after(self, etag: str) -> str:
+        if self.when == "after" and self.writes == self.n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return etag
 
 
 def publish(path: Path, queue_name: str, first: int) -> None:
@@ -62,6 +109,18 @@ def create(path: Path, first: int) -> None:
         number += 1
 
 
+def cancel(documents: Path, queue: Path, hearing_id: str, now: str, when: str, n: int) -> None:
+    store = KilledAtWrite(SqliteDocumentStore(documents), when, n)
+    deps = HearingDeps(
+        documents=store,
+        bus=LocalQueue(queue),
+        clock=FixedClock(datetime.fromisoformat(now)),
+        vault=AesGcmVault(bytes(range(32))),
+    )
+    cancel_hearing(deps, caseworker(), hearing_id)
+    print("cancelled", store.writes, flush=True)
+
+
 def main(argv: list[str]) -> None:
     mode, path = argv[0], Path(argv[1])
     if mode == "publish":
@@ -72,6 +131,8 @@ def main(argv: list[str]) -> None:
         drain(path, argv[2])
     elif mode == "create":
         create(path, int(argv[2]))
+    elif mode == "cancel":
+        cancel(path, Path(argv[2]), argv[3], argv[4], argv[5], int(argv[6]))
     else:
         raise SystemExit(f"unknown mode {mode}")
 
