@@ -298,3 +298,16 @@ def test_nothing_is_written_without_a_commit() -> None:
         uow.save(loaded)
 
     assert portal.stored_hearing(hearing_id).status is HearingStatus.DRAFT
+
+
+def test_intake_stays_one_write_per_response() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    counting = FailingStore(portal.store, fail_on=0)  # never fails; counts
+
+    submit_response(
+        dataclasses.replace(portal, store=counting).responses, ANNA, hearing_id, ResponseSubmission(text="Ja tak.")
+    )
+
+    assert counting.writes == 1
+    assert len(portal.bus.messages(queues.RESPONSES_RECEIVED)) == 1
