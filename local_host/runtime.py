@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from local_host.activity import Activity
-from local_host.blob_watcher import RETRY_BASE_SECONDS, BlobWatcher, Receipts
+from local_host.blob_watcher import BlobWatcher, Receipts
 from local_host.catalog import FunctionSpec, TriggerKind
 from local_host.invoker import Invoker
 from local_host.lock_renewal import DEFAULT_RENEWAL_LIMIT, LockRenewer, RenewableBroker
@@ -22,7 +20,6 @@ log = logging.getLogger("local_host")
 
 WORKERS_PER_QUEUE_FUNCTION = 2
 JOIN_TIMEOUT = 10.0
-BLOB_RETRY_BASE_VARIABLE = "PORTAL_BLOB_RETRY_BASE_SECONDS"
 
 
 class UnknownFunction(LookupError):
@@ -58,7 +55,7 @@ class Runtime:
             self.invoker,
             self.activity,
             self.stop_event,
-            retry_base=blob_retry_base(),
+            retry_base=deps.settings.blob_retry_base_seconds,
         )
         self.queue_workers: list[QueueWorker] = []
         self._started = False
@@ -161,16 +158,3 @@ class Runtime:
             return False
         after = self.activity.snapshot()
         return after == before
-
-
-def blob_retry_base(environ: Mapping[str, str] | None = None) -> float:
-    """The first retry delay of a failing blob; a development setting, so tests need not wait seconds."""
-    text = (os.environ if environ is None else environ).get(BLOB_RETRY_BASE_VARIABLE, "").strip()
-    if not text:
-        return RETRY_BASE_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %s", BLOB_RETRY_BASE_VARIABLE, text, RETRY_BASE_SECONDS)
-        return RETRY_BASE_SECONDS
-    return max(value, 0.0)
