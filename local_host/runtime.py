@@ -11,8 +11,9 @@ from typing import Any, cast
 from local_host.activity import Activity
 from local_host.blob_watcher import BlobWatcher, Receipts
 from local_host.catalog import FunctionSpec, TriggerKind
+from local_host.host_json import DEFAULT_FUNCTION_TIMEOUT
 from local_host.invoker import Invoker
-from local_host.lock_renewal import DEFAULT_RENEWAL_LIMIT, LockRenewer, RenewableBroker
+from local_host.lock_renewal import LockRenewer, RenewableBroker
 from local_host.queue_worker import QueueBroker, QueueWorker, is_queue_broker, message_from_text
 from local_host.timers import TimerScheduler
 
@@ -36,7 +37,7 @@ class Runtime:
         specs: list[FunctionSpec],
         deps: Any,
         data_dir: Path,
-        lock_renewal_limit: float = DEFAULT_RENEWAL_LIMIT,
+        lock_renewal_limit: float = DEFAULT_FUNCTION_TIMEOUT,
     ) -> None:
         self.specs = specs
         self.by_name = {spec.name.lower(): spec for spec in specs}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +23,6 @@ import pytest
 from local_host.azurite import Azurite
 from local_host.blob_watcher import retry_delay
 from local_host.host import public_base_url
-from local_host.lock_renewal import renewal_limit
 from local_host.routing import RouteTemplate, decode_path
 from local_host.timers import Schedule
 from shared.adapters.blob_files import BlobFileStore
@@ -320,23 +321,6 @@ def test_a_message_outlasting_its_lock_is_kept_and_runs_once(tmp_path: Path, azu
         assert "lock not renewed" not in host.log()
 
 
-@pytest.mark.parametrize(
-    ("host_json", "seconds"),
-    [
-        ({"extensions": {"serviceBus": {"maxAutoLockRenewalDuration": "00:05:00"}}}, 300),
-        ({"functionTimeout": "00:10:00"}, 600),
-        ({"functionTimeout": "-1"}, 600),
-        ({}, 600),
-    ],
-)
-def test_locks_are_renewed_for_as_long_as_host_json_allows(
-    tmp_path: Path, host_json: dict[str, Any], seconds: float
-) -> None:
-    (tmp_path / "host.json").write_text(json.dumps({"version": "2.0", **host_json}))
-
-    assert renewal_limit(tmp_path) == seconds
-
-
 def test_a_message_queued_while_the_host_was_down_is_processed_after_restart(sample: SampleHost) -> None:
     assert sample.stop() == 0
     queue = LocalQueue(sample.data_dir / "queue.sqlite")
@@ -484,6 +468,22 @@ def test_a_failing_blob_waits_longer_before_each_retry(attempts: int, seconds: f
 
 
 # --- stopping -------------------------------------------------------------------------------------
+
+
+def test_a_bad_host_json_stops_the_start_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "host.json").write_text(json.dumps({"version": "2.0", "functionTimeout": "ten minutes"}))
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "local_host", "run", "--root", str(tmp_path), "--port", "0"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert finished.returncode == 2
+    assert "host.json: functionTimeout: " in finished.stderr
+    assert "Traceback" not in finished.stderr
 
 
 def test_ctrl_c_stops_the_host_cleanly(sample: SampleHost, host: LocalHostProcess) -> None:
