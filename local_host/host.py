@@ -97,8 +97,8 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
         prefix = host_json.route_prefix
         base_url = f"http://{_display_host(options.host)}:{options.port}"
         urls = function_urls(specs, base_url, prefix)
-        http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker)
-        asgi = build_app(http, AdminEndpoints(runtime, urls), prefix, cors)
+        http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker, prefix)
+        asgi = build_app(http, AdminEndpoints(runtime, urls), cors)
         if cors.enabled:
             log.info("CORS allowed for %s", ", ".join(cors.origins))
         print(banner(specs, urls, runtime.broker is not None), flush=True)
