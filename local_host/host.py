@@ -93,7 +93,14 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
             log.warning("%s", note)
         if options.seed:
             _seed(deps)
-        runtime = Runtime(specs, deps, data_dir, lock_renewal_limit=host_json.lock_renewal_limit)
+        runtime = Runtime(
+            specs,
+            settings=settings,
+            bus=deps.bus,
+            files=deps.files,
+            clock=deps.clock,
+            lock_renewal_limit=host_json.lock_renewal_limit,
+        )
         prefix = host_json.route_prefix
         base_url = f"http://{_display_host(options.host)}:{options.port}"
         urls = function_urls(specs, base_url, prefix)

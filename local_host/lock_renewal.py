@@ -13,18 +13,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+
+from shared.adapters.local_queue import Delivery, LocalQueue
 
 log = logging.getLogger("local_host.queues")
 
 
-class RenewableBroker(Protocol):
-    def renew(self, delivery: Any) -> None: ...
-
-
 @dataclass
 class _Held:
-    delivery: Any
+    delivery: Delivery
     renew_at: float
     give_up_at: float
 
@@ -32,7 +29,7 @@ class _Held:
 class LockRenewer:
     """``with renewer.hold(delivery): run the function`` renews the delivery's lock in the background."""
 
-    def __init__(self, broker: RenewableBroker, lock_seconds: float, limit_seconds: float) -> None:
+    def __init__(self, broker: LocalQueue, lock_seconds: float, limit_seconds: float) -> None:
         self.broker = broker
         self.interval = max(lock_seconds / 3, 0.01)
         self.limit = limit_seconds
@@ -52,7 +49,7 @@ class LockRenewer:
             self.thread.join(timeout)
 
     @contextmanager
-    def hold(self, delivery: Any) -> Iterator[None]:
+    def hold(self, delivery: Delivery) -> Iterator[None]:
         key = id(delivery)
         now = time.monotonic()
         with self._changed:
