@@ -49,11 +49,12 @@ class Options:
     settings: Path | None = None
     seed: bool = False
     root: Path = Path(".")
+    log_level: str = "INFO"
 
 
 def run(options: Options) -> int:
     """Runs until SIGINT or SIGTERM; returns the process exit code."""
-    _configure_logging()
+    _configure_logging(options.log_level)
     stopper = _Stopper()
     root = options.root.resolve()
     if str(root) not in sys.path:
@@ -262,9 +263,8 @@ def _display_host(host: str) -> str:
     return "localhost" if host in {"0.0.0.0", "::", "127.0.0.1"} else host
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("LOCAL_HOST_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="[%(asctime)s] %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="[%(asctime)s] %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
     # The storage SDK logs every request at INFO.
     logging.getLogger("azure").setLevel(logging.WARNING)
 
