@@ -82,7 +82,7 @@ class AdminEndpoints:
     async def clock(self, request: Request) -> Response:
         from shared.ports.clock import AdjustableClock
 
-        clock = self.runtime.deps.clock
+        clock = self.runtime.clock
         if not isinstance(clock, AdjustableClock):
             return problem(404, "the clock is not adjustable (set PORTAL_ADJUSTABLE_CLOCK=true)")
         if request.method == "PUT":
@@ -114,10 +114,8 @@ class AdminEndpoints:
             return problem(404, "no local queue")
         queue, message_id = request.path_params["queue"], request.path_params["message_id"]
         try:
-            result = await run_in_threadpool(broker.replay, queue, message_id)
+            await run_in_threadpool(broker.replay, queue, message_id)
         except LookupError:
-            result = False
-        if result is False:
             return problem(404, f"no dead-lettered message {message_id} on {queue}")
         return Response(status_code=202)
 
