@@ -295,3 +295,18 @@ def test_an_export_that_cannot_be_audited_leaves_no_file_behind() -> None:
         world.xlsx(OWNER, hearing_id)
 
     assert world.files.names(EXPORTS_CONTAINER) == []
+
+
+def test_another_caseworker_does_not_learn_that_a_draft_exists(world: World) -> None:
+    from shared.domain.hearing import HearingStatus
+    from shared.services.repositories import HearingRepository
+
+    hearing_id = add_hearing(world.store, OWNER, "h-draft")
+    repository = HearingRepository(world.store)
+    loaded = repository.require(hearing_id)
+    loaded.model.status = HearingStatus.DRAFT
+    repository.save(loaded)
+
+    with pytest.raises(NotFound):
+        world.pdf(caseworker("entra:other"), hearing_id)
+    assert world.pdf(OWNER, hearing_id).count == 0
