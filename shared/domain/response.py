@@ -127,7 +127,9 @@ class Response(PortalModel):
                 raise Conflict(f"the response has uncleared personal-data flags ({kinds})", field="clearFlags")
             # Clearing decides each open flag the default way: redacted, except the respondent's own name
             # when they chose to publish it.
-            resolve_open(self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name)
+            resolve_open(
+                self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name
+            )
         self.status, self.published = ResponseStatus.APPROVED, publish
         self.decided_by, self.decided_at, self.updated_at = by, now, now
 

@@ -15,9 +15,41 @@ _UPPER = "A-ZÆØÅÉÜÖÄ"
 _LETTER = "a-zæøåéüöäA-ZÆØÅÉÜÖÄ"
 # The last word of a Danish street name: a compound ending like "-gade" or a word of its own like "Allé".
 _STREET_ENDINGS = (
-    "gade", "vej", "allé", "alle", "boulevard", "plads", "stræde", "torv", "vænge", "stien", "passage", "kaj",
-    "brygge", "dige", "bakke", "vang", "toft", "have", "haven", "parken", "højen", "holmen", "lunden", "marken",
-    "engen", "gården", "skrænten", "vænget", "ager", "løkke", "hegn", "tværvej", "bro", "kvarter", "stranden",
+    "gade",
+    "vej",
+    "allé",
+    "alle",
+    "boulevard",
+    "plads",
+    "stræde",
+    "torv",
+    "vænge",
+    "stien",
+    "passage",
+    "kaj",
+    "brygge",
+    "dige",
+    "bakke",
+    "vang",
+    "toft",
+    "have",
+    "haven",
+    "parken",
+    "højen",
+    "holmen",
+    "lunden",
+    "marken",
+    "engen",
+    "gården",
+    "skrænten",
+    "vænget",
+    "ager",
+    "løkke",
+    "hegn",
+    "tværvej",
+    "bro",
+    "kvarter",
+    "stranden",
 )
 _STREET_END = (
     r"(?:[" + _UPPER + r"][" + _LETTER + r"-]*?(?:" + "|".join(_STREET_ENDINGS) + r")"
@@ -27,9 +59,31 @@ _STREET_END = (
 _LEADING = r"(?:(?:[" + _UPPER + r"][" + _LETTER + r".'-]*|[" + _UPPER + r"]\.(?:[" + _UPPER + r"]\.)*) ){0,3}"
 _NUMBER = r"\d{1,3}(?: ?[A-Za-z](?![" + _LETTER + r"]))?"
 _UNIT = r"(?:, ?| )(?:st\.?|kl\.?|\d{1,2}(?!\d)\.?(?: ?sal)?)(?:,? ?(?:th|tv|mf)\b\.?| ?\d{1,3}\b)?"
-_POSTCODE = r"(?:,? (?:DK-)?\d{4} [" + _UPPER + r"][" + _LETTER + r"]+(?: [" + _UPPER + r"]{1,2}\b| [" + _UPPER + r"][a-zæøå]+)?)"
+_POSTCODE = (
+    r"(?:,? (?:DK-)?\d{4} ["
+    + _UPPER
+    + r"]["
+    + _LETTER
+    + r"]+(?: ["
+    + _UPPER
+    + r"]{1,2}\b| ["
+    + _UPPER
+    + r"][a-zæøå]+)?)"
+)
 _ADDRESS = re.compile(
-    r"(?<![" + _LETTER + r"])" + _LEADING + _STREET_END + r" " + _NUMBER + r"(?!\d)(?![.,]\d)" + "(?:" + _UNIT + ")?" + _POSTCODE + "?"
+    r"(?<!["
+    + _LETTER
+    + r"])"
+    + _LEADING
+    + _STREET_END
+    + r" "
+    + _NUMBER
+    + r"(?!\d)(?![.,]\d)"
+    + "(?:"
+    + _UNIT
+    + ")?"
+    + _POSTCODE
+    + "?"
 )
 # A number right after a street that is a quantity, not a house number: "langs Amagerbrogade 150 meter".
 _QUANTITY_AFTER = re.compile(
@@ -39,8 +93,37 @@ _QUANTITY_AFTER = re.compile(
 )
 # Capitalised words that may start a sentence before a street name but are never part of one.
 _NOT_LEADING = frozenset(
-    {"Til", "Fra", "På", "I", "Om", "Og", "Mod", "Over", "Langs", "Jeg", "Vi", "Vores", "Min", "Mit", "Adresse",
-     "Adressen", "Bor", "Hos", "Nr", "Se", "Fx", "Både", "Eller", "Men", "Det", "Den", "Der", "Her", "Hjemme"}
+    {
+        "Til",
+        "Fra",
+        "På",
+        "I",
+        "Om",
+        "Og",
+        "Mod",
+        "Over",
+        "Langs",
+        "Jeg",
+        "Vi",
+        "Vores",
+        "Min",
+        "Mit",
+        "Adresse",
+        "Adressen",
+        "Bor",
+        "Hos",
+        "Nr",
+        "Se",
+        "Fx",
+        "Både",
+        "Eller",
+        "Men",
+        "Det",
+        "Den",
+        "Der",
+        "Her",
+        "Hjemme",
+    }
 )
 # Compounds ending like a street that are not one.
 _NOT_STREETS = frozenset({"Motorvej", "Cykelvej", "Omfartsvej", "Ringvej", "Lokalplan", "Busvej", "Indfaldsvej"})

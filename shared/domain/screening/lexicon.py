@@ -24,6 +24,7 @@ class NameLexicon:
     first_names: frozenset[str]
     surnames: frozenset[str]
     ambiguous: frozenset[str]  # names that are also ordinary words
+    place_words: frozenset[str]  # "Vej", "Skole": the names before them are a place's
 
     def is_first_name(self, word: str) -> bool:
         return word in self.first_names
@@ -42,7 +43,12 @@ def name_lexicon() -> NameLexicon:
             if len(name) < 2 or name in _NOT_NAMES:
                 continue  # one-letter entries are initials, handled on their own
             (first if row["first_name"] == "True" else last).add(name)
-    return NameLexicon(frozenset(first), frozenset(last), frozenset(_words("ambiguous_names.txt")))
+    return NameLexicon(
+        first_names=frozenset(first),
+        surnames=frozenset(last),
+        ambiguous=frozenset(_words("ambiguous_names.txt")),
+        place_words=frozenset(_words("place_words.txt")),
+    )
 
 
 @cache

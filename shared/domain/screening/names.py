@@ -45,16 +45,6 @@ _TITLE = re.compile(
     r" $",
     re.IGNORECASE,
 )
-# Words that make the capitalised words before them a place or an institution, not a person. Words that are
-# also common surnames ("Skov", "Have", "Bro", "Slot") are left out: "Anna Skov" is a person.
-_PLACE_WORDS = frozenset(
-    "Vej Vejen Gade Gaden Allé Alle Boulevard Plads Pladsen Torv Torvet Stræde Broen Park Parken Haven"
-    " Kirke Kirken Kirkegård Skole Skolen Gymnasium Gymnasiet Institut Institutet Instituttet Hospital Hospitalet"
-    " Hallen Hal Hus Huset Center Centret Centeret Museum Museet Bibliotek Biblioteket Planetarium Stadion Station"
-    " Stationen Kollegium Kollegiet Børnehave Vuggestue Klub Klubben Sø Søen Kvarter Kvarteret Bydel Fonden Fond"
-    " Kaserne Slottet Teater Teatret Kanal Brygge Skoven Fælled Sogn Sogns Tårn Tårnet Værket Vænge"
-    " Passage Hotel Café Bageri Apotek ApS A/S I/S Aps Klinik Klinikken Hjem Hjemmet Plejecenter".split()
-)
 # Capitalised words that are never a person on their own, even mid-sentence.
 _NEVER_ALONE = frozenset({"De", "Dem", "Deres", "Din", "Dit", "Thi", "Van", "Le"})
 _SURNAME_ENDINGS = ("sen", "søn", "gaard", "gård", "strup")
@@ -173,7 +163,7 @@ def _leading_known(run: list[_Token], lexicon: NameLexicon) -> list[_Token]:
 
 def _without_places(run: list[_Token], lexicon: NameLexicon) -> list[_Token]:
     for position, token in enumerate(run):
-        if token.text in _PLACE_WORDS and position > 0:
+        if token.text in lexicon.place_words and position > 0:
             return run[position + 1 :]
     return run
 

@@ -24,7 +24,9 @@ def decide(flags: Iterable[Flag], flag_id: str, state: FlagState) -> Flag:
 
 def accept(flag: Flag) -> None:
     if flag.kind is FlagKind.CPR:
-        raise Conflict(f"flag {flag.id} is a CPR number, which is never published: it can only be redacted", field="flags")
+        raise Conflict(
+            f"flag {flag.id} is a CPR number, which is never published: it can only be redacted", field="flags"
+        )
     flag.state = FlagState.ACCEPTED
 
 
@@ -51,7 +53,7 @@ def publishable(flags: Iterable[Flag]) -> bool:
 
 
 def is_own_name(found: str, own_name: str) -> bool:
-    """"Anna" and "Anna Jensen" are Anna Jensen's own name; "Anna Hansen" is not."""
+    """ "Anna" and "Anna Jensen" are Anna Jensen's own name; "Anna Hansen" is not."""
     own_words = set(own_name.casefold().split())
     found_words = found.casefold().split()
     # A genitive ("Annas forslag") is still the name.
