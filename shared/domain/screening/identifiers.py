@@ -28,9 +28,10 @@ _EMAIL = re.compile(
 )
 
 # Words that, just before a number, say it is an account, case or company number rather than personal data.
+# "konto" only as a word of its own or at the end of one ("bankkonto"), not in "ejendomskontoret".
 _REFERENCE_CONTEXT = re.compile(
-    r"(?:konto|kontonr|reg\.?\s?nr|registreringsnummer|ean|cvr|se-nr|p-nr|sags?nr|sagsnummer|journalnr|j\.\s?nr"
-    r"|faktura|ordre|matr|kunde|medlems|abonnements|lokalplan|sag|bilag|ref)\w*\W{0,4}(?:nummer|nr\.?)?\W{0,3}$",
+    r"(?:konto(?:nr|nummer)?\b|(?:reg\.?\s?nr|registreringsnummer|ean|cvr|se-nr|p-nr|sags?nr|sagsnummer|journalnr"
+    r"|j\.\s?nr|faktura|ordre|matr|kunde|medlems|abonnements|lokalplan|sag|bilag|ref)\w*)\W{0,4}(?:nummer|nr\.?)?\W{0,3}$",
     re.IGNORECASE,
 )
 _CPR_CONTEXT = re.compile(r"cpr|person\s?n(?:umme)?r|personnummer|fødselsdato", re.IGNORECASE)

@@ -187,4 +187,4 @@ def _base(word: str) -> str:
 
 def _mask(name: str) -> str:
     """Initials only: "Anna Jensen" becomes "A. J."."""
-    return " ".join(f"{part[0]}." for part in re.split(r"[ .]+", name) if part)
+    return " ".join(f"{part[0]}." for part in re.split(r"[ .-]+", name) if part)
