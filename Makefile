@@ -8,9 +8,10 @@ PORT ?= 7071
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-data.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -49,6 +50,7 @@ bench: install
 	$(PY) bench/startup.py
 	$(PY) bench/intake.py
 	$(PY) bench/exports.py
+	$(PY) -m bench.screening
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
