@@ -30,7 +30,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench
+	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench tools
 
 layers: install
 	$(VENV)/bin/lint-imports
