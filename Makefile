@@ -31,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench
+	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench tools
 
 layers: install
 	$(VENV)/bin/lint-imports
@@ -51,6 +51,7 @@ bench: install
 	$(PY) bench/intake.py
 	$(PY) bench/exports.py
 	$(PY) -m bench.screening
+	$(PY) bench/receipt_log.py
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache

@@ -71,6 +71,14 @@ var containers = [
     ]
     dedicatedMaxThroughput: 0
   }
+  {
+    // Each hearing's append-only Merkle log of signed receipts.
+    name: 'receiptlog'
+    partitionKeyPaths: [
+      '/hearingId'
+    ]
+    dedicatedMaxThroughput: 0
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {

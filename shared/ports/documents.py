@@ -103,10 +103,12 @@ class DocumentStore(Protocol):
 #   followers of an event is a single-partition query.
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
 # - audit: by hearing, since a trail is read per hearing; append-only.
+# - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
     "subscriptions": ("/target",),
     "reference": ("/type",),
     "audit": ("/hearingId",),
+    "receiptlog": ("/hearingId",),
 }
