@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from local_host.activity import Activity
-from local_host.blob_watcher import RETRY_BASE_SECONDS, BlobWatcher, Receipts
+from local_host.blob_watcher import RETRY_BASE_SECONDS, BlobLedger, BlobWatcher
 from local_host.catalog import FunctionSpec, TriggerKind
 from local_host.invoker import Invoker
 from local_host.lock_renewal import DEFAULT_RENEWAL_LIMIT, LockRenewer, RenewableBroker
@@ -50,11 +50,11 @@ class Runtime:
         self.broker: QueueBroker | None = self._local_broker(deps)
         self.renewer = self._lock_renewer(self.broker, deps, lock_renewal_limit)
         self.timers = TimerScheduler(self._of(TriggerKind.TIMER), self.invoker, self.stop_event)
-        self.receipts = Receipts(Path(data_dir) / "host.sqlite")
+        self.blob_ledger = BlobLedger(Path(data_dir) / "host.sqlite")
         self.blobs = BlobWatcher(
             self._of(TriggerKind.BLOB),
             deps.files,
-            self.receipts,
+            self.blob_ledger,
             self.invoker,
             self.activity,
             self.stop_event,
@@ -113,7 +113,7 @@ class Runtime:
             self.timers.join(JOIN_TIMEOUT)
             if self.blobs.thread.is_alive():
                 self.blobs.join(JOIN_TIMEOUT)
-        self.receipts.close()
+        self.blob_ledger.close()
 
     def function(self, name: str) -> FunctionSpec:
         spec = self.by_name.get(name.lower())
