@@ -5,13 +5,21 @@ from __future__ import annotations
 import logging
 import posixpath
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from shared.domain import access
 from shared.domain.audit import AuditEvent
 from shared.domain.base import format_instant
-from shared.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotAuthenticated
+from shared.domain.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    StaleWrite,
+    raises,
+)
 from shared.domain.hearing import EDITABLE, MAX_DOCUMENTS, EventKind, Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.ports.clock import Clock
@@ -20,6 +28,7 @@ from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.vault import PersonalDataVault
 from shared.services import queues
+from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.guards import managed_hearing, visible_hearing
 from shared.services.hearing_api import (
     AuditPage,
@@ -48,29 +57,32 @@ UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 MAX_INVITEES = 5_000
 
 
-@dataclass
-class HearingDeps:
-    documents: DocumentStore
-    bus: MessageBus
-    clock: Clock
-    vault: PersonalDataVault
-
-
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def get_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    viewer = viewer_of(who, deps.vault)
-    loaded = visible_hearing(deps.documents, viewer, hearing_id)
+@raises(NotFound)
+def get_hearing(
+    who: Identity | None, hearing_id: str, *, documents: DocumentStore, clock: Clock, vault: PersonalDataVault
+) -> HearingView:
+    viewer = viewer_of(who, vault)
+    loaded = visible_hearing(documents, viewer, hearing_id)
     staff = access.sees_every_state(viewer, loaded.model)
-    return HearingView.of(loaded.model, deps.clock.now(), staff, loaded.etag)
+    return HearingView.of(loaded.model, clock.now(), staff, loaded.etag)
 
 
+@raises(NotAuthenticated)
 def list_hearings(
-    deps: HearingDeps, who: Identity | None, limit: int = 50, continuation: str | None = None, mine: bool = False
+    who: Identity | None,
+    limit: int = 50,
+    continuation: str | None = None,
+    mine: bool = False,
+    *,
+    documents: DocumentStore,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> HearingPage:
     """Filtered in the query by the caller's access keys: nobody ever loads what they may not see."""
-    viewer = viewer_of(who, deps.vault)
+    viewer = viewer_of(who, vault)
     if mine:
         if who is None:
             raise NotAuthenticated("sign in to list your own hearings")
@@ -78,33 +90,41 @@ def list_hearings(
     else:
         keys = access.list_filter_keys(viewer)
         filters = () if keys is None else (Filter("accessKeys", "contains_any", keys),)
-    hearings, token = HearingRepository(deps.documents).page(filters, limit, continuation)
-    now = deps.clock.now()
+    hearings, token = HearingRepository(documents).page(filters, limit, continuation)
+    now = clock.now()
     items = [HearingView.of(h, now, access.sees_every_state(viewer, h)) for h in hearings]
     return HearingPage(items=items, continuation=token)
 
 
+@raises(NotAuthenticated, Forbidden, NotFound)
 def audit_trail(
-    deps: HearingDeps, who: Identity | None, hearing_id: str, limit: int = 100, continuation: str | None = None
+    who: Identity | None,
+    hearing_id: str,
+    limit: int = 100,
+    continuation: str | None = None,
+    *,
+    documents: DocumentStore,
+    vault: PersonalDataVault,
 ) -> AuditPage:
     """Owners and admins read a hearing's trail."""
-    managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    events, token = AuditRepository(deps.documents).page(hearing_id, limit, continuation)
+    managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    events, token = AuditRepository(documents).page(hearing_id, limit, continuation)
     return AuditPage(items=events, continuation=token)
 
 
 # -- changing --------------------------------------------------------------------------------------
 
 
-def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft) -> HearingView:
+@raises(NotAuthenticated, Forbidden, InvalidInput)
+def create_hearing(who: Identity | None, draft: HearingDraft, *, documents: DocumentStore, clock: Clock) -> HearingView:
     if who is None:
         raise NotAuthenticated("sign in as an employee to create hearings")
     if not access.may_create_hearing(who):
         raise Forbidden("creating hearings needs the HearingCreator or Admin role")
-    template = ReferenceRepository(deps.documents).template(draft.template_id)
+    template = ReferenceRepository(documents).template(draft.template_id)
     if template is None:
         raise InvalidInput("no such template", field="templateId")
-    now = deps.clock.now()
+    now = clock.now()
     hearing = Hearing(
         id=str(uuid.uuid4()),
         template_id=template.id,
@@ -121,29 +141,50 @@ def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft)
         created_at=now,
         updated_at=now,
     )
-    etag = HearingRepository(deps.documents).add(hearing)
-    AuditRepository(deps.documents).append(AuditEvent.record(who, hearing.id, "hearing.created", now))
+    etag = HearingRepository(documents).add(hearing)
+    AuditRepository(documents).append(AuditEvent.record(who, hearing.id, "hearing.created", now))
     return HearingView.of(hearing, now, staff=True, etag=etag)
 
 
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, StaleWrite, InvalidInput)
 def edit_hearing(
-    deps: HearingDeps, who: Identity | None, hearing_id: str, changes: HearingChanges, if_match: str | None = None
+    who: Identity | None,
+    hearing_id: str,
+    changes: HearingChanges,
+    if_match: str | None = None,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
     fields = changes.model_dump(exclude_unset=True)
-    loaded.model.edit(deps.clock.now(), **fields)
-    return _save(deps, loaded, who, "hearing.edited", fields=",".join(sorted(fields)))
+    loaded.model.edit(clock.now(), **fields)
+    return _save(
+        loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.edited", fields=",".join(sorted(fields))
+    )
 
 
-def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, request: InviteeList) -> HearingView:
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def set_invitees(
+    who: Identity | None,
+    hearing_id: str,
+    request: InviteeList,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
     """Invite people to a closed hearing by CPR, CVR, e-mail or user id; CPR and e-mail are kept sealed."""
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     problems, invitees = [], []
     for index, raw in enumerate(request.invitees):
         try:
-            invitees.append(invitee_from(raw, deps.vault))
+            invitees.append(invitee_from(raw, vault))
         except ValueError as error:
             problems.append(FieldProblem(f"invitees[{index}]", str(error)))
     if problems:
@@ -153,52 +194,99 @@ def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, reque
     if len(merged) > MAX_INVITEES:
         # The list lives in the hearing document, which every response submission reads.
         raise InvalidInput(f"a closed hearing has at most {MAX_INVITEES} invitees", field="invitees")
-    loaded.model.edit(deps.clock.now(), invitees=list(merged.values()))
-    return _save(deps, loaded, who, "hearing.invitees-changed", count=str(len(merged)))
-
-
-def schedule_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: ScheduleRequest) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    loaded.model.schedule(request.start, request.deadline, deps.clock.now())
+    loaded.model.edit(clock.now(), invitees=list(merged.values()))
     return _save(
-        deps,
         loaded,
         who,
-        "hearing.scheduled",
+        documents=documents,
+        bus=bus,
+        clock=clock,
+        action="hearing.invitees-changed",
+        count=str(len(merged)),
+    )
+
+
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def schedule_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    request: ScheduleRequest,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    loaded.model.schedule(request.start, request.deadline, clock.now())
+    return _save(
+        loaded,
+        who,
+        documents=documents,
+        bus=bus,
+        clock=clock,
+        action="hearing.scheduled",
         start=format_instant(request.start),
         deadline=format_instant(request.deadline),
     )
 
 
-def conclude_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: Conclusion) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def conclude_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    request: Conclusion,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     # Every response that got a receipt must be decided first: a concluded hearing is read-only and
     # goes to the records system with its approved responses.
-    if ResponseRepository(deps.documents).any_undecided(hearing_id):
+    if ResponseRepository(documents).any_undecided(hearing_id):
         raise Conflict("approve or decline every response before concluding", field="responses")
-    loaded.model.conclude(request.conclusion, deps.clock.now())
-    return _save(deps, loaded, who, "hearing.concluded")
+    loaded.model.conclude(request.conclusion, clock.now())
+    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.concluded")
 
 
-def cancel_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    loaded.model.cancel(deps.clock.now())
-    return _save(deps, loaded, who, "hearing.cancelled")
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict)
+def cancel_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    loaded.model.cancel(clock.now())
+    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.cancelled")
 
 
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
 def request_document_upload(
-    deps: HearingDeps, files: FileStore, who: Identity | None, hearing_id: str, request: UploadRequest, container: str
+    who: Identity | None,
+    hearing_id: str,
+    request: UploadRequest,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> UploadTicket:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     if loaded.model.status not in EDITABLE:
         raise Conflict(f"documents cannot be added to a {loaded.model.status.value} hearing", field="status")
     if len(loaded.model.documents) >= MAX_DOCUMENTS:
         raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
     document_id = str(uuid.uuid4())
     name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
-    now = deps.clock.now()
+    now = clock.now()
     return UploadTicket(
-        upload_url=files.upload_url(container, name, UPLOAD_URL_LIFETIME),
+        upload_url=files.upload_url(UPLOADS_CONTAINER, name, UPLOAD_URL_LIFETIME),
         headers={"x-ms-blob-type": "BlockBlob"},
         document_id=document_id,
         expires_at=now + UPLOAD_URL_LIFETIME,
@@ -208,16 +296,19 @@ def request_document_upload(
 # -- timers ----------------------------------------------------------------------------------------
 
 
-def run_schedule(deps: HearingDeps) -> tuple[int, int]:
+def run_schedule(*, documents: DocumentStore, bus: MessageBus, clock: Clock) -> tuple[int, int]:
     """Timer: persist openings and closings, then publish events a crash left behind."""
-    return advance_due_hearings(deps), dispatch_pending_events(deps)
+    return (
+        advance_due_hearings(documents=documents, bus=bus, clock=clock),
+        dispatch_pending_events(documents=documents, bus=bus),
+    )
 
 
-def advance_due_hearings(deps: HearingDeps) -> int:
+def advance_due_hearings(*, documents: DocumentStore, bus: MessageBus, clock: Clock) -> int:
     """Open hearings whose start has come, close those whose deadline has passed."""
-    now = deps.clock.now()
-    repository = HearingRepository(deps.documents)
-    audit = AuditRepository(deps.documents)
+    now = clock.now()
+    repository = HearingRepository(documents)
+    audit = AuditRepository(documents)
     changed = 0
     for status, field in ((HearingStatus.SCHEDULED, "start"), (HearingStatus.ACTIVE, "deadline")):
         due = (Filter("status", "=", status.value), Filter(field, "<=", format_instant(now)))
@@ -226,30 +317,30 @@ def advance_due_hearings(deps: HearingDeps) -> int:
                 if loaded.model.advance(now):
                     repository.save(loaded)
                     audit.append(AuditEvent.record(None, loaded.model.id, f"hearing.{loaded.model.status.value}", now))
-                    _dispatch_or_leave(deps, loaded)
+                    _dispatch_or_leave(loaded, documents=documents, bus=bus)
                     changed += 1
             except Exception:  # one hearing (say, edited at this very moment) must not stop the others
                 log.warning("advancing hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
     return changed
 
 
-def dispatch_pending_events(deps: HearingDeps) -> int:
+def dispatch_pending_events(*, documents: DocumentStore, bus: MessageBus) -> int:
     """Hand events left behind by a crash between save and publish to the queue."""
-    repository = HearingRepository(deps.documents)
+    repository = HearingRepository(documents)
     sent = 0
     for loaded in repository.each(Filter("hasPendingEvents", "=", True)):
         try:
-            sent += dispatch_events(deps, loaded)
+            sent += dispatch_events(loaded, documents=documents, bus=bus)
         except Exception:
             log.warning("publishing events of hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
     return sent
 
 
-def dispatch_events(deps: HearingDeps, loaded: Loaded[Hearing]) -> int:
+def dispatch_events(loaded: Loaded[Hearing], *, documents: DocumentStore, bus: MessageBus) -> int:
     hearing = loaded.model
     events = list(hearing.pending_events)
     for event in events:
-        deps.bus.publish(
+        bus.publish(
             queues.HEARING_EVENTS,
             OutgoingMessage(
                 message_id=event.event_id,
@@ -258,13 +349,13 @@ def dispatch_events(deps: HearingDeps, loaded: Loaded[Hearing]) -> int:
             ),
         )
         if event.kind is EventKind.CONCLUDED:
-            deps.bus.publish(
+            bus.publish(
                 queues.RECORDS_JOURNALISE,
                 OutgoingMessage(message_id=f"{hearing.id}:journalise", body={"hearingId": hearing.id}),
             )
     if events:
         hearing.take_pending_events()
-        HearingRepository(deps.documents).save(loaded)
+        HearingRepository(documents).save(loaded)
     return len(events)
 
 
@@ -279,16 +370,25 @@ def _safe_filename(filename: str) -> str:
     return cleaned[:200]
 
 
-def _save(deps: HearingDeps, loaded: Loaded[Hearing], who: Identity | None, action: str, **details: str) -> HearingView:
-    HearingRepository(deps.documents).save(loaded)
-    now = deps.clock.now()
-    AuditRepository(deps.documents).append(AuditEvent.record(who, loaded.model.id, action, now, **details))
-    _dispatch_or_leave(deps, loaded)
+def _save(
+    loaded: Loaded[Hearing],
+    who: Identity | None,
+    action: str,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    **details: str,
+) -> HearingView:
+    HearingRepository(documents).save(loaded)
+    now = clock.now()
+    AuditRepository(documents).append(AuditEvent.record(who, loaded.model.id, action, now, **details))
+    _dispatch_or_leave(loaded, documents=documents, bus=bus)
     return HearingView.of(loaded.model, now, staff=True, etag=loaded.etag)
 
 
-def _dispatch_or_leave(deps: HearingDeps, loaded: Loaded[Hearing]) -> None:
+def _dispatch_or_leave(loaded: Loaded[Hearing], *, documents: DocumentStore, bus: MessageBus) -> None:
     try:
-        dispatch_events(deps, loaded)
+        dispatch_events(loaded, documents=documents, bus=bus)
     except Exception:  # the events stay in the hearing; the sweep publishes them
         log.warning("publishing hearing events failed; the sweep will retry", exc_info=True)
