@@ -88,6 +88,9 @@ class FakeBus:
         self._seen[queue].add(message.message_id)
         self.queues[queue].append(message)
 
+    def check(self) -> None:
+        pass
+
     def messages(self, queue: str) -> list[OutgoingMessage]:
         return list(self.queues.get(queue, []))
 
@@ -167,6 +170,9 @@ class InMemoryFiles:
 
     def delete(self, container: str, name: str) -> None:
         self._blobs.pop((container, name), None)
+
+    def check(self) -> None:
+        pass
 
     def names(self, container: str) -> builtins.list[str]:
         return [info.name for info in self.list(container)]

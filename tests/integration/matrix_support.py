@@ -398,6 +398,7 @@ _FORM = {"content-type": "application/x-www-form-urlencoded"}
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
+    "health_live": lambda t: Ask(),
     "openapi": lambda t: Ask(),
     "dev_discovery": lambda t: Ask(),
     "dev_jwks": lambda t: Ask(),
