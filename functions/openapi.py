@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from functions.http import Operation, reason
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaMode
 
 _PROBLEM = {
     "type": "object",
@@ -32,6 +34,8 @@ _PROBLEM = {
 
 
 def build_document(operations: list[Operation], server_url: str = "/api") -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema  # only the OpenAPI function needs it
+
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
     for op in operations:
         if op.body is not None:

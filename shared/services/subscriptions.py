@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import Field
 
 from shared.domain import access
@@ -25,14 +26,25 @@ from shared.services.repositories import HearingRepository, ReferenceRepository,
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 _NOTIFICATION_NAMESPACE = uuid.UUID("9d3a4f60-2b1e-4c8f-a6d2-71e5c0b4f813")
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@functools.cache
+def _templates() -> Environment:
+    # Loaded on the first notification: the HTTP functions of this module never render one.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
 
 # What a follower is told, in Danish like the portal.
 _HEADLINES = {
@@ -195,8 +207,8 @@ def _render(
         channel="email" if channel == "email" else "digital-post",
         recipient=address,
         subject=headline,
-        text=_templates.get_template("hearing_event.txt").render(context),
-        html=_templates.get_template("hearing_event.html").render(context),
+        text=_templates().get_template("hearing_event.txt").render(context),
+        html=_templates().get_template("hearing_event.html").render(context),
     )
 
 
