@@ -2,8 +2,10 @@
 
 import azure.functions as func
 
-from functions import dev_login, hearings, platform, records, responses, subscriptions
+from functions import hearings, platform, records, responses, subscriptions
+
+BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for blueprint in (platform.bp, dev_login.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp):
+for blueprint in BLUEPRINTS:
     app.register_functions(blueprint)

@@ -120,13 +120,13 @@ class AdminEndpoints:
         return Response(status_code=202)
 
     async def poison_blobs(self, request: Request) -> Response:
-        poison = await run_in_threadpool(self.runtime.receipts.poison)
+        poison = await run_in_threadpool(self.runtime.blob_ledger.poison)
         return JSONResponse([dataclasses.asdict(entry) for entry in poison])
 
     async def replay_blob(self, request: Request) -> Response:
         """Forgets a poison record, so the blob watcher tries the blob again with a fresh count of attempts."""
         function, name = request.path_params["function"], request.path_params["name"]
-        cleared = await run_in_threadpool(self.runtime.receipts.clear_poison, function, name)
+        cleared = await run_in_threadpool(self.runtime.blob_ledger.clear_poison, function, name)
         if not cleared:
             return problem(404, f"no poison blob {name} for {function}")
         return Response(status_code=202)

@@ -2,7 +2,9 @@
 
 The order follows ``func start``: settings from ``local.settings.json`` first, then the dependencies
 (``shared.bootstrap``) are built and installed, and only then is the function app imported, so its
-functions find the host's dependencies when they ask ``shared.bootstrap.dependencies()``.
+functions find the host's dependencies when they ask ``shared.bootstrap.dependencies()``. With
+``PORTAL_DEV_ISSUER=true`` the host adds the development sign-in (``local_host.dev_identity``) to
+the app it loads; the deployed app never has it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -31,6 +33,9 @@ from local_host.http_functions import HttpFunctions
 from local_host.local_settings import apply_values, find_settings_file, read_cors, read_values
 from local_host.runtime import Runtime
 from local_host.web import build_app
+
+if TYPE_CHECKING:
+    from local_host.dev_identity.issuer import DevIssuer
 
 log = logging.getLogger("local_host")
 
@@ -85,10 +90,12 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     azurite = _start_azurite(settings, data_dir)
     runtime: Runtime | None = None
     try:
-        deps = build(settings)
+        issuer = _dev_issuer(settings, data_dir)
+        deps = build(settings, extra_issuers=[issuer.trusted_issuer()] if issuer is not None else [])
         override(deps)
         _ensure_containers(deps, BLOB_CONTAINERS)
         app = _function_app(importlib.import_module(options.app))
+        _add_dev_sign_in(app, issuer)
         specs, skipped = catalog(app)
         for note in skipped:
             log.warning("%s", note)
@@ -110,7 +117,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
         if cors.enabled:
             log.info("CORS allowed for %s", ", ".join(cors.origins))
         print(banner(specs, urls, runtime.broker is not None), flush=True)
-        _print_personas(settings, data_dir)
+        _print_personas(issuer)
         runtime.start()
         config = uvicorn.Config(
             asgi,
@@ -246,14 +253,30 @@ def _seed(deps: Any) -> None:
         log.info("demo data seeded")
 
 
-def _print_personas(settings: Any, data_dir: Path) -> None:
+def _dev_issuer(settings: Any, data_dir: Path) -> DevIssuer | None:
+    """The development issuer when the settings enable it (``for_settings`` refuses it in production)."""
     if not settings.dev_issuer:
+        return None
+    from local_host.dev_identity.issuer import DevIssuer
+
+    return DevIssuer.for_settings(settings, data_dir)
+
+
+def _add_dev_sign_in(app: FunctionRegister, issuer: DevIssuer | None) -> None:
+    """With an issuer, the app gets the development endpoints under /api/dev; without, they do not exist."""
+    if issuer is None:
         return
-    try:
-        from shared.adapters.dev_issuer import DevIssuer
-    except ImportError:
+    from local_host import dev_identity
+    from local_host.dev_identity import functions as dev_functions
+
+    dev_functions.use(issuer)
+    dev_identity.register(app)
+
+
+def _print_personas(issuer: DevIssuer | None) -> None:
+    if issuer is None:
         return
-    personas = DevIssuer.for_settings(settings, data_dir).personas()
+    personas = issuer.personas()
     lines = ["Development sign-in personas:", ""]
     lines += [f"        {persona.id}: {persona.label} ({persona.description})" for persona in personas]
     print("\n".join([*lines, ""]), flush=True)

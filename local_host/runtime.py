@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from local_host.activity import Activity
-from local_host.blob_watcher import BlobWatcher, Receipts
+from local_host.blob_watcher import BlobLedger, BlobWatcher
 from local_host.catalog import FunctionSpec, TriggerKind
 from local_host.host_json import DEFAULT_FUNCTION_TIMEOUT
 from local_host.invoker import Invoker
@@ -62,11 +62,11 @@ class Runtime:
             else None
         )
         self.timers = TimerScheduler(self._of(TriggerKind.TIMER), self.invoker, self.stop_event)
-        self.receipts = Receipts(Path(settings.data_dir) / "host.sqlite")
+        self.blob_ledger = BlobLedger(Path(settings.data_dir) / "host.sqlite")
         self.blobs = BlobWatcher(
             self._of(TriggerKind.BLOB),
             files,
-            self.receipts,
+            self.blob_ledger,
             self.invoker,
             self.activity,
             self.stop_event,
@@ -117,7 +117,7 @@ class Runtime:
             self.timers.join(JOIN_TIMEOUT)
             if self.blobs.thread.is_alive():
                 self.blobs.join(JOIN_TIMEOUT)
-        self.receipts.close()
+        self.blob_ledger.close()
 
     def function(self, name: str) -> FunctionSpec:
         spec = self.by_name.get(name.lower())

@@ -92,6 +92,10 @@ class DocumentStore(Protocol):
 
     def query(self, container: str, query: Query) -> Page: ...
 
+    def check(self) -> None:
+        """A cheap round trip to the backing service for the health answer; raises when it is down."""
+        ...
+
 
 # Partition key paths of each container, shared by both adapters and by infra/.
 # - hearings: a few hundred a year; one logical partition per hearing keeps point reads cheap.

@@ -13,7 +13,7 @@ from typing import Any
 from shared.domain.base import COPENHAGEN
 from shared.domain.danish_ids import normalise_cpr
 from shared.domain.response import Response, ResponseStatus
-from shared.domain.screening import screen
+from shared.domain.screening import Flag, screen
 
 MASK = "[fjernet: personoplysning]"
 
@@ -27,7 +27,6 @@ STATUS_LABELS: dict[ResponseStatus, str] = {
 
 # Fields that responses gain as numbering, redaction and campaign grouping arrive; read when present.
 _NUMBER_FIELDS = ("number",)
-_PUBLIC_TEXT_FIELDS = ("public_text", "redacted_text")
 _GROUP_FIELDS = ("campaign_group_id", "group_id")
 
 # The last line of defence below masks what the screening reports with a position, and also what
@@ -65,9 +64,8 @@ def export_row(response: Response, position: int) -> ExportRow:
 
 
 def published_text(response: Response) -> str:
-    """A redacted public version when the response has one, else the text as received."""
-    public = _first_present(response, _PUBLIC_TEXT_FIELDS)
-    return public if isinstance(public, str) else response.text
+    """The text as the public would read it: every redacted flag replaced."""
+    return response.public_text()
 
 
 def flag_summary(response: Response) -> str:
@@ -95,8 +93,8 @@ def masked(text: str) -> str:
 def _positions_from_screening(text: str) -> list[tuple[int, int]]:
     spans = []
     for flag in screen(text):
-        start, end = getattr(flag, "start", None), getattr(flag, "end", None)
-        if flag.kind in _MASKED_KINDS and isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+        start, end = flag.start, flag.end if flag.end is not None else len(text)
+        if flag.kind in _MASKED_KINDS and 0 <= start < end:
             spans.append((start, min(end, len(text))))
     return spans
 
@@ -113,11 +111,8 @@ def _pattern_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _flag_state(flag: Any) -> str:
-    state = getattr(flag, "state", None)
-    if state is not None:
-        return str(getattr(state, "value", state))
-    return "cleared" if getattr(flag, "cleared", False) else "open"
+def _flag_state(flag: Flag) -> str:
+    return flag.state.value
 
 
 def _first_present(response: Response, names: tuple[str, ...]) -> Any:

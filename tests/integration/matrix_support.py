@@ -24,7 +24,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import azure.functions as func
@@ -34,9 +34,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import function_app
-from shared import bootstrap
+from local_host import dev_identity
+from local_host.dev_identity import functions as dev_functions
+from local_host.dev_identity.issuer import DevIssuer
+from shared import bootstrap, injection
 from shared.adapters.aes_vault import AesGcmVault
-from shared.adapters.dev_issuer import DevIssuer
 from shared.adapters.jwt_validator import JwtValidator
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
@@ -52,6 +54,8 @@ from shared.services.responses import Decision, ResponseSubmission
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
+
+R = TypeVar("R")
 
 # -- who and what -------------------------------------------------------------------------------------
 
@@ -178,12 +182,13 @@ class World:
             clock=self.clock,
             vault=self.vault,
             limiter=FakeLimiter(),
-            dev_issuer=self.issuer,
         )
         bootstrap.override(deps)
+        dev_functions.use(self.issuer)
         try:
             yield deps
         finally:
+            dev_functions.use(None)
             bootstrap.override(None)
             store.close()
             path.unlink(missing_ok=True)
@@ -213,11 +218,22 @@ class _Builder:
         self.world = world
         self.store = store
         self.clock = world.clock
-        self.hearing_deps = hearings.HearingDeps(documents=store, bus=FakeBus(), clock=world.clock, vault=world.vault)
-        self.response_deps = responses.ResponseDeps(
-            documents=store, bus=self.hearing_deps.bus, clock=world.clock, vault=world.vault, limiter=FakeLimiter()
+        self.deps = Dependencies(
+            settings=world.settings,
+            documents=store,
+            bus=FakeBus(),
+            files=InMemoryFiles(),
+            tokens=world.validator,
+            mailer=FakeMailer(),
+            records=InMemoryRecords(),
+            clock=world.clock,
+            vault=world.vault,
+            limiter=FakeLimiter(),
         )
         self.owner = world.identities[OWNER]
+
+    def _call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        return injection.call(self.deps, service, *args, **kwargs)
 
     def build(self) -> tuple[HearingSet, HearingSet]:
         ReferenceRepository(self.store).put(HearingTemplate(id=TEMPLATE_ID, name="Standardhøring"))
@@ -234,18 +250,16 @@ class _Builder:
         starts[CONCLUDED] = self.clock.now() + timedelta(hours=1)
         self._schedule(ids[CONCLUDED], starts[CONCLUDED], NOW - timedelta(days=20))
         self.clock.set(starts[CONCLUDED] + timedelta(hours=1))
-        hearings.advance_due_hearings(self.hearing_deps)
+        self._call(hearings.advance_due_hearings)
         if lived_in:
             response_id = self._respond(ids[CONCLUDED], BO)
             # Every response is decided before a hearing is concluded; declined keeps it unpublished.
-            responses.decide_response(
-                self.response_deps, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
+            self._call(
+                responses.decide_response, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
             )
         self.clock.set(NOW - timedelta(days=20))
-        hearings.advance_due_hearings(self.hearing_deps)
-        hearings.conclude_hearing(
-            self.hearing_deps, self.owner, ids[CONCLUDED], Conclusion(conclusion="Cykelstien anlægges.")
-        )
+        self._call(hearings.advance_due_hearings)
+        self._call(hearings.conclude_hearing, self.owner, ids[CONCLUDED], Conclusion(conclusion="Cykelstien anlægges."))
         # The others: made yesterday; the active ones opened an hour later.
         self.clock.set(NOW - timedelta(days=1))
         ids[DRAFT] = self._draft(Visibility.EXTERNAL)
@@ -256,11 +270,11 @@ class _Builder:
             ids[kind] = self._draft(_VISIBILITY[kind])
             if kind == CLOSED:
                 # By CPR number, so the invitee is matched by the keyed hash of the number in their token.
-                hearings.set_invitees(self.hearing_deps, self.owner, ids[kind], InviteeList(invitees=[INVITEE_CPR]))
+                self._call(hearings.set_invitees, self.owner, ids[kind], InviteeList(invitees=[INVITEE_CPR]))
             starts[kind] = NOW - timedelta(days=1) + timedelta(hours=1)
             self._schedule(ids[kind], starts[kind], NOW + timedelta(days=14))
         self.clock.set(NOW)
-        hearings.advance_due_hearings(self.hearing_deps)
+        self._call(hearings.advance_due_hearings)
         if lived_in:
             for kind in ACTIVE_KINDS:
                 self._respond(ids[kind], RESPONSE_AUTHOR[kind])
@@ -274,21 +288,19 @@ class _Builder:
         draft = HearingDraft(
             template_id=TEMPLATE_ID, title="Cykelsti på Amagerbrogade", case_number="2026-0042", visibility=visibility
         )
-        hearing_id = hearings.create_hearing(self.hearing_deps, self.owner, draft).id
+        hearing_id = self._call(hearings.create_hearing, self.owner, draft).id
         changes = HearingChanges(reviewers=[self.world.subject(REVIEWER)])
-        hearings.edit_hearing(self.hearing_deps, self.owner, hearing_id, changes)
+        self._call(hearings.edit_hearing, self.owner, hearing_id, changes)
         return hearing_id
 
     def _schedule(self, hearing_id: str, start: datetime, deadline: datetime) -> None:
         request = ScheduleRequest(start=start, deadline=deadline)
-        hearings.schedule_hearing(self.hearing_deps, self.owner, hearing_id, request)
+        self._call(hearings.schedule_hearing, self.owner, hearing_id, request)
 
     def _respond(self, hearing_id: str, persona: str) -> str:
         who = self.world.identities[persona]
-        receipt, _ = responses.submit_response(
-            self.response_deps, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT)
-        )
-        responses.screen_response(self.response_deps, hearing_id, receipt.response_id)  # the queue consumer's part
+        receipt, _ = self._call(responses.submit_response, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT))
+        self._call(responses.screen_response, hearing_id, receipt.response_id)  # the queue consumer's part
         return receipt.response_id
 
     def _follow_everything(self, ids: dict[str, str]) -> None:
@@ -340,16 +352,13 @@ def registered_http_functions() -> dict[str, HttpFunction]:
 
 
 def _listed_functions() -> list[Any]:
-    # The app remembers the names it has listed and refuses to list them again in the same process,
-    # where other tests list them too: list with a clean memory and leave the app as it was found.
-    # A name registered twice is still refused within this listing.
-    app = function_app.app
-    remembered = app.functions_bindings
-    app.functions_bindings = {}
-    try:
-        return list(app.get_functions())
-    finally:
-        app.functions_bindings = remembered
+    # The portal as the local host runs it: the deployed app plus the development sign-in. A name
+    # registered twice is still refused within this listing.
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    for blueprint in function_app.BLUEPRINTS:
+        app.register_functions(blueprint)
+    dev_identity.register(app)
+    return list(app.get_functions())
 
 
 @dataclass(frozen=True)
@@ -389,6 +398,7 @@ _FORM = {"content-type": "application/x-www-form-urlencoded"}
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
+    "health_live": lambda t: Ask(),
     "openapi": lambda t: Ask(),
     "dev_discovery": lambda t: Ask(),
     "dev_jwks": lambda t: Ask(),

@@ -175,6 +175,7 @@ MODERATION = by_kind("200", draft="404", scheduled="404", concluded="409")
 MATRIX: dict[str, Rule] = {
     # Platform and the development issuer (enabled here): no hearing, no sign-in.
     "health": everyone("200"),
+    "health_live": everyone("200"),
     "openapi": everyone("200"),
     "dev_discovery": everyone("200"),
     "dev_jwks": everyone("200"),

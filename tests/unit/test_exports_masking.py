@@ -9,6 +9,7 @@ import pytest
 
 from shared.domain.identity import IdentityKind
 from shared.domain.response import Respondent, Response, ResponseStatus
+from shared.domain.screening import Flag, FlagState, screen
 from shared.services import export_rows
 from shared.services.export_rows import MASK, export_row, masked
 
@@ -75,7 +76,6 @@ class _Later(Response):
     """A response with the fields numbering, redaction and campaign grouping will add."""
 
     number: int | None = None
-    public_text: str | None = None
     campaign_group_id: str | None = None
 
 
@@ -88,18 +88,28 @@ def test_a_row_uses_the_order_of_receipt_until_responses_carry_a_number() -> Non
 
 
 def test_a_row_prefers_the_number_the_public_text_and_the_group_when_present() -> None:
-    later = _Later.model_validate(
-        {**response().model_dump(), "number": 42, "public_text": "Jeg er imod.", "campaign_group_id": "g-9"}
-    )
+    later = _Later.model_validate({**response().model_dump(), "number": 42, "campaign_group_id": "g-9"})
 
     row = export_row(later, 7)
 
-    assert (row.number, row.text, row.campaign_group) == (42, "Jeg er imod.", "g-9")
+    assert (row.number, row.campaign_group) == (42, "g-9")
+
+
+def test_a_row_shows_the_text_as_published_with_redacted_flags_replaced() -> None:
+    base = response()
+    text = "Jeg er imod. Ring til 28 12 34 56."
+    flags = [flag.model_copy(update={"state": FlagState.REDACTED}) for flag in screen(text)]
+    row = export_row(base.model_copy(update={"text": text, "flags": flags}), 1)
+
+    assert "28 12 34 56" not in row.text
+    assert row.text.startswith("Jeg er imod. Ring til [fjernet: personoplysning]")
 
 
 def test_flag_states_are_read_from_new_and_old_flags() -> None:
-    new_style = SimpleNamespace(kind="cpr", state=SimpleNamespace(value="redacted"), excerpt="010190-XXXX")
-    old_style = SimpleNamespace(kind="email", cleared=False, excerpt="a***@example.dk")
-    item = SimpleNamespace(flags=[new_style, old_style])
+    new_style = Flag.model_validate(
+        {"id": "cpr-0-11", "kind": "cpr", "start": 0, "end": 11, "excerpt": "010190-XXXX", "state": "redacted"}
+    )
+    old_style = Flag.model_validate({"kind": "email", "cleared": False, "excerpt": "a***@example.dk"})
+    item = response().model_copy(update={"flags": [new_style, old_style]})
 
-    assert export_rows.flag_summary(item) == "cpr: redacted, email: open"  # type: ignore[arg-type]
+    assert export_rows.flag_summary(item) == "cpr: redacted, email: open"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.domain.errors import Conflict
@@ -14,8 +13,10 @@ from shared.domain.hearing import HearingDocument
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
+from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
 from shared.services.repositories import HearingRepository
 from shared.services.unit_of_work import UnitOfWork
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,50 +27,53 @@ class UploadOutcome(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass
-class DocumentDeps:
-    documents: DocumentStore
-    files: FileStore
-    clock: Clock
-    uploads_container: str
-    documents_container: str
-    max_bytes: int
-
-
-def process_blob(deps: DocumentDeps, name: str, size: int | None, read: Callable[[], bytes]) -> UploadOutcome:
+def process_blob(
+    name: str,
+    size: int | None,
+    read: Callable[[], bytes],
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    settings: Settings,
+) -> UploadOutcome:
     """The blob trigger's entry: a blob whose stated size is already too large is never read into memory."""
-    if size is not None and size > deps.max_bytes:
-        return _reject(deps, name, f"size {size} over {deps.max_bytes} bytes")
-    return process_upload(deps, name, read())
+    max_bytes = settings.max_upload_bytes
+    if size is not None and size > max_bytes:
+        return _reject(files, name, f"size {size} over {max_bytes} bytes")
+    return process_upload(name, read(), documents=documents, files=files, clock=clock, settings=settings)
 
 
-def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
+def process_upload(
+    name: str, data: bytes, *, documents: DocumentStore, files: FileStore, clock: Clock, settings: Settings
+) -> UploadOutcome:
     """Check an uploaded blob ``<hearingId>/<documentId>/<filename>`` by content and size, then attach it.
 
     Safe to run twice for the same blob: the copy and the attachment are both keyed by document id.
     """
+    max_bytes = settings.max_upload_bytes
     parts = name.split("/")
     if len(parts) != 3 or not all(parts):
-        return _reject(deps, name, "unexpected blob name")
+        return _reject(files, name, "unexpected blob name")
     hearing_id, document_id, filename = parts
-    if len(data) == 0 or len(data) > deps.max_bytes:
-        return _reject(deps, name, f"size {len(data)} outside 1..{deps.max_bytes} bytes")
+    if len(data) == 0 or len(data) > max_bytes:
+        return _reject(files, name, f"size {len(data)} outside 1..{max_bytes} bytes")
     content_type = sniff_content_type(data)
     if content_type is None:
-        return _reject(deps, name, "content is not an allowed document format")
-    repository = HearingRepository(deps.documents)
+        return _reject(files, name, "content is not an allowed document format")
+    repository = HearingRepository(documents)
     loaded = repository.get(hearing_id)
     if loaded is None:
-        return _reject(deps, name, "no such hearing")
+        return _reject(files, name, "no such hearing")
     try:
         loaded.model.check_takes_document(document_id)
     except Conflict as refusal:
-        return _reject(deps, name, refusal.detail)
+        return _reject(files, name, refusal.detail)
     try:
-        deps.files.write(deps.documents_container, name, data, content_type=content_type)
+        files.write(HEARING_FILES_CONTAINER, name, data, content_type=content_type)
     except FileExists:
         pass  # a previous run copied it before stopping
-    now = deps.clock.now()
+    now = clock.now()
     document = HearingDocument(
         id=document_id,
         filename=filename,
@@ -82,14 +86,14 @@ def process_upload(deps: DocumentDeps, name: str, data: bytes) -> UploadOutcome:
     attached = loaded.model.attach(document, now)  # checked above; the save refuses a hearing changed since
     if attached:
         loaded.model.record_audit(None, "hearing.document-attached", now, target=f"document:{document_id}")
-        with UnitOfWork(deps.documents) as uow:
+        with UnitOfWork(documents) as uow:
             uow.save(loaded)
             uow.commit()
-    deps.files.delete(deps.uploads_container, name)
+    files.delete(UPLOADS_CONTAINER, name)
     return UploadOutcome.ATTACHED if attached else UploadOutcome.ALREADY_ATTACHED
 
 
-def _reject(deps: DocumentDeps, name: str, reason: str) -> UploadOutcome:
+def _reject(files: FileStore, name: str, reason: str) -> UploadOutcome:
     log.warning("upload rejected: %s (%s)", name, reason)
-    deps.files.delete(deps.uploads_container, name)
+    files.delete(UPLOADS_CONTAINER, name)
     return UploadOutcome.REJECTED
