@@ -86,7 +86,7 @@ param alwaysReadyHttpInstances int = 0
 
 @description('Concurrent requests per intake instance; derived from measured CPU per response in docs/capacity.md.')
 @minValue(1)
-param httpPerInstanceConcurrency int = 8
+param httpPerInstanceConcurrency int = 6
 
 @description('Upper bound on instances of the workers app (queue consumers and timers).')
 @minValue(40)
