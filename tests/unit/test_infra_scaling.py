@@ -18,7 +18,12 @@ SPLIT_BY_TRIGGER = {"httpTrigger": "intake", "blobTrigger": "intake"}
 @cache  # get_functions() indexes the app and refuses to run twice
 def functions_by_trigger() -> dict[str, str]:
     """Function name to trigger type, as the Functions host sees them."""
-    return {fn.get_function_name(): fn.get_trigger().get_binding_name() for fn in function_app.app.get_functions()}
+    found: dict[str, str] = {}
+    for function in function_app.app.get_functions():
+        trigger = function.get_trigger()
+        assert trigger is not None, f"{function.get_function_name()} has no trigger"
+        found[str(function.get_function_name())] = trigger.get_binding_name()
+    return found
 
 
 def app_params(app: str) -> dict[str, Any]:
