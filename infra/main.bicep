@@ -11,17 +11,17 @@ param environmentName string
 @description('Azure region; it must offer the Flex Consumption plan (swedencentral and westeurope do).')
 param location string = 'swedencentral'
 
-@description('Origins of the portal web front ends, e.g. https://hoeringsportal.example.dk. They may call the API and PUT uploads straight into Blob Storage.')
-param webOrigins array = []
+@description('Origins of the portal web front ends, comma-separated, e.g. https://hoeringsportal.example.dk. They may call the API and PUT uploads straight into Blob Storage.')
+param webOrigins string = ''
 
 @description('Audience the portal requires in access tokens (PORTAL_TOKEN_AUDIENCE).')
 param tokenAudience string = 'api://hearing-portal'
 
-@description('Entra ID tenant of the employees; defaults to the deployment tenant.')
-param entraTenantId string = tenant().tenantId
+@description('Entra ID tenant (GUID) of the employees; empty means the deployment tenant.')
+param entraTenantId string = ''
 
-@description('Audiences accepted in Entra access tokens (comma-separated); defaults to tokenAudience.')
-param entraAudience string = tokenAudience
+@description('Audiences accepted in Entra access tokens (comma-separated); empty means tokenAudience.')
+param entraAudience string = ''
 
 @description('MitID / MitID Erhverv broker (OIDC). Leave brokerIssuer empty to trust no broker yet.')
 param brokerName string = 'mitid'
@@ -123,6 +123,10 @@ param uploadFunctionName string = 'process_uploaded_document'
 @description('Extra tags for every resource.')
 param tags object = {}
 
+var webOriginList = empty(webOrigins) ? [] : split(replace(webOrigins, ' ', ''), ',')
+var employeeTenantId = empty(entraTenantId) ? tenant().tenantId : entraTenantId
+var employeeAudience = empty(entraAudience) ? tokenAudience : entraAudience
+
 // The database name the code defaults to (shared/settings.py cosmos_database).
 var cosmosDatabaseName = 'hearings'
 var deploymentContainerName = 'app-package'
@@ -192,7 +196,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     systemTopicName: names.systemTopic
     deploymentContainerName: deploymentContainerName
-    webOrigins: webOrigins
+    webOrigins: webOriginList
   }
 }
 
@@ -249,8 +253,8 @@ module intakeApp 'modules/function-app.bicep' = {
     keyVaultUri: keyVault.outputs.vaultUri
     secretNames: keyVault.outputs.secretNames
     tokenAudience: tokenAudience
-    entraTenantId: entraTenantId
-    entraAudience: entraAudience
+    entraTenantId: employeeTenantId
+    entraAudience: employeeAudience
     brokerName: brokerName
     brokerIssuer: brokerIssuer
     brokerAudience: brokerAudience
@@ -262,7 +266,7 @@ module intakeApp 'modules/function-app.bicep' = {
     recordsClientId: recordsClientId
     digitalPostEndpoint: digitalPostEndpoint
     publicBaseUrl: publicBaseUrl
-    webOrigins: webOrigins
+    webOrigins: webOriginList
     instanceMemoryMB: 2048
     name: names.intakeApp
     planName: names.intakePlan
@@ -296,8 +300,8 @@ module workersApp 'modules/function-app.bicep' = {
     keyVaultUri: keyVault.outputs.vaultUri
     secretNames: keyVault.outputs.secretNames
     tokenAudience: tokenAudience
-    entraTenantId: entraTenantId
-    entraAudience: entraAudience
+    entraTenantId: employeeTenantId
+    entraAudience: employeeAudience
     brokerName: brokerName
     brokerIssuer: brokerIssuer
     brokerAudience: brokerAudience
@@ -309,7 +313,7 @@ module workersApp 'modules/function-app.bicep' = {
     recordsClientId: recordsClientId
     digitalPostEndpoint: digitalPostEndpoint
     publicBaseUrl: publicBaseUrl
-    webOrigins: webOrigins
+    webOrigins: webOriginList
     instanceMemoryMB: 2048
     name: names.workersApp
     planName: names.workersPlan

@@ -32,7 +32,7 @@ def read(path: Path) -> str:
 
 
 def all_infra_text() -> str:
-    files = sorted(INFRA.rglob("*.bicep")) + sorted(INFRA.rglob("*.bicepparam"))
+    files = sorted(INFRA.rglob("*.bicep")) + sorted(INFRA.rglob("*.bicepparam")) + sorted(INFRA.rglob("*.json"))
     return "\n".join(read(path) for path in files)
 
 
