@@ -21,7 +21,8 @@ def azd_parameters() -> dict[str, Any]:
     """main.parameters.json as azd sees it with no variables set: each placeholder becomes its default."""
     text = (bicep.INFRA / "main.parameters.json").read_text(encoding="utf-8")
     parsed: dict[str, Any] = json.loads(PLACEHOLDER.sub(lambda match: match.group(2) or "", text))
-    return parsed["parameters"]
+    parameters: dict[str, Any] = parsed["parameters"]
+    return parameters
 
 
 def azd_variables() -> dict[str, str]:
