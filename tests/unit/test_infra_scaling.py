@@ -6,20 +6,25 @@ added to the code but not to main.bicep would run in both apps (timers twice) or
 
 from __future__ import annotations
 
+import runpy
 from functools import cache
 from typing import Any
 
-import function_app
 from tools import bicep, capacity
 
 SPLIT_BY_TRIGGER = {"httpTrigger": "intake", "blobTrigger": "intake"}
 
 
-@cache  # get_functions() indexes the app and refuses to run twice
+@cache
 def functions_by_trigger() -> dict[str, str]:
-    """Function name to trigger type, as the Functions host sees them."""
+    """Function name to trigger type, as the Functions host sees them.
+
+    From a fresh copy of the app: get_functions() indexes an app once and refuses a second call, and
+    other tests index function_app.app itself.
+    """
+    app = runpy.run_path(str(bicep.ROOT / "function_app.py"))["app"]
     found: dict[str, str] = {}
-    for function in function_app.app.get_functions():
+    for function in app.get_functions():
         trigger = function.get_trigger()
         assert trigger is not None, f"{function.get_function_name()} has no trigger"
         found[str(function.get_function_name())] = trigger.get_binding_name()
