@@ -9,17 +9,25 @@ from typing import Annotated
 
 import azure.functions as func
 
-from functions.http import Answer, Query, http_function
+from functions.http import Answer, Header, Query, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
 from shared.domain.response import Receipt
 from shared.services import queues, responses
-from shared.services.responses import Decision, PublicResponse, ResponsePage, ResponseSubmission, ResponseView
+from shared.services.responses import (
+    Decision,
+    Decline,
+    PublicResponse,
+    ResponsePage,
+    ResponseSubmission,
+    ResponseView,
+)
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 TAG = "Responses"
 RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
+Language = Annotated[str | None, Header("Accept-Language")]
 
 
 @http_function(
@@ -52,15 +60,18 @@ def list_responses(
     hearing_id: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     continuation: Annotated[str | None, Query(description="token from the previous page")] = None,
+    accept_language: Language = None,
 ) -> ResponsePage:
-    return call(responses.list_responses, who, hearing_id, limit=limit, continuation=continuation)
+    return call(responses.list_responses, who, hearing_id, limit, continuation, accept_language)
 
 
 @http_function(
     bp, "GET", RESPONSE, summary="Read a response", tag=TAG, returns=ResponseView, calls=responses.get_response
 )
-def get_response(who: Identity | None, hearing_id: str, response_id: str) -> Answer[ResponseView | PublicResponse]:
-    return Answer(call(responses.get_response, who, hearing_id, response_id))
+def get_response(
+    who: Identity | None, hearing_id: str, response_id: str, accept_language: Language = None
+) -> Answer[ResponseView | PublicResponse]:
+    return Answer(call(responses.get_response, who, hearing_id, response_id, accept_language))
 
 
 @http_function(
@@ -91,7 +102,7 @@ def withdraw_response(who: Identity, hearing_id: str, response_id: str) -> Respo
     bp,
     "POST",
     f"{RESPONSE}/approve",
-    summary="Approve (and publish) a response",
+    summary="Approve (and publish) a response; 409 names each open flag unless clearFlags redacts them",
     tag=TAG,
     calls=responses.decide_response,
 )
@@ -103,12 +114,12 @@ def approve_response(who: Identity, hearing_id: str, response_id: str, decision:
     bp,
     "POST",
     f"{RESPONSE}/decline",
-    summary="Decline a response",
+    summary="Decline a response with a reason; the respondent is told",
     tag=TAG,
     calls=responses.decide_response,
 )
-def decline_response(who: Identity, hearing_id: str, response_id: str) -> ResponseView:
-    return call(responses.decide_response, who, hearing_id, response_id, approve=False, decision=Decision())
+def decline_response(who: Identity, hearing_id: str, response_id: str, decline: Decline) -> ResponseView:
+    return call(responses.decide_response, who, hearing_id, response_id, False, Decision(reason=decline.reason))
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)

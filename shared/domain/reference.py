@@ -1,17 +1,27 @@
-"""Reference data an admin manages: hearing templates (types), subject areas, city areas."""
+"""Reference data an admin manages: hearing templates (types), subject areas, city areas, the terms
+respondents accept, and the terms screening flags as blacklisted."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from shared.domain.base import PortalModel
+from pydantic import Field, field_validator
+
+from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.hearing import Visibility
+
+# Changes to reference data belong to no hearing; their audit entries are filed under this trail.
+REFERENCE_TRAIL = "reference-data"
+CURRENT_TERMS_ID = "current"
+BLACKLIST_ID = "blacklist"
 
 
 class ReferenceType(StrEnum):
     TEMPLATE = "template"
     SUBJECT_AREA = "subject-area"
     CITY_AREA = "city-area"
+    TERMS = "terms"
+    BLACKLIST = "blacklist"
 
 
 class HearingTemplate(PortalModel):
@@ -22,6 +32,8 @@ class HearingTemplate(PortalModel):
     default_visibility: Visibility = Visibility.EXTERNAL
     default_summary: str = ""
     default_body: str = ""
+    # Responses without a single flag are approved and published by screening; flagged ones still wait.
+    auto_approve: bool = False
 
 
 class Area(PortalModel):
@@ -30,3 +42,47 @@ class Area(PortalModel):
     type: ReferenceType
     id: str
     name: str
+
+
+class TermsText(InputModel):
+    """What an admin sends: the next version of the terms, in Danish and optionally English."""
+
+    version: int = Field(ge=1, description="The next version number: the current one plus one")
+    text: str = Field(min_length=1, max_length=50_000)
+    text_en: str | None = Field(default=None, max_length=50_000)
+
+
+class Terms(PortalModel):
+    """One version of the terms respondents accept before they respond; a version never changes."""
+
+    type: ReferenceType = ReferenceType.TERMS
+    id: str
+    version: int
+    text: str
+    text_en: str | None = None
+    published_at: Instant
+    published_by: str
+
+    @staticmethod
+    def id_of(version: int) -> str:
+        return f"v{version}"
+
+
+class BlacklistTerms(InputModel):
+    terms: list[str] = Field(max_length=1000)
+
+    @field_validator("terms")
+    @classmethod
+    def _cleaned(cls, terms: list[str]) -> list[str]:
+        cleaned = sorted({" ".join(term.split()) for term in terms if term.strip()}, key=str.casefold)
+        if any(len(term) > 200 for term in cleaned):
+            raise ValueError("a term has at most 200 characters")
+        return cleaned
+
+
+class Blacklist(PortalModel):
+    type: ReferenceType = ReferenceType.BLACKLIST
+    id: str = BLACKLIST_ID
+    terms: list[str] = Field(default_factory=list)
+    updated_at: Instant | None = None
+    updated_by: str | None = None

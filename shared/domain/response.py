@@ -12,10 +12,11 @@ from pydantic import Field, computed_field
 
 from shared.domain.aggregate import Aggregate
 from shared.domain.base import Instant, PortalModel, copenhagen_text, format_instant
-from shared.domain.errors import Conflict
+from shared.domain.errors import Conflict, FieldProblem, InvalidInput
 from shared.domain.identity import Identity, IdentityKind
-from shared.domain.redaction import Language, public_text
-from shared.domain.screening import Flag, resolve_open
+from shared.domain.moderation import CaseworkerNotes, covered, kinds_of, open_flag_problems, public_version
+from shared.domain.redaction import Language, Redaction, Span, merged_spans
+from shared.domain.screening import Flag, FlagKind, FlagState, decide, publishable, resolve_open
 
 _RESPONSE_NAMESPACE = uuid.UUID("6f1f6a8e-3d5b-4c1e-9a57-2f8b0c1d9e42")
 
@@ -36,6 +37,7 @@ class Respondent(PortalModel):
     cvr: str | None = None
     publish_name: bool = False
     cpr_sealed: str | None = None  # encrypted; never shown, never logged
+    city_area_id: str | None = None  # chosen at submission; the public sees "Borger, <city area>"
 
     @classmethod
     def of(cls, who: Identity, publish_name: bool) -> Respondent:
@@ -48,13 +50,15 @@ class Respondent(PortalModel):
             publish_name=publish_name,
         )
 
-    def public_author(self) -> str:
-        """What the public sees: a company's name, a person's name only by their choice."""
+    def public_author(self, city_area: str | None = None) -> str:
+        """What the public sees: a company's name, a person's name only by their choice, else their kind
+        with the city area they gave."""
         if self.kind is IdentityKind.COMPANY and self.company_name:
             return self.company_name
         if self.publish_name:
             return self.name
-        return {IdentityKind.CITIZEN: "Borger", IdentityKind.COMPANY: "Virksomhed"}.get(self.kind, "Medarbejder")
+        kind = {IdentityKind.CITIZEN: "Borger", IdentityKind.COMPANY: "Virksomhed"}.get(self.kind, "Medarbejder")
+        return f"{kind}, {city_area}" if city_area else kind
 
 
 def response_id_for(hearing_id: str, subject: str) -> str:
@@ -75,12 +79,24 @@ class Response(Aggregate):
     published: bool = False
     decided_by: str | None = None
     decided_at: Instant | None = None
+    # Moderation: what the caseworker replaced by hand or by flag, why a response was declined, and notes.
+    redactions: list[Redaction] = Field(default_factory=list)
+    decline_reason: str | None = None
+    notes: CaseworkerNotes | None = None
+    accepted_terms: int | None = None  # the version of the terms the respondent accepted
+    campaign_group_id: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def has_pending_audit(self) -> bool:
         """Trail entries still wait in this document; stored so the sweep and the trail reader find it."""
         return bool(self.pending_audit)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def flag_kinds(self) -> list[str]:
+        """Stored so the moderation list can filter by kind of flag."""
+        return kinds_of(self.flags)
 
     @property
     def audit_hearing_id(self) -> str:
@@ -127,36 +143,93 @@ class Response(Aggregate):
         if self.status is not ResponseStatus.SUBMITTED:
             return False
         self.flags, self.status, self.updated_at = flags, ResponseStatus.AWAITING_REVIEW, now
+        # A new text is reviewed afresh: spans redacted in an earlier version point into another text.
+        self.redactions, self.decline_reason = [], None
         return True
 
-    def approve(self, by: str, clear_flags: bool, publish: bool, now: datetime) -> None:
+    def record_consent(self, accepted_terms: int | None, city_area_id: str | None) -> None:
+        """What the respondent agreed to and chose at submission."""
+        self.accepted_terms = accepted_terms
+        self.respondent.city_area_id = city_area_id
+
+    def approve(self, by: str, clear_flags: bool, publish: bool, now: datetime) -> list[Redaction]:
+        """Approve; with ``clear_flags`` every open flag is decided the default way first (redacted, except
+        the respondent's own name when they chose to publish it). Returns the redactions that made."""
         if self.status not in (ResponseStatus.AWAITING_REVIEW, ResponseStatus.DECLINED, ResponseStatus.APPROVED):
             raise Conflict(f"a {self.status.value} response cannot be approved", field="status")
+        made: list[Redaction] = []
         if self.open_flags:
             if not clear_flags:
-                kinds = ", ".join(sorted({flag.kind for flag in self.open_flags}))
-                raise Conflict(f"the response has uncleared personal-data flags ({kinds})", field="clearFlags")
-            # Clearing decides each open flag the default way: redacted, except the respondent's own name
-            # when they chose to publish it.
+                problems = open_flag_problems(self.flags)
+                kinds = ", ".join(kinds_of(self.open_flags))
+                raise Conflict(f"the response has open personal-data flags ({kinds})", problems=problems)
+            still_open = self.open_flags
             resolve_open(
                 self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name
             )
+            made = [self._redacted(flag, by, now) for flag in still_open if flag.state is FlagState.REDACTED]
+        if not publishable(self.flags):
+            # Only a stored accepted CPR flag (from before the rule) gets here; it must be redacted first.
+            problems = [
+                FieldProblem(f"flags[{flag.id}]", "a CPR number is never published: redact it")
+                for flag in self.flags
+                if flag.kind is FlagKind.CPR and flag.state is not FlagState.REDACTED
+            ]
+            raise Conflict("a CPR number is never published: redact it first", problems=problems)
         self.status, self.published = ResponseStatus.APPROVED, publish
         self.decided_by, self.decided_at, self.updated_at = by, now, now
+        self.decline_reason = None
+        return made
 
-    def decline(self, by: str, now: datetime) -> None:
-        if self.status not in (ResponseStatus.AWAITING_REVIEW, ResponseStatus.APPROVED):
+    def decline(self, by: str, now: datetime, reason: str | None = None) -> None:
+        if self.status not in (ResponseStatus.AWAITING_REVIEW, ResponseStatus.APPROVED, ResponseStatus.DECLINED):
             raise Conflict(f"a {self.status.value} response cannot be declined", field="status")
         self.status, self.published = ResponseStatus.DECLINED, False
         self.decided_by, self.decided_at, self.updated_at = by, now, now
+        self.decline_reason = reason
+
+    def decide_flag(self, flag_id: str, state: FlagState, by: str, now: datetime) -> Redaction | None:
+        """Accept or redact one flag; accepting a CPR number is refused. Returns the redaction made, if any."""
+        self._ensure_moderated()
+        flag = decide(self.flags, flag_id, state)
+        self.updated_at = now
+        return self._redacted(flag, by, now) if flag.state is FlagState.REDACTED else None
+
+    def redact_spans(self, spans: list[Span], reason: str, by: str, now: datetime) -> list[Redaction]:
+        """Redact spans chosen by hand; open flags inside them count as redacted."""
+        self._ensure_moderated()
+        if not spans:
+            raise InvalidInput("name at least one span to redact", field="spans")
+        merged = merged_spans(spans, len(self.text))
+        made = [Redaction(span=span, reason=reason, by=by, at=now) for span in merged]
+        self.redactions.extend(made)
+        for flag in self.flags:
+            if flag.is_open and covered(flag, merged, self.text):
+                flag.state = FlagState.REDACTED
+        self.updated_at = now
+        return made
+
+    def set_notes(self, notes: CaseworkerNotes) -> None:
+        if self.status is ResponseStatus.WITHDRAWN:
+            raise Conflict("a withdrawn response takes no notes", field="status")
+        self.notes = notes
+
+    def _redacted(self, flag: Flag, by: str, now: datetime) -> Redaction:
+        redaction = Redaction.of_flag(flag, self.text, by, now)
+        self.redactions = [r for r in self.redactions if r.flag_id != flag.id] + [redaction]
+        return redaction
+
+    def _ensure_moderated(self) -> None:
+        if self.status not in (ResponseStatus.AWAITING_REVIEW, ResponseStatus.APPROVED, ResponseStatus.DECLINED):
+            raise Conflict(f"a {self.status.value} response has no flags to decide yet", field="status")
 
     @property
     def is_public(self) -> bool:
         return self.status is ResponseStatus.APPROVED and self.published
 
     def public_text(self, language: Language = "da") -> str:
-        """The text as the public may read it: every redacted flag replaced."""
-        return public_text(self.text, self.flags, language)
+        """The text as the public may read it: every redaction replaced, and never a CPR number."""
+        return public_version(self.text, self.flags, self.redactions, language)
 
 
 def content_digest(hearing_id: str, response_id: str, text: str, received_at: datetime) -> str:

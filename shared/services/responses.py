@@ -9,33 +9,52 @@ from pydantic import Field
 
 from shared.domain import access
 from shared.domain.access import Viewer
-from shared.domain.audit import AuditEvent
+from shared.domain.audit import SYSTEM, AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, format_instant
 from shared.domain.errors import (
     Conflict,
     Forbidden,
     HearingNotOpen,
+    InvalidInput,
     NotAuthenticated,
     NotFound,
     StaleWrite,
     TooManyRequests,
     raises,
 )
-from shared.domain.hearing import EDITABLE, Hearing
+from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity
+from shared.domain.moderation import REASON_LENGTH, CaseworkerNotes
+from shared.domain.redaction import Language, Redaction
 from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
 from shared.domain.screening import Flag, screen
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
+from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.vault import PersonalDataVault
-from shared.services import queues
-from shared.services.guards import ensure_visible, managed_hearing, visible_hearing
+from shared.services import queues, terms
+from shared.services.blacklist import blacklisted_terms
+from shared.services.guards import ensure_visible, visible_hearing
 from shared.services.hearing_cache import HearingCache
-from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
+from shared.services.moderating import (
+    CityAreas,
+    declined_notification,
+    language_from,
+    moderated_hearing,
+    record_redaction,
+)
+from shared.services.repositories import (
+    AuditRepository,
+    HearingRepository,
+    Loaded,
+    ReferenceRepository,
+    ResponseRepository,
+)
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +65,18 @@ STALLED_AFTER = timedelta(minutes=5)
 class ResponseSubmission(InputModel):
     text: str = Field(min_length=1, max_length=50_000)
     publish_name: bool = Field(default=False, description="Show the respondent's name publicly")
+    accepted_terms: int | None = Field(default=None, ge=1, description="The version of the terms accepted")
+    city_area_id: str | None = Field(default=None, max_length=100, description="Shown with 'Borger' publicly")
 
 
 class Decision(InputModel):
-    clear_flags: bool = Field(default=False, description="Confirm every personal-data flag has been checked")
+    clear_flags: bool = Field(default=False, description="Redact every open personal-data flag, then approve")
     publish: bool = True
+    reason: str | None = Field(default=None, max_length=REASON_LENGTH, description="Why (required to decline)")
+
+
+class Decline(InputModel):
+    reason: str = Field(min_length=1, max_length=REASON_LENGTH, description="Told to the respondent")
 
 
 class PublicResponse(PortalModel):
@@ -76,6 +102,9 @@ class ResponseView(PortalModel):
     flags: list[Flag]
     respondent_kind: str
     company_name: str | None = None
+    decline_reason: str | None = None
+    accepted_terms: int | None = None
+    city_area_id: str | None = None
 
     @classmethod
     def of(cls, response: Response) -> ResponseView:
@@ -92,6 +121,31 @@ class ResponseView(PortalModel):
             flags=response.flags,
             respondent_kind=response.respondent.kind.value,
             company_name=response.respondent.company_name,
+            decline_reason=response.decline_reason,
+            accepted_terms=response.accepted_terms,
+            city_area_id=response.respondent.city_area_id,
+        )
+
+
+class ModeratedResponseView(ResponseView):
+    """For those who moderate: ``text`` is the public version as decided so far (never a CPR number;
+    the original is read on its own, audited); plus the redactions and the caseworker's notes."""
+
+    redactions: list[Redaction]
+    notes: CaseworkerNotes | None = None
+    campaign_group_id: str | None = None
+    public_author: str
+
+    @classmethod
+    def moderated(cls, response: Response, language: Language = "da") -> ModeratedResponseView:
+        view = ResponseView.of(response).model_dump()
+        view["text"] = response.public_text(language)
+        return cls(
+            **view,
+            redactions=response.redactions,
+            notes=response.notes,
+            campaign_group_id=response.campaign_group_id,
+            public_author=response.respondent.public_author(),
         )
 
 
@@ -136,7 +190,9 @@ def submit_response(
         raise HearingNotOpen(
             f"the hearing is {hearing.status_at(now).value} and does not accept responses", field="hearingId"
         )
+    terms.ensure_accepted(submission, documents=documents)
     response = Response.receive(hearing_id, who, submission.text, submission.publish_name, now)
+    response.record_consent(submission.accepted_terms, submission.city_area_id)
     if who.cpr:
         response.respondent.cpr_sealed = vault.seal(who.cpr)  # for Digital Post and the records system
     try:
@@ -151,6 +207,7 @@ def submit_response(
                 "you have already responded to this hearing; edit your response instead", field="text"
             ) from None
         existing.model.resubmit(submission.text, submission.publish_name, now)
+        existing.model.record_consent(submission.accepted_terms, submission.city_area_id)
         repository.save(existing)
         response = existing.model
     _announce_or_leave(bus, response)
@@ -176,7 +233,9 @@ def revise_response(
         raise HearingNotOpen("responses can only be edited while the hearing is active", field="hearingId")
     assert who is not None  # _own_response refuses anonymous callers
     _limit(limiter, who)
+    terms.ensure_accepted(submission, documents=documents)
     loaded.model.revise(submission.text, submission.publish_name, now)
+    loaded.model.record_consent(submission.accepted_terms, submission.city_area_id)
     ResponseRepository(documents).save(loaded)
     _announce_or_leave(bus, loaded.model)
     return Receipt.of(loaded.model)
@@ -229,13 +288,26 @@ def screen_response(hearing_id: str, response_id: str, *, documents: DocumentSto
             digest=response.digest,
         )
     )
-    if not response.record_screening(screen(response.text), clock.now()):
+    now = clock.now()
+    if not response.record_screening(screen(response.text, blacklist=blacklisted_terms(documents)), now):
         return False  # already screened: a redelivered message changes nothing
+    if not response.flags and _auto_approves(documents, hearing_id):
+        response.approve(SYSTEM, clear_flags=False, publish=True, now=now)
+        response.record_audit(None, "response.approved", now, target=f"response:{response.id}", automatic="true")
+        _commit(loaded, documents=documents, bus=None)
+        return True
     repository.save(loaded)
     return True
 
 
-@raises(NotAuthenticated, Forbidden, NotFound, Conflict)
+def _auto_approves(documents: DocumentStore, hearing_id: str) -> bool:
+    """The hearing type approves responses screening found nothing in."""
+    hearing = HearingRepository(documents).get(hearing_id)
+    template = None if hearing is None else ReferenceRepository(documents).template(hearing.model.template_id)
+    return template is not None and template.auto_approve
+
+
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
 def decide_response(
     who: Identity | None,
     hearing_id: str,
@@ -247,24 +319,31 @@ def decide_response(
     bus: MessageBus,
     clock: Clock,
     vault: PersonalDataVault,
+    mailer: Mailer,
+    settings: Settings,
 ) -> ResponseView:
-    viewer = viewer_of(who, vault)
-    hearing = managed_hearing(documents, viewer, hearing_id).model
-    assert viewer.identity is not None  # managed_hearing refuses anonymous callers
-    if hearing.status not in EDITABLE:
-        # A concluded hearing is read-only: its approved responses have gone to the records system.
-        raise Conflict(f"responses of a {hearing.status.value} hearing cannot be moderated", field="status")
-    repository = ResponseRepository(documents)
-    loaded = repository.require(hearing.id, response_id)
-    now = clock.now()
+    """Approve (open flags: 409 naming each, unless ``clearFlags`` redacts them) or decline with a reason,
+    which the respondent is told."""
+    hearing, moderator = moderated_hearing(who, hearing_id, documents=documents, vault=vault)
+    reason = (decision.reason or "").strip()
+    if not approve and not reason:
+        raise InvalidInput("say why the response is declined; the respondent is told", field="reason")
+    loaded = ResponseRepository(documents).require(hearing.id, response_id)
+    response, now = loaded.model, clock.now()
+    target = f"response:{response_id}"
     if approve:
-        loaded.model.approve(viewer.identity.subject, decision.clear_flags, decision.publish, now)
+        for redaction in response.approve(moderator.subject, decision.clear_flags, decision.publish, now):
+            record_redaction(response, moderator, redaction)
+        response.record_audit(moderator, "response.approved", now, target=target, published=str(decision.publish))
     else:
-        loaded.model.decline(viewer.identity.subject, now)
-    action = "response.approved" if approve else "response.declined"
-    loaded.model.record_audit(who, action, now, target=f"response:{response_id}")
+        response.decline(moderator.subject, now, reason)
+        response.record_audit(moderator, "response.declined", now, target=target)
     _commit(loaded, documents=documents, bus=bus)
-    return ResponseView.of(loaded.model)
+    if not approve:
+        # After the commit: a respondent is never told of a decline that was not stored. Should sending
+        # fail, declining again sends it (the id names this decision, so it is delivered once).
+        mailer.send(declined_notification(hearing, response, settings))
+    return ModeratedResponseView.moderated(response)
 
 
 @raises(NotFound)
@@ -273,6 +352,7 @@ def list_responses(
     hearing_id: str,
     limit: int = 50,
     continuation: str | None = None,
+    accept_language: str | None = None,
     *,
     documents: DocumentStore,
     clock: Clock,
@@ -282,13 +362,16 @@ def list_responses(
     viewer = viewer_of(who, vault)
     hearing = visible_hearing(documents, viewer, hearing_id).model
     repository = ResponseRepository(documents)
+    language = language_from(accept_language)
     if access.may_manage(viewer, hearing):
         items, token = repository.page(hearing_id, (), limit, continuation)
         _audit(documents, clock, who, hearing_id, "personal-data.read", None, what="responses", count=str(len(items)))
-        return ResponsePage(items=[ResponseView.of(r) for r in items], continuation=token)
+        moderated = [ModeratedResponseView.moderated(r, language) for r in items]
+        return ResponsePage(items=list(moderated), continuation=token)
     public = (Filter("status", "=", ResponseStatus.APPROVED.value), Filter("published", "=", True))
     items, token = repository.page(hearing_id, public, limit, continuation)
-    page: list[ResponseView | PublicResponse] = [_public(r) for r in items]
+    areas = CityAreas(documents)
+    page: list[ResponseView | PublicResponse] = [_public(r, language, areas) for r in items]
     if who is not None and continuation is None:
         own = repository.get(hearing_id, response_id_for(hearing_id, who.subject))
         if own is not None:
@@ -301,6 +384,7 @@ def get_response(
     who: Identity | None,
     hearing_id: str,
     response_id: str,
+    accept_language: str | None = None,
     *,
     documents: DocumentStore,
     clock: Clock,
@@ -312,13 +396,14 @@ def get_response(
     if loaded is None:
         raise NotFound("no such response", field="responseId")
     response = loaded.model
+    language = language_from(accept_language)
     if who is not None and who.subject == response.respondent.subject:
         return ResponseView.of(response)
     if access.may_manage(viewer, hearing):
         _audit(documents, clock, who, hearing_id, "personal-data.read", response_id, what="response")
-        return ResponseView.of(response)
+        return ModeratedResponseView.moderated(response, language)
     if response.is_public:
-        return _public(response)
+        return _public(response, language, CityAreas(documents))
     raise NotFound("no such response", field="responseId")
 
 
@@ -344,12 +429,13 @@ def _same(response: Response, submission: ResponseSubmission) -> bool:
     )
 
 
-def _public(response: Response) -> PublicResponse:
+def _public(response: Response, language: Language, areas: CityAreas) -> PublicResponse:
+    """What anyone may read: the text with every redaction (and never a CPR number), the author as consented."""
     return PublicResponse(
         id=response.id,
         hearing_id=response.hearing_id,
-        author=response.respondent.public_author(),
-        text=response.text,
+        author=response.respondent.public_author(areas.name(response.respondent.city_area_id)),
+        text=response.public_text(language),
         received_at=response.received_at,
     )
 
@@ -392,7 +478,7 @@ def relay_response_outboxes(*, documents: DocumentStore, bus: MessageBus) -> int
     return relayed
 
 
-def _commit(loaded: Loaded[Response], *, documents: DocumentStore, bus: MessageBus) -> None:
+def _commit(loaded: Loaded[Response], *, documents: DocumentStore, bus: MessageBus | None) -> None:
     """The response's new state and its audit entry, as one write."""
     with UnitOfWork(documents, bus) as uow:
         uow.save(loaded)

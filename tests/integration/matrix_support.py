@@ -44,10 +44,10 @@ from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
-from shared.domain.reference import HearingTemplate
+from shared.domain.reference import BlacklistTerms, HearingTemplate, TermsText
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
-from shared.services import hearings, responses
+from shared.services import blacklist, hearings, responses, terms
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
 from shared.services.responses import Decision, ResponseSubmission
@@ -108,6 +108,10 @@ _EXTRA_CLAIMS: dict[str, tuple[str, str, dict[str, Any]]] = {
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # the portal's clock while the matrix runs
 TEMPLATE_ID = "standard"
 SEEDED_TEXT = "jeg støtter forslaget, men ønsker flere træer langs cykelstien."
+# Blacklisted before the responses arrive, so each seeded response has one flag to decide.
+BLACKLISTED = "cykelstien"
+SEEDED_FLAG = f"blacklisted-{SEEDED_TEXT.index(BLACKLISTED)}-{SEEDED_TEXT.index(BLACKLISTED) + len(BLACKLISTED)}"
+TERMS_VERSION = 1  # published after the seeded responses, so new submissions must accept it
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
 
 
@@ -237,8 +241,11 @@ class _Builder:
 
     def build(self) -> tuple[HearingSet, HearingSet]:
         ReferenceRepository(self.store).put(HearingTemplate(id=TEMPLATE_ID, name="Standardhøring"))
+        admin = self.world.identities[ADMIN]
+        self._call(blacklist.put_blacklist, admin, BlacklistTerms(terms=[BLACKLISTED]))
         lived_in = self._set(lived_in=True)
         pristine = self._set(lived_in=False)
+        self._call(terms.publish_terms, admin, TermsText(version=TERMS_VERSION, text="Vilkår for høringssvar."))
         return lived_in, pristine
 
     def _set(self, *, lived_in: bool) -> HearingSet:
@@ -255,7 +262,12 @@ class _Builder:
             response_id = self._respond(ids[CONCLUDED], BO)
             # Every response is decided before a hearing is concluded; declined keeps it unpublished.
             self._call(
-                responses.decide_response, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
+                responses.decide_response,
+                self.owner,
+                ids[CONCLUDED],
+                response_id,
+                approve=False,
+                decision=Decision(reason="Uden for høringens emne."),
             )
         self.clock.set(NOW - timedelta(days=20))
         self._call(hearings.advance_due_hearings)
@@ -418,13 +430,29 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "request_document_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "set_invitees": lambda t: Ask({"invitees": ["0707801234"]}),
     "audit_trail": lambda t: Ask(),
-    "submit_response": lambda t: Ask({"text": "jeg er imod forslaget.", "publishName": False}),
+    "submit_response": lambda t: Ask(
+        {"text": "jeg er imod forslaget.", "publishName": False, "acceptedTerms": TERMS_VERSION}
+    ),
     "list_responses": lambda t: Ask(),
     "get_response": lambda t: Ask(),
-    "revise_response": lambda t: Ask({"text": "jeg har ombestemt mig.", "publishName": False}),
+    "revise_response": lambda t: Ask(
+        {"text": "jeg har ombestemt mig.", "publishName": False, "acceptedTerms": TERMS_VERSION}
+    ),
     "withdraw_response": lambda t: Ask(),
-    "approve_response": lambda t: Ask({"publish": True}),
-    "decline_response": lambda t: Ask(),
+    "approve_response": lambda t: Ask({"publish": True, "clearFlags": True}),
+    "decline_response": lambda t: Ask({"reason": "Svaret handler ikke om høringens emne."}),
+    "moderation_list": lambda t: Ask(params={"limit": "100"}),
+    "bulk_decide": lambda t: Ask({"ids": [t.response_id], "decision": "approve", "clearFlags": True}),
+    "list_flags": lambda t: Ask(),
+    "decide_flag": lambda t: Ask({"decision": "redact"}, route={"flag_id": SEEDED_FLAG}),
+    "redact_spans": lambda t: Ask({"spans": [{"start": 0, "end": 3}], "reason": "Navn på en tredjeperson"}),
+    "read_original": lambda t: Ask(),
+    "set_notes": lambda t: Ask({"summary": "Ønsker flere træer.", "assessment": "Indgår i den videre planlægning."}),
+    "current_terms": lambda t: Ask(),
+    "list_terms": lambda t: Ask(),
+    "publish_terms": lambda t: Ask({"version": TERMS_VERSION + 1, "text": "Nye vilkår for høringssvar."}),
+    "get_blacklist": lambda t: Ask(),
+    "put_blacklist": lambda t: Ask({"terms": [BLACKLISTED, "Vejnavnet"]}),
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
@@ -463,6 +491,7 @@ OBSERVERS: dict[str, Callable[[func.HttpResponse, Target], str]] = {
     "list_hearings": _listed_hearing,
     "get_hearing": _hearing_view,
     "list_responses": _listed_response,
+    "moderation_list": _listed_response,
     "dev_authorize_choice": _redirected_with,
 }
 

@@ -110,6 +110,17 @@ def signed_in_and_visible(then: Rule) -> Rule:
     return lambda persona, kind: "401" if persona == ANONYMOUS else visible(then)(persona, kind)
 
 
+def admins(outcome: str) -> Rule:
+    """Reference data: admins only, whatever the hearing."""
+
+    def rule(persona: str, kind: str) -> str:
+        if persona == ANONYMOUS:
+            return "401"
+        return outcome if persona == ADMIN else "403"
+
+    return rule
+
+
 def managed(outcome_by_kind: dict[str, str]) -> Rule:
     """Owner and admins only: 401, then 404 when hidden, 403 when seen but not managed."""
 
@@ -169,6 +180,8 @@ def listing_hearings(persona: str, kind: str) -> str:
 # Drafts and scheduled hearings hold no response (404). A concluded hearing is read-only (brief,
 # section 4): approving or declining then would change what is published after it went to the records.
 MODERATION = by_kind("200", draft="404", scheduled="404", concluded="409")
+# Reading what moderators see works in every state; drafts and scheduled hearings hold no response.
+MODERATION_READ = by_kind("200", draft="404", scheduled="404")
 
 # -- the matrix ---------------------------------------------------------------------------------------
 
@@ -202,6 +215,20 @@ MATRIX: dict[str, Rule] = {
     "withdraw_response": signed_in_and_visible(own_response_while_active),
     "approve_response": managed(MODERATION),
     "decline_response": managed(MODERATION),
+    # Moderation: owner and admins; reviewers see the hearing but do not moderate (brief, section 3).
+    "moderation_list": managed(by_kind("200 listed", draft="200 unlisted", scheduled="200 unlisted")),
+    "bulk_decide": managed(by_kind("200", concluded="409")),  # each item's outcome is in the body
+    "list_flags": managed(MODERATION_READ),
+    "decide_flag": managed(MODERATION),
+    "redact_spans": managed(MODERATION),
+    "read_original": managed(MODERATION_READ),
+    "set_notes": managed(MODERATION),
+    # Terms and blacklist: the current terms are public; managing them is for admins.
+    "current_terms": everyone("200"),
+    "list_terms": admins("200"),
+    "publish_terms": admins("200"),
+    "get_blacklist": admins("200"),
+    "put_blacklist": admins("200"),
     # Subscriptions: following needs sight of the hearing; stopping never does.
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),

@@ -49,7 +49,8 @@ def respond(portal: Portal, hearing_id: str, who: object, text: str, approve: bo
     receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text=text))  # type: ignore[arg-type]
     portal.call(screen_response, hearing_id, receipt.response_id)
     if approve is not None:
-        portal.call(decide_response, caseworker(), hearing_id, receipt.response_id, approve, Decision())
+        decision = Decision() if approve else Decision(reason="Uden for høringens emne.")
+        portal.call(decide_response, caseworker(), hearing_id, receipt.response_id, approve, decision)
     portal.clock.advance(seconds=1)
     return receipt.response_id
 

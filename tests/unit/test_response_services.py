@@ -290,7 +290,7 @@ def test_a_flagged_response_needs_its_flags_cleared_before_approval(portal: Port
 
     with pytest.raises(Conflict) as refused:
         portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision())
-    assert refused.value.problems[0].field == "clearFlags"
+    assert [problem.field for problem in refused.value.problems] == ["flags[email-10-25]"]
     assert portal.call(list_responses, None, hearing_id).items == []
 
     portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision(clear_flags=True))
@@ -301,7 +301,7 @@ def test_a_declined_response_is_not_shown(portal: Portal) -> None:
     hearing_id = portal.active()
     response_id = _published(portal, hearing_id, ANNA, "Ja.")
 
-    portal.call(decide_response, caseworker(), hearing_id, response_id, False, Decision())
+    portal.call(decide_response, caseworker(), hearing_id, response_id, False, Decision(reason="Uden for emnet."))
 
     assert portal.call(list_responses, None, hearing_id).items == []
 

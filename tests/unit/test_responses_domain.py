@@ -126,7 +126,7 @@ def test_approving_with_open_flags_is_refused_unless_the_flags_are_cleared() -> 
 
     with pytest.raises(Conflict) as refused:
         response.approve("entra:henriette", clear_flags=False, publish=True, now=NOW)
-    assert refused.value.problems[0].field == "clearFlags"
+    assert [problem.field for problem in refused.value.problems] == ["flags[cpr-18-29]"]
     assert "cpr" in refused.value.detail
     assert "1234" not in refused.value.detail
     assert response.status is ResponseStatus.AWAITING_REVIEW
