@@ -74,7 +74,13 @@ class BlacklistTerms(InputModel):
     @field_validator("terms")
     @classmethod
     def _cleaned(cls, terms: list[str]) -> list[str]:
-        cleaned = sorted({" ".join(term.split()) for term in terms if term.strip()}, key=str.casefold)
+        # Matching ignores case, so "Bøllen" and "bøllen" are one term; the first spelling is kept.
+        unique: dict[str, str] = {}
+        for term in terms:
+            spaced = " ".join(term.split())
+            if spaced:
+                unique.setdefault(spaced.casefold(), spaced)
+        cleaned = sorted(unique.values(), key=str.casefold)
         if any(len(term) > 200 for term in cleaned):
             raise ValueError("a term has at most 200 characters")
         return cleaned
