@@ -42,6 +42,7 @@ from bench.common import (
     run_load,
     table,
 )
+from local_host.demo_data import TERMS_VERSION
 
 APP_MODULE = "bench.baseline_app"
 CONSTANT_PATH = "/api/bench/constant"
@@ -166,7 +167,8 @@ def _respondent_tokens(stack: LocalStack, creator: str, count: int) -> list[str]
 
 
 def _submission(path: str, token: str, index: int) -> Request:
-    body = {"text": f"Jeg støtter forslaget, men ønsker flere træer langs vejen. (svar {index})", "publishName": False}
+    text = f"Jeg støtter forslaget, men ønsker flere træer langs vejen. (svar {index})"
+    body = {"text": text, "publishName": False, "acceptedTerms": TERMS_VERSION}
     headers = {
         "Authorization": f"Bearer {token}",
         "Content-Type": "application/json",

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity, IdentityKind, Role
-from shared.domain.reference import Area, HearingTemplate, ReferenceType
+from shared.domain.reference import Area, HearingTemplate, ReferenceType, TermsText
 from shared.domain.response import Response
 from shared.ports.documents import DocumentExists
+from shared.services import terms
 from shared.services.repositories import HearingRepository, ReferenceRepository, ResponseRepository
 
 CREATOR = Identity(
@@ -23,6 +24,24 @@ CREATOR = Identity(
     roles=frozenset({Role.HEARING_CREATOR}),
 )
 CITIZEN = Identity(subject="dev:citizen-bo", kind=IdentityKind.CITIZEN, name="Bo Nielsen")
+ADMIN = Identity(
+    subject="dev:admin", kind=IdentityKind.EMPLOYEE, name="Ada Administrator", roles=frozenset({Role.ADMIN})
+)
+# Respondents accept these before they respond: send "acceptedTerms": TERMS_VERSION with a response.
+TERMS_VERSION = 1
+TERMS = TermsText(
+    version=TERMS_VERSION,
+    text=(
+        "Dit høringssvar offentliggøres på portalen, når en sagsbehandler har godkendt det. CPR-numre, "
+        "e-mailadresser, telefonnumre og andres navne fjernes før offentliggørelse; dit eget navn vises kun, "
+        "hvis du vælger det. Svaret indgår i sagen og journaliseres."
+    ),
+    text_en=(
+        "Your response is published on the portal once a caseworker has approved it. CPR numbers, e-mail "
+        "addresses, phone numbers and other people's names are removed before publication; your own name is "
+        "shown only if you choose so. The response becomes part of the case and is filed."
+    ),
+)
 
 TEMPLATES = [
     HearingTemplate(
@@ -59,6 +78,9 @@ def seed(deps: Dependencies) -> None:
     if not references.areas(ReferenceType.CITY_AREA):
         for area_id, name in CITY_AREAS:
             references.put(Area(type=ReferenceType.CITY_AREA, id=area_id, name=name))
+
+    if terms.current_terms(deps.documents) is None:
+        terms.publish_terms(ADMIN, TERMS, documents=deps.documents, clock=deps.clock)
 
     now = deps.clock.now().replace(microsecond=0)
     day = timedelta(days=1)
@@ -97,6 +119,7 @@ def seed(deps: Dependencies) -> None:
     active = hearings.get("demo-active")
     if active is not None:
         response = Response.receive("demo-active", CITIZEN, "Jeg støtter planen, men ønsker flere træer.", True, now)
+        response.record_consent(TERMS_VERSION, "valby")
         response.record_screening([], now)
         response.approve(CREATOR.subject, clear_flags=False, publish=True, now=now)
         try:

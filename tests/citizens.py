@@ -11,7 +11,13 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from local_host.demo_data import TERMS_VERSION
 from local_host.dev_identity.issuer import KEY_FILE_NAME, DevIssuer
+
+
+def response_body(text: str, **fields: object) -> dict[str, object]:
+    """A response's JSON body, accepting the demo data's terms as a respondent must."""
+    return {"text": text, "acceptedTerms": TERMS_VERSION, **fields}
 
 
 def citizen_tokens(data_dir: Path, count: int, issuer: str = "http://localhost:7071/api/dev") -> list[str]:

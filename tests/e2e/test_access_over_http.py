@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from local_host.azurite import Azurite
+from tests.citizens import response_body
 from tests.e2e.conftest import portal_env
 from tests.e2e.test_portal_slice import assert_problem, run_function, set_clock, token
 from tests.local_host_fixture import LocalHostProcess, start_local_host
@@ -90,10 +91,10 @@ def test_only_invitees_see_and_answer_a_closed_hearing(strict_portal: LocalHostP
         assert hearing_id not in listed(outsider)
         assert_problem(portal.request("GET", f"/api/hearings/{hearing_id}", headers=outsider or {}), 404)
     assert_problem(
-        portal.request("POST", f"/api/hearings/{hearing_id}/responses", headers=bo, json={"text": "Må jeg?"}), 404
+        portal.request("POST", f"/api/hearings/{hearing_id}/responses", headers=bo, json=response_body("Må jeg?")), 404
     )
     answer = portal.request(
-        "POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json={"text": "Tak for invitationen."}
+        "POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json=response_body("Tak for invitationen.")
     )
     assert answer.status_code == 201, answer.text
 
@@ -134,11 +135,11 @@ def test_submissions_are_limited_per_identity_with_retry_after(strict_portal: Lo
     anna, company = token(portal, "citizen-anna"), token(portal, "company-user")
     url = "/api/hearings/demo-active/responses"
     statuses = [
-        portal.request("POST", url, headers=anna, json={"text": "Samme svar igen"}).status_code for _ in range(3)
+        portal.request("POST", url, headers=anna, json=response_body("Samme svar igen")).status_code for _ in range(3)
     ]
     assert statuses == [201, 200, 200]  # a retry returns the first receipt, and still counts
-    limited = portal.request("POST", url, headers=anna, json={"text": "Samme svar igen"})
+    limited = portal.request("POST", url, headers=anna, json=response_body("Samme svar igen"))
     assert_problem(limited, 429)
     assert int(limited.headers["Retry-After"]) >= 1
     # Another person behind the same address is not affected.
-    assert portal.request("POST", url, headers=company, json={"text": "Vores eget svar"}).status_code == 201
+    assert portal.request("POST", url, headers=company, json=response_body("Vores eget svar")).status_code == 201

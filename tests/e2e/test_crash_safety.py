@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from local_host.azurite import Azurite
-from tests.citizens import citizen_tokens
+from tests.citizens import citizen_tokens, response_body
 from tests.e2e.conftest import portal_env
 from tests.local_host_fixture import start_local_host
 
@@ -33,7 +33,7 @@ def test_every_receipt_survives_a_killed_host_and_is_processed_after_restart(azu
         try:
             answer = httpx.post(
                 host.base_url + url,
-                json={"text": f"Svar nummer {n}"},
+                json=response_body(f"Svar nummer {n}"),
                 headers={"Authorization": f"Bearer {tokens[n]}"},
                 timeout=10,
             )

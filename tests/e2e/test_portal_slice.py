@@ -17,6 +17,7 @@ import httpx
 from local_host.azurite import Azurite
 from local_host.dev_identity.personas import PERSONAS
 from shared.adapters.blob_files import BlobFileStore
+from tests.citizens import response_body
 from tests.local_host_fixture import LocalHostProcess
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -113,7 +114,9 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     assert scheduled.json()["start"] == "2026-12-01T09:00:00.000000Z"
     assert scheduled.json()["deadlineLocal"] == "2026-12-15T12:00+01:00"
 
-    early = portal.request("POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json={"text": "For tidligt"})
+    early = portal.request(
+        "POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json=response_body("For tidligt")
+    )
     assert_problem(early, 409, "hearingId")
 
     # 2. A timer opens it at its start; a citizen follows it.
@@ -127,7 +130,7 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     assert follow.status_code == 201, follow.text
 
     # 3. Two citizens and a company respond and get receipts; anonymous gets 401.
-    assert_problem(portal.request("POST", f"/api/hearings/{hearing_id}/responses", json={"text": "Anonym"}), 401)
+    assert_problem(portal.request("POST", f"/api/hearings/{hearing_id}/responses", json=response_body("Anonym")), 401)
     receipts = {}
     texts = {
         "anna": "Jeg støtter planen, men der mangler cykelparkering.",
@@ -136,7 +139,7 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     }
     for who, headers in (("anna", anna), ("bo", bo), ("company", company)):
         answer = portal.request(
-            "POST", f"/api/hearings/{hearing_id}/responses", headers=headers, json={"text": texts[who]}
+            "POST", f"/api/hearings/{hearing_id}/responses", headers=headers, json=response_body(texts[who])
         )
         assert answer.status_code == 201, answer.text
         receipt = answer.json()
@@ -145,7 +148,9 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
         assert receipt["digest"].startswith("sha256:")
         receipts[who] = receipt
     assert len({r["responseId"] for r in receipts.values()}) == 3
-    retry = portal.request("POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json={"text": texts["anna"]})
+    retry = portal.request(
+        "POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json=response_body(texts["anna"])
+    )
     assert retry.status_code == 200
     assert retry.json()["responseId"] == receipts["anna"]["responseId"]  # a retry is not a second response
     assert_problem(
@@ -155,10 +160,12 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     # 4. At the deadline no response is accepted, even before the timer has run; then the timer closes it.
     set_clock(portal, "2026-12-15T12:00:00+01:00")
     late = portal.request(
-        "POST", f"/api/hearings/{hearing_id}/responses", headers=token(portal, "employee"), json={"text": "Sent"}
+        "POST", f"/api/hearings/{hearing_id}/responses", headers=token(portal, "employee"), json=response_body("Sent")
     )
     assert late.status_code in (404, 409)  # an employee may not answer an external hearing at all; never 201
-    late = portal.request("POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json={"text": "Efter fristen"})
+    late = portal.request(
+        "POST", f"/api/hearings/{hearing_id}/responses", headers=anna, json=response_body("Efter fristen")
+    )
     assert_problem(late, 409, "hearingId")
     run_function(portal, "advance_hearings")
     assert portal.request("GET", f"/api/hearings/{hearing_id}").json()["status"] == "awaiting_conclusion"
@@ -171,7 +178,7 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     assert [flag["kind"] for flag in by_id[receipts["bo"]["responseId"]]["flags"]] == ["cpr"]
     anna_id, bo_id = receipts["anna"]["responseId"], receipts["bo"]["responseId"]
     flagged = portal.request("POST", f"/api/hearings/{hearing_id}/responses/{bo_id}/approve", headers=creator, json={})
-    assert_problem(flagged, 409, "clearFlags")
+    assert_problem(flagged, 409, f"flags[{by_id[bo_id]['flags'][0]['id']}]")  # each open flag is named
     assert_problem(
         portal.request("POST", f"/api/hearings/{hearing_id}/responses/{anna_id}/approve", headers=anna, json={}), 403
     )
@@ -186,7 +193,10 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     assert_problem(undecided, 409, "responses")  # every receipted response is decided first
     for response_id in (bo_id, receipts["company"]["responseId"]):
         declined = portal.request(
-            "POST", f"/api/hearings/{hearing_id}/responses/{response_id}/decline", headers=creator
+            "POST",
+            f"/api/hearings/{hearing_id}/responses/{response_id}/decline",
+            headers=creator,
+            json={"reason": "Svaret handler ikke om planen."},
         )
         assert declined.status_code == 200, declined.text
 
