@@ -26,6 +26,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from local_host.azurite import Azurite
 from local_host.dev_identity.issuer import KEY_FILE_NAME
+from tests.citizens import response_body
 from tests.local_host_fixture import LocalHostProcess, free_port, start_local_host
 
 CLIENT_ID = "portal-web-dev"
@@ -342,7 +343,7 @@ def test_forged_and_broken_tokens_are_refused(
 ) -> None:
     token = forge(dev_keys)
 
-    answer = portal.request("POST", RESPOND, headers=bearer(token), json={"text": "Forfalsket svar"})
+    answer = portal.request("POST", RESPOND, headers=bearer(token), json=response_body("Forfalsket svar"))
 
     assert_refused(answer)
     assert answer.json()["detail"].endswith(reason)
@@ -350,7 +351,7 @@ def test_forged_and_broken_tokens_are_refused(
 
 
 def test_the_genuine_token_the_forgeries_start_from_is_accepted(portal: LocalHostProcess, dev_keys: DevKeys) -> None:
-    answer = portal.request("POST", RESPOND, headers=bearer(dev_keys.genuine), json={"text": "Et ægte svar"})
+    answer = portal.request("POST", RESPOND, headers=bearer(dev_keys.genuine), json=response_body("Et ægte svar"))
 
     assert answer.status_code == 201, answer.text
 
@@ -361,7 +362,7 @@ def test_the_genuine_token_the_forgeries_start_from_is_accepted(portal: LocalHos
 def test_production_refuses_development_tokens(portal: LocalHostProcess, production: LocalHostProcess) -> None:
     dev_token = persona_token(portal, "admin")
 
-    answer = production.request("POST", RESPOND, headers=bearer(dev_token), json={"text": "Hej"})
+    answer = production.request("POST", RESPOND, headers=bearer(dev_token), json=response_body("Hej"))
 
     assert_refused(answer)
     assert "issuer" in answer.json()["detail"]
@@ -406,6 +407,6 @@ def test_production_accepts_its_brokers_tokens_with_the_configured_claim_names(
         headers={"kid": "broker-1"},
     )
 
-    answer = production.request("POST", RESPOND, headers=bearer(token), json={"text": "Jeg støtter planen."})
+    answer = production.request("POST", RESPOND, headers=bearer(token), json=response_body("Jeg støtter planen."))
 
     assert answer.status_code == 201, answer.text
