@@ -103,10 +103,13 @@ class DocumentStore(Protocol):
 #   followers of an event is a single-partition query.
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
 # - audit: by hearing, since a trail is read per hearing; append-only.
+# - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
+#   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
     "subscriptions": ("/target",),
     "reference": ("/type",),
     "audit": ("/hearingId",),
+    "campaigns": ("/hearingId", "/id"),
 }
