@@ -32,7 +32,7 @@ from shared.domain.campaigns import (
     text_digest,
 )
 from shared.domain.errors import Conflict, InvalidInput, NotFound
-from shared.ports.documents import DocumentExists, DocumentStore, Filter, Query, StaleDocument, Stored
+from shared.ports.documents import DocumentExists, DocumentNotFound, DocumentStore, Filter, Query, StaleDocument, Stored
 
 CONTAINER = "campaigns"
 _ATTEMPTS = 8  # ETag-checked writes retried this often before the conflict is reported
@@ -81,7 +81,7 @@ def group_response(hearing_id: str, response_id: str, text: str, *, documents: D
     for _ in range(_ATTEMPTS):
         try:
             return _group_once(hearing_id, response_id, text, documents)
-        except (DocumentExists, StaleDocument):
+        except (DocumentExists, StaleDocument, DocumentNotFound):
             continue  # the same response was grouped concurrently: look again at what is stored now
     raise Conflict("the response is being grouped elsewhere; try again", field="responseId")
 
@@ -349,7 +349,7 @@ def _each(documents: DocumentStore, hearing_id: str, kind: str, model: type[R]) 
             Query(
                 filters=(Filter("kind", "=", kind),),
                 partition=(hearing_id,),
-                limit=1000,
+                limit=5000,  # a hearing view reads every membership: few pages, each one scan
                 continuation=continuation,
             ),
         )
