@@ -48,6 +48,7 @@ e2e: install
 bench: install
 	$(PY) bench/startup.py
 	$(PY) bench/intake.py
+	$(PY) bench/campaigns.py
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
