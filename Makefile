@@ -68,6 +68,7 @@ bench: install
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install
 	$(PY) -m tools.capacity > docs/capacity.md
+	$(PY) bench/campaigns.py
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
