@@ -47,7 +47,7 @@ def backoff(attempts: int, *, draw: Callable[[], float] = random.random) -> time
     """
     if attempts < 1:
         raise ValueError("attempts counts from 1")
-    ceiling = min(LONGEST_WAIT, FIRST_RETRY * 2 ** min(attempts - 1, 30))
+    ceiling = min(LONGEST_WAIT, FIRST_RETRY * (1 << min(attempts - 1, 30)))
     return ceiling / 2 + ceiling / 2 * draw()
 
 
