@@ -36,12 +36,15 @@ def file_name(notification_id: str) -> str:
     return f"{escaped}.eml"
 
 
-def message_id(notification_id: str) -> str:
+def message_id(notification_id: str, domain: str = "hearing-portal.invalid") -> str:
+    """The same id for every delivery of one notification, so a mail program sees a duplicate as one."""
     digest = hashlib.sha256(notification_id.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}@hearing-portal.invalid>"
+    return f"<{digest}@{domain}>"
 
 
-def compose(notification: Notification, sender: str, now: datetime) -> EmailMessage:
+def compose(
+    notification: Notification, sender: str, now: datetime, domain: str = "hearing-portal.invalid"
+) -> EmailMessage:
     """The notification as an RFC 5322 message with text and HTML parts.
 
     ``To`` carries the recipient of an e-mail; a Digital Post recipient is not an address, so it is
@@ -53,12 +56,23 @@ def compose(notification: Notification, sender: str, now: datetime) -> EmailMess
         message["To"] = notification.recipient
     message["Subject"] = " ".join(notification.subject.split())  # one line, whatever the template did
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(notification.notification_id)
+    message["Message-ID"] = message_id(notification.notification_id, domain)
+    for name, value in (notification.unsubscribe.headers() if notification.unsubscribe else {}).items():
+        message[name] = value
     message["X-Portal-Channel"] = notification.channel
     message["X-Portal-Recipient"] = notification.recipient
     message["X-Portal-Notification-Id"] = notification.notification_id
     message.set_content(notification.text)
     message.add_alternative(notification.html, subtype="html")
+    for attachment in notification.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *parameters = (part.strip() for part in rest.split(";"))
+        params = dict(p.split("=", 1) for p in parameters if "=" in p and not p.startswith("charset="))
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
+        )
+    # Last: setting the content moves or drops the Content-* fields set before it.
+    message["Content-Language"] = notification.language
     return message
 
 
