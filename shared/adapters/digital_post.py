@@ -255,6 +255,10 @@ class MemoComposer:
                 raise Undeliverable("the sealed CPR number of the recipient is not a CPR number") from None
         raise Undeliverable("a Digital Post recipient is cpr-sealed:<sealed> or cvr:<number>")
 
+    def __call__(self, notification: Notification) -> bytes:
+        """The notification as MeMo XML, e.g. for the local outbox."""
+        return memo_xml(self.message(notification))
+
     def message(self, notification: Notification) -> MemoMessage:
         if notification.channel != "digital-post":
             raise ValueError(f"MeMo is for Digital Post, not {notification.channel}")

@@ -1,7 +1,9 @@
 """The local outbox: every notification becomes an ``.eml`` file a developer can open.
 
 Stands in for e-mail and Digital Post on a developer machine and in tests. One file per
-notification id, created atomically, so a redelivered message is written once.
+notification id, created atomically, so a redelivered message is written once. Given a MeMo
+composer, a Digital Post notification also leaves the MeMo message NgDP would get beside its
+``.eml`` (``<id>.memo.xml``), checked by the same rules, so a developer sees what a citizen would.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Protocol
 
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.mail import Notification
+
+
+class MemoWriter(Protocol):
+    """Renders a Digital Post notification as MeMo XML; raises ``Undeliverable`` when it cannot be one."""
+
+    def __call__(self, notification: Notification) -> bytes: ...
+
 
 DEFAULT_SENDER = "Hearing portal <no-reply@hearing-portal.invalid>"
 _SAFE_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -79,17 +89,25 @@ def compose(
 class LocalOutbox:
     """Mailer writing RFC 5322 messages into ``folder``."""
 
-    def __init__(self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None) -> None:
+    def __init__(
+        self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None, memo: MemoWriter | None = None
+    ) -> None:
         self.folder = Path(folder)
         self._sender = sender
         self._clock: Clock = clock or SystemClock()
+        self._memo = memo
 
     def send(self, notification: Notification) -> bool:
         target = self.folder / file_name(notification.notification_id)
         if target.exists():
             return False
         data = compose(notification, self._sender, self._clock.now()).as_bytes()
+        # Built before anything is written: a notification that cannot be a MeMo message leaves no file.
+        memo = self._memo(notification) if self._memo and notification.channel == "digital-post" else None
         self.folder.mkdir(parents=True, exist_ok=True)
+        if memo is not None:
+            # Before the .eml, which marks the notification delivered; a crash in between rewrites it.
+            self._write_replacing(target.with_suffix(".memo.xml"), memo)
         # Write a temporary file, then hard-link it under its final name: the link either creates the
         # complete message or fails because the id was delivered, so no reader sees half a file.
         fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".sending-", suffix=".tmp")
@@ -105,6 +123,24 @@ class LocalOutbox:
         finally:
             os.unlink(temp_name)
         return True
+
+    def _write_replacing(self, path: Path, data: bytes) -> None:
+        fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".writing-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            os.unlink(temp_name)
+            raise
+
+    def memo_messages(self) -> list[bytes]:
+        """The MeMo XML of every Digital Post notification sent so far, ordered by file name."""
+        if not self.folder.exists():
+            return []
+        return [path.read_bytes() for path in sorted(self.folder.glob("*.memo.xml"))]
 
     def messages(self) -> list[EmailMessage]:
         """Every message sent so far, ordered by file name."""
