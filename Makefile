@@ -64,11 +64,11 @@ bench: install
 	$(PY) bench/exports.py
 	$(PY) -m bench.screening
 	$(PY) bench/receipt_log.py
+	$(PY) bench/campaigns.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install
 	$(PY) -m tools.capacity > docs/capacity.md
-	$(PY) bench/campaigns.py
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
