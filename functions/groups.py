@@ -9,14 +9,16 @@ new function lands in the right app without a list to keep in step anywhere.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 import azure.functions as func
 
-from shared.settings import FunctionGroup, Settings
-
 INTAKE_TRIGGERS = frozenset({"httpTrigger", "blobTrigger"})  # requests and the uploads they lead to
-GROUP_VARIABLE = str(Settings.model_fields["function_group"].alias)
+# The Settings field function_group (PORTAL_FUNCTION_GROUP) is the source of truth for the name and its
+# values; they are repeated here so that indexing the app does not import the settings library, and
+# tests/unit/test_function_groups.py keeps the two equal.
+GROUP_VARIABLE = "PORTAL_FUNCTION_GROUP"
+FunctionGroup = Literal["all", "intake", "workers"]
 
 
 def runs_in(group: FunctionGroup, trigger_type: str) -> bool:
