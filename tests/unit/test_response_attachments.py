@@ -22,6 +22,7 @@ from shared.services.response_attachments import (
 from shared.services.responses import (
     Decision,
     ResponseSubmission,
+    ResponseView,
     decide_response,
     get_response,
     screen_response,
@@ -70,7 +71,7 @@ def test_a_pdf_and_a_docx_with_text_are_accepted_and_a_cpr_number_in_one_becomes
     assert [flag.kind for flag in pdf.flags] == [FlagKind.CPR]
     assert "1234" not in pdf.flags[0].excerpt, "the flag's excerpt never shows the whole number"
     assert (docx.state, docx.content_type, docx.flags) == (AttachmentState.ACCEPTED, FileKind.DOCX.content_type, [])
-    assert portal.files.names(ATTACHMENTS_CONTAINER) == sorted([pdf.blob_name, docx.blob_name])
+    assert portal.files.names(ATTACHMENTS_CONTAINER) == sorted([pdf.blob_name or "", docx.blob_name or ""])
     assert portal.files.names(RESPONSE_UPLOADS_CONTAINER) == []
 
 
@@ -105,6 +106,7 @@ def test_a_program_renamed_pdf_is_refused_by_its_content_and_the_respondent_told
     [told] = portal.mailer.sent
     assert "ansøgning.pdf" in told.text and attachment.reason in told.text
     view = portal.call(get_response, ANNA, hearing_id, response_id)
+    assert isinstance(view, ResponseView), "the respondent sees their own response in full"
     assert [(a.state, a.reason) for a in view.attachments] == [(AttachmentState.REJECTED, attachment.reason)]
 
 
