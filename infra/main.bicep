@@ -120,6 +120,9 @@ param subscribeUploadEvents bool = false
 @description('Python name of the blob-triggered function that processes uploaded documents.')
 param uploadFunctionName string = 'process_uploaded_document'
 
+@description('Python name of the blob-triggered function that checks response attachments.')
+param attachmentFunctionName string = 'process_uploaded_attachment'
+
 @description('Extra tags for every resource.')
 param tags object = {}
 
@@ -391,6 +394,7 @@ module uploadEvents 'modules/upload-events.bicep' = if (subscribeUploadEvents) {
   params: {
     functionAppName: intakeApp.outputs.name
     uploadFunctionName: uploadFunctionName
+    attachmentFunctionName: attachmentFunctionName
     systemTopicName: storage.outputs.systemTopicName
   }
   dependsOn: [

@@ -21,6 +21,7 @@ from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
 from shared.ports.identity import TokenValidator
 from shared.ports.mail import Mailer
+from shared.ports.malware import MalwareScanner
 from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
@@ -51,6 +52,8 @@ class Dependencies:
     vault: PersonalDataVault
     limiter: RateLimiter
     intake_hearings: HearingCache | None = None
+    # Defaulted so dependencies built by hand (the tests, the local host) need not name it; build() always does.
+    scanner: MalwareScanner = field(default_factory=lambda: _scanner(Settings(malware_scanner="embedded")))
     # Ports whose port module names their provider (``injection.provided_port``), built on first use;
     # tests put fakes here under the parameter name.
     extras: dict[str, object] = field(default_factory=dict)
@@ -111,6 +114,7 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
+        scanner=_scanner(settings),
         intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
         if settings.intake_cache_seconds > 0
         else None,
@@ -214,6 +218,22 @@ def _limiter(settings: Settings) -> RateLimiter:
     from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
 
     return SlidingWindowLimiter(settings.response_rate_limit, settings.response_rate_window_seconds)
+
+
+def _scanner(settings: Settings) -> MalwareScanner:
+    if settings.scanner == "clamav":
+        from shared.adapters.clamd_scanner import ClamdScanner
+
+        return ClamdScanner(settings.clamav_address or "")
+    if settings.scanner == "defender":
+        from shared.adapters.defender_scan import DefenderScanResults
+
+        if settings.blob_endpoint:
+            return DefenderScanResults.with_managed_identity(settings.blob_endpoint)
+        return DefenderScanResults.from_connection_string(settings.storage_connection_string)
+    from shared.adapters.eicar_scanner import EicarScanner
+
+    return EicarScanner()
 
 
 def _records(files: FileStore) -> RecordsSystem:

@@ -258,6 +258,23 @@ class Settings(BaseSettings):
         json_schema_extra=shown_default("26214400 (25 MiB)"),
     )
 
+    # Attachments pass a malware scan before anyone can download them.
+    malware_scanner: str | None = Field(
+        default=None,
+        pattern="^(embedded|clamav|defender)$",
+        alias="PORTAL_MALWARE_SCANNER",
+        description="`defender` (Defender for Storage's verdict in the blob's index tags), `clamav` (clamd) or "
+        "`embedded` (recognises the EICAR test file only; for development)",
+        json_schema_extra=shown_default(
+            "`clamav` when `PORTAL_CLAMAV_ADDRESS` is set, `defender` in Azure, else `embedded`"
+        ),
+    )
+    clamav_address: str | None = Field(
+        default=None,
+        alias="PORTAL_CLAMAV_ADDRESS",
+        description="clamd's address for `PORTAL_MALWARE_SCANNER=clamav`: `tcp://host:3310` or `unix:///run/clamav/clamd.ctl`",
+    )
+
     # Seals CPR numbers and e-mail addresses and keys their look-up hashes.
     personal_data_key: str | None = Field(
         default=None,
@@ -390,6 +407,21 @@ class Settings(BaseSettings):
             if self.graph_client_secret and self.graph_client_secret.get_secret_value().startswith("@Microsoft."):
                 raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
         return self
+
+    @model_validator(mode="after")
+    def _scanner_is_complete(self) -> Settings:
+        if self.scanner == "clamav" and not self.clamav_address:
+            raise ValueError("PORTAL_MALWARE_SCANNER=clamav needs PORTAL_CLAMAV_ADDRESS")
+        return self
+
+    @property
+    def scanner(self) -> str:
+        """The malware scanner in use: the one named, else clamd when addressed, Defender in Azure."""
+        if self.malware_scanner:
+            return self.malware_scanner
+        if self.clamav_address:
+            return "clamav"
+        return "defender" if self.hosted_in_azure else "embedded"
 
     @property
     def trusts_entra(self) -> bool:

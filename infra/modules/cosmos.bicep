@@ -68,6 +68,9 @@ var containers = [
       {
         path: '/flags/*'
       }
+      {
+        path: '/attachments/*'
+      }
     ]
   }
   {

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import Field, computed_field
 
 from shared.domain.aggregate import Aggregate
+from shared.domain.attachments import Attachment
 from shared.domain.base import Instant, PortalModel, copenhagen_text, format_instant
 from shared.domain.errors import Conflict
 from shared.domain.identity import Identity, IdentityKind
@@ -75,6 +76,7 @@ class Response(Aggregate):
     published: bool = False
     decided_by: str | None = None
     decided_at: Instant | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -101,7 +103,8 @@ class Response(Aggregate):
 
     @property
     def open_flags(self) -> list[Flag]:
-        return [flag for flag in self.flags if flag.is_open]
+        """The text's open flags and its attachments': both hold back approval until decided."""
+        return [flag for flag in self.flags if flag.is_open] + [f for a in self.attachments for f in a.open_flags]
 
     def revise(self, text: str, publish_name: bool, now: datetime) -> None:
         if self.status is ResponseStatus.WITHDRAWN:
@@ -141,6 +144,8 @@ class Response(Aggregate):
             resolve_open(
                 self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name
             )
+            for attachment in self.attachments:
+                attachment.withhold_flagged()
         self.status, self.published = ResponseStatus.APPROVED, publish
         self.decided_by, self.decided_at, self.updated_at = by, now, now
 

@@ -34,6 +34,7 @@ from shared.services import queues
 from shared.services.guards import ensure_visible, managed_hearing, visible_hearing
 from shared.services.hearing_cache import HearingCache
 from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
+from shared.services.response_attachments import AttachmentView, PublicAttachment
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
 
@@ -59,6 +60,7 @@ class PublicResponse(PortalModel):
     author: str
     text: str
     received_at: Instant
+    attachments: list[PublicAttachment] = Field(default_factory=list)
 
 
 class ResponseView(PortalModel):
@@ -76,6 +78,7 @@ class ResponseView(PortalModel):
     flags: list[Flag]
     respondent_kind: str
     company_name: str | None = None
+    attachments: list[AttachmentView] = Field(default_factory=list)
 
     @classmethod
     def of(cls, response: Response) -> ResponseView:
@@ -92,6 +95,7 @@ class ResponseView(PortalModel):
             flags=response.flags,
             respondent_kind=response.respondent.kind.value,
             company_name=response.respondent.company_name,
+            attachments=[AttachmentView.of(a) for a in response.attachments],
         )
 
 
@@ -351,6 +355,7 @@ def _public(response: Response) -> PublicResponse:
         author=response.respondent.public_author(),
         text=response.text,
         received_at=response.received_at,
+        attachments=PublicAttachment.listed(response),
     )
 
 
