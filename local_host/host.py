@@ -140,6 +140,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
         if runtime is not None:
             runtime.stop()
         override(None)
+        _stop_telemetry()
         if azurite is not None:
             azurite.stop()
         log.info("local host stopped")
@@ -151,6 +152,13 @@ def _choose_traces(traces: str | None) -> None:
         os.environ[TRACES_VARIABLE] = "" if traces == "none" else traces
     else:
         os.environ.setdefault(TRACES_VARIABLE, "memory")
+
+
+def _stop_telemetry() -> None:
+    """Exports what the batching exporters still hold (console, OTLP) before the process ends."""
+    from shared.observability.setup import reset
+
+    reset()
 
 
 def function_urls(specs: list[FunctionSpec], base_url: str, prefix: str) -> dict[str, str]:
