@@ -138,20 +138,8 @@ var allTags = union({
   environment: environmentName
 }, tags)
 
-// Which app runs what. The intake app serves every HTTP function and the upload blob trigger; the
-// workers app runs the queue consumers and timers. Each disables the other's triggers, and
-// tests/unit/test_infra_scaling.py keeps these lists equal to the functions in function_app.py.
-var workerFunctions = [
-  'screen_received_response'
-  'notify_followers'
-  'journalise_hearing'
-  'rescreen_stalled_responses'
-  'advance_hearings'
-  'journalise_pending'
-]
-var intakeOnlyFunctions = [
-  uploadFunctionName
-]
+// Which app runs what: the intake app indexes every HTTP function and the upload blob trigger, the
+// workers app the queue consumers and timers (PORTAL_FUNCTION_GROUP, functions/groups.py).
 
 // Queue consumers that must keep running while screening works through a deadline-day backlog.
 var reservedConsumers = [
@@ -279,7 +267,7 @@ module intakeApp 'modules/function-app.bicep' = {
         instanceCount: alwaysReadyHttpInstances
       }
     ] : []
-    disabledFunctions: workerFunctions
+    functionGroup: 'intake'
     acceptsInbound: true
   }
 }
@@ -322,7 +310,7 @@ module workersApp 'modules/function-app.bicep' = {
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     serviceBusMaxConcurrentCalls: workerMaxConcurrentCalls
     alwaysReady: reservedConsumerInstances > 0 ? reservedConsumerGroups : []
-    disabledFunctions: intakeOnlyFunctions
+    functionGroup: 'workers'
     acceptsInbound: false
   }
 }

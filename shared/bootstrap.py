@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -53,9 +53,25 @@ class Dependencies:
     vault: PersonalDataVault
     limiter: RateLimiter
     intake_hearings: HearingCache | None = None
+    # Ports whose port module names their provider (``injection.provided_port``), built on first use;
+    # tests put fakes here under the parameter name.
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def port(self, name: str, port_type: type) -> object:
+        built = self.extras.get(name)
+        if built is None:
+            with _ports_lock:
+                built = self.extras.get(name)
+                if built is None:
+                    target = injection.provided_port(port_type)
+                    if target is None:
+                        raise injection.InjectionError(f"nothing provides '{name}: {port_type.__name__}'")
+                    built = self.extras[name] = injection.build_port(target, port_type, self.settings)
+        return built
 
 
 _lock = threading.Lock()
+_ports_lock = threading.Lock()
 _current: Dependencies | None = None
 
 

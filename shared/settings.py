@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
@@ -53,6 +53,11 @@ def shown_default(text: str) -> dict[str, Any]:
 Items = Annotated[tuple[str, ...], NoDecode]
 # A JSON object setting; parsed by the model so that a mistake names the setting.
 JsonObject = Annotated[dict[str, Any], NoDecode]
+
+
+# Azure scales one app as a whole, so deadline-day intake and the queue consumers run as two apps
+# from one package; each app's PORTAL_FUNCTION_GROUP says which functions it indexes.
+FunctionGroup = Literal["all", "intake", "workers"]
 
 
 class Settings(BaseSettings):
@@ -273,6 +278,11 @@ class Settings(BaseSettings):
         ge=0,
         alias="PORTAL_INTAKE_CACHE_SECONDS",
         description="how long the intake path uses its copy of a hearing (0: read it for every response)",
+    )
+    function_group: FunctionGroup = Field(
+        default="all",
+        alias="PORTAL_FUNCTION_GROUP",
+        description="which functions this app runs: `intake` (HTTP, uploads), `workers` (queues, timers) or `all`",
     )
 
     # Telemetry: Azure Monitor when its connection string is set, plus any local exporters named here.
