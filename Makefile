@@ -64,6 +64,7 @@ bench: install
 	$(PY) bench/exports.py
 	$(PY) -m bench.screening
 	$(PY) bench/receipt_log.py
+	$(PY) bench/campaigns.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install

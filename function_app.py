@@ -1,11 +1,24 @@
-"""The function app: one blueprint per area. Nothing else happens at import time."""
+"""The function app: one blueprint per area. Nothing else happens at import time.
+
+The same package runs as the intake app and the workers app in Azure (``functions/groups.py``).
+"""
 
 import azure.functions as func
 
-from functions import admin, hearings, moderation, platform, records, responses, subscriptions
+from functions import admin, attachments, hearings, moderation, platform, records, responses, subscriptions
+from functions.groups import PortalFunctionApp
 
-BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, moderation.bp, admin.bp, subscriptions.bp, records.bp)
+BLUEPRINTS = (
+    platform.bp,
+    hearings.bp,
+    responses.bp,
+    moderation.bp,
+    admin.bp,
+    subscriptions.bp,
+    records.bp,
+    attachments.bp,
+)
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in BLUEPRINTS:
     app.register_functions(blueprint)

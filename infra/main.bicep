@@ -120,6 +120,9 @@ param subscribeUploadEvents bool = false
 @description('Python name of the blob-triggered function that processes uploaded documents.')
 param uploadFunctionName string = 'process_uploaded_document'
 
+@description('Python name of the blob-triggered function that checks response attachments.')
+param attachmentFunctionName string = 'process_uploaded_attachment'
+
 @description('Extra tags for every resource.')
 param tags object = {}
 
@@ -138,20 +141,8 @@ var allTags = union({
   environment: environmentName
 }, tags)
 
-// Which app runs what. The intake app serves every HTTP function and the upload blob trigger; the
-// workers app runs the queue consumers and timers. Each disables the other's triggers, and
-// tests/unit/test_infra_scaling.py keeps these lists equal to the functions in function_app.py.
-var workerFunctions = [
-  'screen_received_response'
-  'notify_followers'
-  'journalise_hearing'
-  'rescreen_stalled_responses'
-  'advance_hearings'
-  'journalise_pending'
-]
-var intakeOnlyFunctions = [
-  uploadFunctionName
-]
+// Which app runs what: the intake app indexes every HTTP function and the upload blob trigger, the
+// workers app the queue consumers and timers (PORTAL_FUNCTION_GROUP, functions/groups.py).
 
 // Queue consumers that must keep running while screening works through a deadline-day backlog.
 var reservedConsumers = [
@@ -279,7 +270,7 @@ module intakeApp 'modules/function-app.bicep' = {
         instanceCount: alwaysReadyHttpInstances
       }
     ] : []
-    disabledFunctions: workerFunctions
+    functionGroup: 'intake'
     acceptsInbound: true
   }
 }
@@ -322,7 +313,7 @@ module workersApp 'modules/function-app.bicep' = {
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     serviceBusMaxConcurrentCalls: workerMaxConcurrentCalls
     alwaysReady: reservedConsumerInstances > 0 ? reservedConsumerGroups : []
-    disabledFunctions: intakeOnlyFunctions
+    functionGroup: 'workers'
     acceptsInbound: false
   }
 }
@@ -403,6 +394,7 @@ module uploadEvents 'modules/upload-events.bicep' = if (subscribeUploadEvents) {
   params: {
     functionAppName: intakeApp.outputs.name
     uploadFunctionName: uploadFunctionName
+    attachmentFunctionName: attachmentFunctionName
     systemTopicName: storage.outputs.systemTopicName
   }
   dependsOn: [

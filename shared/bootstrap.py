@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared import injection
+from shared.observability.metrics import QueueStatistics
+from shared.observability.setup import Telemetry
 from shared.ports.clock import AdjustableClock, Clock, SystemClock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
 from shared.ports.identity import TokenValidator
 from shared.ports.mail import Mailer
+from shared.ports.malware import MalwareScanner
 from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
@@ -51,9 +54,27 @@ class Dependencies:
     vault: PersonalDataVault
     limiter: RateLimiter
     intake_hearings: HearingCache | None = None
+    # Defaulted so dependencies built by hand (the tests, the local host) need not name it; build() always does.
+    scanner: MalwareScanner = field(default_factory=lambda: _scanner(Settings(malware_scanner="embedded")))
+    # Ports whose port module names their provider (``injection.provided_port``), built on first use;
+    # tests put fakes here under the parameter name.
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def port(self, name: str, port_type: type) -> object:
+        built = self.extras.get(name)
+        if built is None:
+            with _ports_lock:
+                built = self.extras.get(name)
+                if built is None:
+                    target = injection.provided_port(port_type)
+                    if target is None:
+                        raise injection.InjectionError(f"nothing provides '{name}: {port_type.__name__}'")
+                    built = self.extras[name] = injection.build_port(target, port_type, self.settings)
+        return built
 
 
 _lock = threading.Lock()
+_ports_lock = threading.Lock()
 _current: Dependencies | None = None
 
 
@@ -84,17 +105,24 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
     if settings.document_store == "sqlite" or settings.message_bus == "local":
         data_dir.mkdir(parents=True, exist_ok=True)
     files = _files(settings)
+    bus = _bus(settings, data_dir)
+    mailer = _mailer(settings, data_dir, files)
+    if _telemetry(settings, bus).enabled:
+        from shared.observability.counted_mailer import CountedMailer
+
+        mailer = CountedMailer(mailer)
     return Dependencies(
         settings=settings,
         documents=_documents(settings, data_dir),
-        bus=_bus(settings, data_dir),
+        bus=bus,
         files=files,
         tokens=_tokens(settings, extra_issuers),
-        mailer=_mailer(settings, data_dir, files),
+        mailer=mailer,
         records=_records(files),
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
+        scanner=_scanner(settings),
         intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
         if settings.intake_cache_seconds > 0
         else None,
@@ -126,6 +154,25 @@ def _bus(settings: Settings, data_dir: Path) -> MessageBus:
         lock_duration=timedelta(seconds=settings.queue_lock_seconds),
         backoff_base=timedelta(seconds=settings.queue_backoff_seconds),
     )
+
+
+def _telemetry(settings: Settings, bus: MessageBus) -> Telemetry:
+    """Traces and metrics for this process, set up by the first build (``shared.observability.setup``)."""
+    if not settings.telemetry_exporters and settings.applicationinsights_connection_string is None:
+        return Telemetry()  # nothing to export: OpenTelemetry is not even imported
+    from shared.observability.setup import configure
+    from shared.services.queues import ALL
+
+    statistics: QueueStatistics | None = None
+    if isinstance(bus, QueueStatistics):
+        statistics = bus
+    elif settings.message_bus == "servicebus" and settings.telemetry_queue_gauges:
+        from shared.adapters.servicebus_bus import ServiceBusQueueStatistics
+
+        statistics = ServiceBusQueueStatistics.connect(
+            settings.servicebus_connection_string, settings.servicebus_namespace
+        )
+    return configure(settings, ALL, statistics)
 
 
 def _files(settings: Settings) -> FileStore:
@@ -198,6 +245,22 @@ def _limiter(settings: Settings) -> RateLimiter:
     from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
 
     return SlidingWindowLimiter(settings.response_rate_limit, settings.response_rate_window_seconds)
+
+
+def _scanner(settings: Settings) -> MalwareScanner:
+    if settings.scanner == "clamav":
+        from shared.adapters.clamd_scanner import ClamdScanner
+
+        return ClamdScanner(settings.clamav_address or "")
+    if settings.scanner == "defender":
+        from shared.adapters.defender_scan import DefenderScanResults
+
+        if settings.blob_endpoint:
+            return DefenderScanResults.with_managed_identity(settings.blob_endpoint)
+        return DefenderScanResults.from_connection_string(settings.storage_connection_string)
+    from shared.adapters.eicar_scanner import EicarScanner
+
+    return EicarScanner()
 
 
 def _records(files: FileStore) -> RecordsSystem:

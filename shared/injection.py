@@ -9,7 +9,9 @@ signature only, and tests fill the same parameters from fakes with the same call
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import sys
 import threading
 import types
 import typing
@@ -23,8 +25,19 @@ class InjectionError(TypeError):
     """A service asks for something the composition root does not offer, or offers with another type."""
 
 
-_plans: dict[tuple[Callable[..., Any], type], tuple[str, ...]] = {}
+# A plan names, per keyword-only parameter, either a field of the provider (port type None) or a
+# port the provider builds on first use from the provider its port module names (see ``provided_port``).
+Plan = tuple[tuple[str, type | None], ...]
+_plans: dict[tuple[Callable[..., Any], type], Plan] = {}
 _plans_lock = threading.Lock()
+
+PROVIDER_ATTRIBUTE = "PROVIDER"
+
+
+class PortProvider(typing.Protocol):
+    """What can build a port named by its port module (``shared.bootstrap.Dependencies``)."""
+
+    def port(self, name: str, port_type: type) -> object: ...
 
 
 def call(provided: object, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
@@ -32,10 +45,26 @@ def call(provided: object, service: Callable[..., R], /, *args: Any, **kwargs: A
 
     Values given in ``kwargs`` win over the provided ones (a test may hand one service another clock).
     """
-    for name in _plan(service, type(provided)):
+    for name, port_type in _plan(service, type(provided)):
         if name not in kwargs:
-            kwargs[name] = getattr(provided, name)
+            if port_type is None:
+                kwargs[name] = getattr(provided, name)
+            else:
+                kwargs[name] = typing.cast(PortProvider, provided).port(name, port_type)
     return service(*args, **kwargs)
+
+
+def provided_port(annotation: Any) -> str | None:
+    """``"module:function"`` when ``annotation`` is a port whose module names the function that builds it.
+
+    A port module may say ``PROVIDER = "shared.adapters.reminders:provide"``; a service that declares
+    ``reminders: ReminderChannel`` then gets what that function returns for the process's settings, built
+    once. A new port thus needs no line in the composition root. The name is a string so that the port
+    module (a plain interface) imports no adapter.
+    """
+    module = sys.modules.get(getattr(annotation, "__module__", ""), None)
+    target = getattr(module, PROVIDER_ATTRIBUTE, None) if isinstance(annotation, type) else None
+    return target if isinstance(target, str) and ":" in target else None
 
 
 def check(service: Callable[..., Any], provider: type) -> None:
@@ -43,7 +72,7 @@ def check(service: Callable[..., Any], provider: type) -> None:
     _plan(service, provider)
 
 
-def _plan(service: Callable[..., Any], provider: type) -> tuple[str, ...]:
+def _plan(service: Callable[..., Any], provider: type) -> Plan:
     key = (service, provider)
     plan = _plans.get(key)
     if plan is None:
@@ -53,15 +82,19 @@ def _plan(service: Callable[..., Any], provider: type) -> tuple[str, ...]:
     return plan
 
 
-def _make_plan(service: Callable[..., Any], provider: type) -> tuple[str, ...]:
+def _make_plan(service: Callable[..., Any], provider: type) -> Plan:
     offered = typing.get_type_hints(provider)
     declared = typing.get_type_hints(service)
-    plan: list[str] = []
+    plan: list[tuple[str, type | None]] = []
     for parameter in inspect.signature(service).parameters.values():
         if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
             continue
         name = parameter.name
         if name not in offered:
+            wanted = declared.get(name)
+            if provided_port(wanted) is not None and hasattr(provider, "port"):
+                plan.append((name, wanted))
+                continue
             if parameter.default is inspect.Parameter.empty:
                 raise InjectionError(
                     f"{_name(service)} needs '{name}', which {provider.__name__} does not provide; "
@@ -74,7 +107,7 @@ def _make_plan(service: Callable[..., Any], provider: type) -> tuple[str, ...]:
                 f"{_name(service)} declares '{name}: {_type_name(wanted_type)}' but "
                 f"{provider.__name__} provides '{name}: {_type_name(offered[name])}'"
             )
-        plan.append(name)
+        plan.append((name, None))
     return tuple(plan)
 
 
@@ -104,3 +137,13 @@ def _name(service: Callable[..., Any]) -> str:
 
 def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", None) or str(annotation)
+
+
+def build_port(target: str, port_type: type, settings: object) -> object:
+    """Import ``module:function`` and call it with the settings; the result must satisfy the port."""
+    module_name, _, function_name = target.partition(":")
+    factory = getattr(importlib.import_module(module_name), function_name)
+    built = factory(settings)
+    if getattr(port_type, "_is_runtime_protocol", False) and not isinstance(built, port_type):
+        raise InjectionError(f"{target} built a {type(built).__name__}, which is not a {port_type.__name__}")
+    return built

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
@@ -26,6 +26,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 AZURITE_PORT = 10000
+TELEMETRY_EXPORTERS = frozenset({"console", "otlp", "memory"})
 
 
 def azurite_connection_string(port: int = AZURITE_PORT) -> str:
@@ -52,6 +53,11 @@ def shown_default(text: str) -> dict[str, Any]:
 Items = Annotated[tuple[str, ...], NoDecode]
 # A JSON object setting; parsed by the model so that a mistake names the setting.
 JsonObject = Annotated[dict[str, Any], NoDecode]
+
+
+# Azure scales one app as a whole, so deadline-day intake and the queue consumers run as two apps
+# from one package; each app's PORTAL_FUNCTION_GROUP says which functions it indexes.
+FunctionGroup = Literal["all", "intake", "workers"]
 
 
 class Settings(BaseSettings):
@@ -253,6 +259,23 @@ class Settings(BaseSettings):
         json_schema_extra=shown_default("26214400 (25 MiB)"),
     )
 
+    # Attachments pass a malware scan before anyone can download them.
+    malware_scanner: str | None = Field(
+        default=None,
+        pattern="^(embedded|clamav|defender)$",
+        alias="PORTAL_MALWARE_SCANNER",
+        description="`defender` (Defender for Storage's verdict in the blob's index tags), `clamav` (clamd) or "
+        "`embedded` (recognises the EICAR test file only; for development)",
+        json_schema_extra=shown_default(
+            "`clamav` when `PORTAL_CLAMAV_ADDRESS` is set, `defender` in Azure, else `embedded`"
+        ),
+    )
+    clamav_address: str | None = Field(
+        default=None,
+        alias="PORTAL_CLAMAV_ADDRESS",
+        description="clamd's address for `PORTAL_MALWARE_SCANNER=clamav`: `tcp://host:3310` or `unix:///run/clamav/clamd.ctl`",
+    )
+
     # Seals CPR numbers and e-mail addresses and keys their look-up hashes.
     personal_data_key: str | None = Field(
         default=None,
@@ -272,6 +295,36 @@ class Settings(BaseSettings):
         ge=0,
         alias="PORTAL_INTAKE_CACHE_SECONDS",
         description="how long the intake path uses its copy of a hearing (0: read it for every response)",
+    )
+    function_group: FunctionGroup = Field(
+        default="all",
+        alias="PORTAL_FUNCTION_GROUP",
+        description="which functions this app runs: `intake` (HTTP, uploads), `workers` (queues, timers) or `all`",
+    )
+
+    # Telemetry: Azure Monitor when its connection string is set, plus any local exporters named here.
+    telemetry_exporters: Items = Field(
+        default=(),
+        alias="PORTAL_TELEMETRY_EXPORTERS",
+        description="traces and metrics besides Azure Monitor: `console`, `otlp` (to `OTEL_EXPORTER_OTLP_ENDPOINT`) "
+        "and/or `memory` (the local host's `/admin/traces`), separated by commas",
+        json_schema_extra=shown_default("none (the local host: `memory`)"),
+    )
+    applicationinsights_connection_string: SecretStr | None = Field(
+        default=None,
+        alias="APPLICATIONINSIGHTS_CONNECTION_STRING",
+        description="send traces and metrics to this Application Insights component",
+    )
+    applicationinsights_authentication: str | None = Field(
+        default=None,
+        alias="APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        description="`Authorization=AAD` sends telemetry with the managed identity (as infra/ sets it)",
+    )
+    telemetry_queue_gauges: bool = Field(
+        default=False,
+        alias="PORTAL_TELEMETRY_QUEUE_GAUGES",
+        description="gauge Service Bus queue depth and age through its administration client "
+        "(needs the Manage right; the local queue is always gauged)",
     )
 
     @classmethod
@@ -298,10 +351,18 @@ class Settings(BaseSettings):
         # The Functions host sets WEBSITE_INSTANCE_ID / WEBSITE_SITE_NAME to an id, not to "true".
         return bool(value.strip()) if isinstance(value, str) else value
 
-    @field_validator("entra_audiences", "broker_algorithms", mode="before")
+    @field_validator("entra_audiences", "broker_algorithms", "telemetry_exporters", mode="before")
     @classmethod
     def _items(cls, value: object) -> object:
         return tuple(item for item in re.split(r"[\s,]+", value) if item) if isinstance(value, str) else value
+
+    @field_validator("telemetry_exporters", mode="after")
+    @classmethod
+    def _known_exporters(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - TELEMETRY_EXPORTERS)
+        if unknown:
+            raise ValueError(f"unknown exporter {', '.join(unknown)}: choose from console, otlp, memory")
+        return value
 
     @field_validator("broker_jwks", "broker_claims", mode="before")
     @classmethod
@@ -380,6 +441,21 @@ class Settings(BaseSettings):
             if self.graph_client_secret and self.graph_client_secret.get_secret_value().startswith("@Microsoft."):
                 raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
         return self
+
+    @model_validator(mode="after")
+    def _scanner_is_complete(self) -> Settings:
+        if self.scanner == "clamav" and not self.clamav_address:
+            raise ValueError("PORTAL_MALWARE_SCANNER=clamav needs PORTAL_CLAMAV_ADDRESS")
+        return self
+
+    @property
+    def scanner(self) -> str:
+        """The malware scanner in use: the one named, else clamd when addressed, Defender in Azure."""
+        if self.malware_scanner:
+            return self.malware_scanner
+        if self.clamav_address:
+            return "clamav"
+        return "defender" if self.hosted_in_azure else "embedded"
 
     @property
     def trusts_entra(self) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.eicar_scanner import EicarScanner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
@@ -27,6 +28,7 @@ from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, 
 from shared.ports.files import FileExists, FileInfo
 from shared.ports.identity import InvalidToken
 from shared.ports.mail import Notification
+from shared.ports.malware import MalwareScanner
 from shared.ports.messages import OutgoingMessage
 from shared.ports.records import FiledDocument, RecordDocument
 from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
@@ -352,6 +354,7 @@ class Portal:
     max_upload_bytes: int = 1024 * 1024
     vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
     limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
+    scanner: MalwareScanner = field(default_factory=EicarScanner)
     intake_hearings: HearingCache | None = None
 
     @classmethod
@@ -389,6 +392,7 @@ class Portal:
             clock=self.clock,
             vault=self.vault,
             limiter=self.limiter,
+            scanner=self.scanner,
             intake_hearings=self.intake_hearings,
         )
 

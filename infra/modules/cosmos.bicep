@@ -21,7 +21,7 @@ param databaseName string
 ])
 param capacityMode string = 'serverless'
 
-@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit).')
+@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit, campaigns).')
 @minValue(1000)
 param sharedMaxThroughput int = 1000
 
@@ -68,6 +68,9 @@ var containers = [
       {
         path: '/flags/*'
       }
+      {
+        path: '/attachments/*'
+      }
     ]
   }
   {
@@ -100,6 +103,15 @@ var containers = [
     name: 'receiptlog'
     partitionKeyPaths: [
       '/hearingId'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+  {
+    // Campaign groups, their members and LSH band keys, written by the screening consumer.
+    name: 'campaigns'
+    partitionKeyPaths: [
+      '/hearingId'
+      '/id'
     ]
     dedicatedMaxThroughput: 0
   }

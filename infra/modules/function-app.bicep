@@ -112,8 +112,12 @@ param httpPerInstanceConcurrency int
 @minValue(1)
 param serviceBusMaxConcurrentCalls int = 16
 
-@description('Functions this app must not run: the other app runs them.')
-param disabledFunctions array = []
+@description('Which functions this app indexes (PORTAL_FUNCTION_GROUP): intake = HTTP and upload triggers, workers = queue consumers and timers.')
+@allowed([
+  'intake'
+  'workers'
+])
+param functionGroup string
 
 @description('false: the site answers no inbound requests (queue consumers and timers need none); deployment (scm) stays reachable.')
 param acceptsInbound bool = true
@@ -262,11 +266,13 @@ var portalSettings = [
   }
 ]
 
-// The host skips a function whose AzureWebJobs.<name>.Disabled setting is true.
-var disabledSettings = [for functionName in disabledFunctions: {
-  name: 'AzureWebJobs.${functionName}.Disabled'
-  value: 'true'
-}]
+// The app indexes only its group's functions (functions/groups.py), so a new function needs no list here.
+var groupSettings = [
+  {
+    name: 'PORTAL_FUNCTION_GROUP'
+    value: functionGroup
+  }
+]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   // checkov:skip=CKV_AZURE_225: Zone redundancy on Flex Consumption needs two always-ready instances in every scale group (each queue consumer is its own group); an environment that needs it sets it with those costs in view.
@@ -313,7 +319,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scmIpSecurityRestrictionsDefaultAction: 'Allow'
       // Only what production needs. Development-only switches are absent on purpose:
       // shared/settings.py refuses them when PORTAL_ENVIRONMENT is production.
-      appSettings: concat(portalSettings, disabledSettings)
+      appSettings: concat(portalSettings, groupSettings)
     }
     functionAppConfig: {
       deployment: {

@@ -36,6 +36,9 @@ var portalContainers = [
   'documents'
   'records'
   'outbox'
+  'response-uploads'
+  'attachments'
+  'quarantine'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

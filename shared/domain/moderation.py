@@ -63,10 +63,10 @@ def covered(flag: Flag, spans: Iterable[Span], text: str) -> bool:
     return any(span.start <= start and end <= span.end for span in spans)
 
 
-def open_flag_problems(flags: Iterable[Flag]) -> list[FieldProblem]:
+def open_flag_problems(flags: Iterable[Flag], prefix: str = "") -> list[FieldProblem]:
     """One problem per open flag, each naming the flag, so a client can show them beside the text."""
     return [
-        FieldProblem(f"flags[{flag.id}]", f"the {flag.kind.value} flag is open: accept or redact it")
+        FieldProblem(f"{prefix}flags[{flag.id}]", f"the {flag.kind.value} flag is open: accept or redact it")
         for flag in flags
         if flag.is_open
     ]

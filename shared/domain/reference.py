@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from shared.domain.base import InputModel, Instant, PortalModel
+from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
 
 # Changes to reference data belong to no hearing; their audit entries are filed under this trail.
@@ -24,6 +25,16 @@ class ReferenceType(StrEnum):
     BLACKLIST = "blacklist"
 
 
+class AttachmentLimits(PortalModel):
+    """What a response to a hearing of this type may carry; ``PORTAL_MAX_UPLOAD_BYTES`` caps ``max_bytes``."""
+
+    max_files: int = Field(default=10, ge=0, le=50, description="attachments per response")
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="bytes per attachment")
+    kinds: list[FileKind] = Field(
+        default_factory=lambda: [FileKind.PDF, FileKind.PNG, FileKind.JPEG, FileKind.DOCX], min_length=1
+    )
+
+
 class HearingTemplate(PortalModel):
     type: ReferenceType = ReferenceType.TEMPLATE
     id: str
@@ -32,6 +43,7 @@ class HearingTemplate(PortalModel):
     default_visibility: Visibility = Visibility.EXTERNAL
     default_summary: str = ""
     default_body: str = ""
+    attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
     # Responses without a single flag are approved and published by screening; flagged ones still wait.
     auto_approve: bool = False
 

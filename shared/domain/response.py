@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import Field, computed_field
 
 from shared.domain.aggregate import Aggregate
+from shared.domain.attachments import Attachment
 from shared.domain.base import Instant, PortalModel, copenhagen_text, format_instant
 from shared.domain.errors import Conflict, FieldProblem, InvalidInput
 from shared.domain.identity import Identity, IdentityKind
@@ -79,6 +80,7 @@ class Response(Aggregate):
     published: bool = False
     decided_by: str | None = None
     decided_at: Instant | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
     # Moderation: what the caseworker replaced by hand or by flag, why a response was declined, and notes.
     redactions: list[Redaction] = Field(default_factory=list)
     decline_reason: str | None = None
@@ -117,7 +119,8 @@ class Response(Aggregate):
 
     @property
     def open_flags(self) -> list[Flag]:
-        return [flag for flag in self.flags if flag.is_open]
+        """The text's open flags and its attachments': both hold back approval until decided."""
+        return [flag for flag in self.flags if flag.is_open] + [f for a in self.attachments for f in a.open_flags]
 
     def revise(self, text: str, publish_name: bool, now: datetime) -> None:
         if self.status is ResponseStatus.WITHDRAWN:
@@ -160,14 +163,20 @@ class Response(Aggregate):
         made: list[Redaction] = []
         if self.open_flags:
             if not clear_flags:
-                problems = open_flag_problems(self.flags)
+                problems = open_flag_problems(self.flags) + [
+                    problem
+                    for attachment in self.attachments
+                    for problem in open_flag_problems(attachment.flags, f"attachments[{attachment.id}].")
+                ]
                 kinds = ", ".join(kinds_of(self.open_flags))
                 raise Conflict(f"the response has open personal-data flags ({kinds})", problems=problems)
-            still_open = self.open_flags
+            still_open = [flag for flag in self.flags if flag.is_open]  # the text's; attachments are withheld
             resolve_open(
                 self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name
             )
             made = [self._redacted(flag, by, now) for flag in still_open if flag.state is FlagState.REDACTED]
+            for attachment in self.attachments:
+                attachment.withhold_flagged()
         if not publishable(self.flags):
             # Only a stored accepted CPR flag (from before the rule) gets here; it must be redacted first.
             problems = [

@@ -108,6 +108,8 @@ class DocumentStore(Protocol):
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
 # - audit: by hearing, since a trail is read per hearing; append-only.
 # - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
+# - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
+#   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -115,4 +117,5 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "reference": ("/type",),
     "audit": ("/hearingId",),
     "receiptlog": ("/hearingId",),
+    "campaigns": ("/hearingId", "/id"),
 }

@@ -52,6 +52,7 @@ from shared.services.repositories import (
     ReferenceRepository,
     ResponseRepository,
 )
+from shared.services.response_attachments import AttachmentView, PublicAttachment
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -85,6 +86,7 @@ class PublicResponse(PortalModel):
     author: str
     text: str
     received_at: Instant
+    attachments: list[PublicAttachment] = Field(default_factory=list)
 
 
 class ResponseView(PortalModel):
@@ -102,6 +104,7 @@ class ResponseView(PortalModel):
     flags: list[Flag]
     respondent_kind: str
     company_name: str | None = None
+    attachments: list[AttachmentView] = Field(default_factory=list)
     decline_reason: str | None = None
     accepted_terms: int | None = None
     city_area_id: str | None = None
@@ -121,6 +124,7 @@ class ResponseView(PortalModel):
             flags=response.flags,
             respondent_kind=response.respondent.kind.value,
             company_name=response.respondent.company_name,
+            attachments=[AttachmentView.of(a) for a in response.attachments],
             decline_reason=response.decline_reason,
             accepted_terms=response.accepted_terms,
             city_area_id=response.respondent.city_area_id,
@@ -437,6 +441,7 @@ def _public(response: Response, language: Language, areas: CityAreas) -> PublicR
         author=response.respondent.public_author(areas.name(response.respondent.city_area_id)),
         text=response.public_text(language),
         received_at=response.received_at,
+        attachments=PublicAttachment.listed(response),
     )
 
 

@@ -47,12 +47,15 @@ from shared.domain.identity import Identity
 from shared.domain.reference import BlacklistTerms, HearingTemplate, TermsText
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
-from shared.services import blacklist, hearings, responses, terms
+from shared.services import blacklist, hearing_files, hearings, response_attachments, responses, terms
+from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
+from shared.services.response_attachments import AttachmentUploadRequest
 from shared.services.responses import Decision, ResponseSubmission
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
+from tests.attachment_files import pdf_with_text
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
 
 R = TypeVar("R")
@@ -112,6 +115,10 @@ SEEDED_TEXT = "jeg støtter forslaget, men ønsker flere træer langs cykelstien
 BLACKLISTED = "cykelstien"
 SEEDED_FLAG = f"blacklisted-{SEEDED_TEXT.index(BLACKLISTED)}-{SEEDED_TEXT.index(BLACKLISTED) + len(BLACKLISTED)}"
 TERMS_VERSION = 1  # published after the seeded responses, so new submissions must accept it
+# Every hearing holds one document, and every seeded response one accepted attachment.
+SEEDED_DOCUMENT_ID = "matrix-document"
+_SEEDED_PDF = pdf_with_text("Bilag til høringen.")
+SEEDED_ATTACHMENTS: dict[str, str] = {}  # response id -> attachment id
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
 
 
@@ -303,6 +310,9 @@ class _Builder:
         hearing_id = self._call(hearings.create_hearing, self.owner, draft).id
         changes = HearingChanges(reviewers=[self.world.subject(REVIEWER)])
         self._call(hearings.edit_hearing, self.owner, hearing_id, changes)
+        document = f"{hearing_id}/{SEEDED_DOCUMENT_ID}/bilag.pdf"
+        self.deps.files.write(UPLOADS_CONTAINER, document, _SEEDED_PDF)
+        self._call(hearing_files.process_upload, document, _SEEDED_PDF)
         return hearing_id
 
     def _schedule(self, hearing_id: str, start: datetime, deadline: datetime) -> None:
@@ -313,6 +323,17 @@ class _Builder:
         who = self.world.identities[persona]
         receipt, _ = self._call(responses.submit_response, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT))
         self._call(responses.screen_response, hearing_id, receipt.response_id)  # the queue consumer's part
+        ticket = self._call(
+            response_attachments.request_attachment_upload,
+            who,
+            hearing_id,
+            receipt.response_id,
+            AttachmentUploadRequest(filename="bilag.pdf"),
+        )
+        blob = f"{hearing_id}/{receipt.response_id}/{ticket.attachment_id}/bilag.pdf"
+        self.deps.files.write(RESPONSE_UPLOADS_CONTAINER, blob, _SEEDED_PDF)
+        self._call(response_attachments.process_attachment_blob, blob, len(_SEEDED_PDF), lambda: _SEEDED_PDF)
+        SEEDED_ATTACHMENTS[receipt.response_id] = ticket.attachment_id
         return receipt.response_id
 
     def _follow_everything(self, ids: dict[str, str]) -> None:
@@ -456,6 +477,9 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "request_attachment_upload": lambda t: Ask({"filename": "bilag.pdf"}),
+    "download_document": lambda t: Ask(route={"document_id": SEEDED_DOCUMENT_ID}),
+    "download_attachment": lambda t: Ask(route={"attachment_id": SEEDED_ATTACHMENTS.get(t.response_id, "none")}),
 }
 
 # Functions that act on the hearing set without responses and follows.

@@ -1,7 +1,7 @@
 """Each function runs in the app meant for it, and the scale settings follow the capacity model.
 
-The intake app serves HTTP and uploads; the workers app runs queue consumers and timers. A trigger
-added to the code but not to main.bicep would run in both apps (timers twice) or in the wrong one.
+The intake app serves HTTP and uploads; the workers app runs queue consumers and timers. Each indexes
+its group by trigger type (PORTAL_FUNCTION_GROUP), so no function runs in both apps (timers twice).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import runpy
 from functools import cache
 from typing import Any
 
+from functions.groups import INTAKE_TRIGGERS
 from tools import bicep, capacity
 
-SPLIT_BY_TRIGGER = {"httpTrigger": "intake", "blobTrigger": "intake"}
+SPLIT_BY_TRIGGER = INTAKE_TRIGGERS
 
 
 @cache
@@ -48,18 +49,33 @@ def resolve(value: Any) -> Any:
     return value
 
 
+def functions_of_group(group: str) -> set[str]:
+    """What an app with PORTAL_FUNCTION_GROUP=group indexes, from a fresh copy of the app."""
+    namespace = runpy.run_path(str(bicep.ROOT / "function_app.py"))
+    app = namespace["app"]
+    app.group = group
+    return {str(function.get_function_name()) for function in app.get_functions()}
+
+
 def test_every_queue_consumer_and_timer_runs_in_the_workers_app_only() -> None:
-    workers = set(resolve("workerFunctions"))
     expected = {name for name, trigger in functions_by_trigger().items() if trigger not in SPLIT_BY_TRIGGER}
 
-    assert workers == expected
-    assert set(resolve(app_params("intakeApp")["disabledFunctions"])) == workers
+    assert app_params("workersApp")["functionGroup"] == "workers"
+    assert functions_of_group("workers") == expected
 
 
-def test_the_upload_trigger_runs_in_the_intake_app_only() -> None:
-    uploads = set(resolve(app_params("workersApp")["disabledFunctions"]))
+def test_every_http_function_and_the_upload_trigger_run_in_the_intake_app_only() -> None:
+    expected = {name for name, trigger in functions_by_trigger().items() if trigger in SPLIT_BY_TRIGGER}
 
-    assert uploads == {name for name, trigger in functions_by_trigger().items() if trigger == "blobTrigger"}
+    assert app_params("intakeApp")["functionGroup"] == "intake"
+    assert functions_of_group("intake") == expected
+    assert functions_of_group("intake").isdisjoint(functions_of_group("workers"))
+
+
+def test_the_upload_events_go_to_the_intake_app() -> None:
+    uploads = {name for name, trigger in functions_by_trigger().items() if trigger == "blobTrigger"}
+
+    assert uploads <= functions_of_group("intake")
     # A conditional module: its body sits one level down.
     subscription = bicep.main()["modules"]["uploadEvents"]["config"]["config"]["params"]
     assert "intakeApp" in bicep.strings_in(subscription["functionAppName"])
@@ -82,7 +98,7 @@ def test_reserved_instances_go_to_consumers_that_exist() -> None:
     assert consumers
     for name in consumers:
         assert triggers[name] == "serviceBusTrigger"
-        assert name in resolve("workerFunctions")
+        assert name in functions_of_group("workers")
 
 
 def test_http_concurrency_default_is_the_one_the_capacity_model_derives() -> None:
