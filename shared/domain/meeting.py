@@ -166,6 +166,13 @@ class Meeting(Aggregate):
             return AttendeeStatus.WAITING
         return None
 
+    def waiting_position(self, subject: str) -> int | None:
+        """1 is next in line."""
+        for position, person in enumerate(self.waiting_list, 1):
+            if person.subject == subject:
+                return position
+        return None
+
     def as_plan(self) -> MeetingPlan:
         return MeetingPlan.model_validate(self.model_dump(include=set(MeetingPlan.model_fields)))
 

@@ -6,19 +6,15 @@ every read or export of them is written to the hearing's audit trail.
 
 Every change is one write (the meeting with its trail entries and the notices it causes, see
 ``shared.domain.meeting``); the notices are delivered right after and, if that fails, by the hourly
-timer. All mail leaves through ``_send``.
+timer. All mail leaves through ``meeting_notices.send``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError
 
@@ -43,31 +39,19 @@ from shared.domain.meeting import (
     REMINDER_WINDOW,
     Attendee,
     AttendeeStatus,
-    Change,
     Meeting,
     MeetingPlan,
-    Notice,
-    NoticeKind,
     ShortfallChoice,
 )
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
-from shared.ports.mail import Attachment, Mailer, Notification, Undeliverable
+from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus
 from shared.ports.vault import PersonalDataVault
+from shared.services import meeting_exports, meeting_notices
 from shared.services.guards import managed_hearing, visible_hearing
-from shared.services.meeting_calendar import MeetingEvent, Method, meeting_attachment, meeting_ics
-from shared.services.notification_templates import (
-    HearingRef,
-    MeetingCancelled,
-    MeetingChanged,
-    MeetingDetails,
-    MeetingInvitation,
-    MeetingReminder,
-    MessageContext,
-    render,
-    when,
-)
+from shared.services.meeting_calendar import Method, meeting_ics
+from shared.services.meeting_notices import deliver
 from shared.services.repositories import AuditRepository, HearingRepository, Loaded, MeetingRepository
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
@@ -75,7 +59,6 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_NOTIFICATION_NAMESPACE = uuid.UUID("5c1f2a7e-93d4-4b0a-8e61-2f7d9b3c4a18")
 # People sign up while the hearing is published and not yet concluded.
 _SIGN_UP_STATUSES = (HearingStatus.SCHEDULED, HearingStatus.ACTIVE, HearingStatus.AWAITING_CONCLUSION)
 
@@ -166,8 +149,7 @@ class FileDownload:
 
 
 ExportFormat = Literal["xlsx", "csv"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
+XLSX = meeting_exports.XLSX
 ICS = "text/calendar; charset=utf-8"
 
 # -- the owner's part ---------------------------------------------------------------------------------
@@ -225,7 +207,7 @@ def change_meeting(
         who, "meeting.changed", now, target=_target(meeting), changes=",".join(c.value for c in changed)
     )
     committed = _commit(loaded, documents=documents, bus=bus)
-    _deliver(committed, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
+    deliver(committed, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
     return _view(committed.model, viewer, hearing)
 
 
@@ -250,7 +232,7 @@ def cancel_meeting(
     if loaded.model.cancel(now):
         loaded.model.record_audit(who, "meeting.cancelled", now, target=_target(loaded.model))
         loaded = _commit(loaded, documents=documents, bus=bus)
-        _deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
+        deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
     return _view(loaded.model, viewer, hearing)
 
 
@@ -287,12 +269,12 @@ def export_attendees(
 ) -> FileDownload:
     """The attendees and the waiting list as a spreadsheet; the export is written to the audit trail."""
     meeting = _managed_meeting(who, hearing_id, meeting_id, documents=documents, vault=vault)
-    rows = _export_rows(meeting)
+    rows = meeting_exports.attendee_rows(meeting)
     _audit_read(documents, who, meeting, clock.now(), what="meeting-attendees", export=export_format)
     stem = f"tilmeldte-{meeting.starts_at.astimezone(COPENHAGEN):%Y-%m-%d}-{meeting.id[:8]}"
     if export_format == "csv":
-        return FileDownload(f"{stem}.csv", CSV, _csv(rows))
-    return FileDownload(f"{stem}.xlsx", XLSX, _xlsx(rows))
+        return FileDownload(f"{stem}.csv", meeting_exports.CSV, meeting_exports.attendees_csv(rows))
+    return FileDownload(f"{stem}.xlsx", meeting_exports.XLSX, meeting_exports.attendees_xlsx(rows))
 
 
 # -- everyone's part ----------------------------------------------------------------------------------
@@ -343,10 +325,8 @@ def sign_up(
     if changed:
         meeting.record_audit(who, "meeting.signed-up", now, target=_target(meeting), status=status.value)
         loaded = _commit(loaded, documents=documents, bus=bus)
-        _deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
-    return SignUpView(
-        meeting_id=meeting.id, status=status, waiting_position=_waiting_position(loaded.model, who.subject)
-    )
+        deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
+    return SignUpView(meeting_id=meeting.id, status=status, waiting_position=loaded.model.waiting_position(who.subject))
 
 
 @raises(NotAuthenticated, NotFound, Conflict)
@@ -373,7 +353,7 @@ def withdraw_sign_up(
     if loaded.model.withdraw(who.subject, now):
         loaded.model.record_audit(who, "meeting.sign-up-cancelled", now, target=_target(loaded.model))
         loaded = _commit(loaded, documents=documents, bus=bus)
-        _deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
+        deliver(loaded, hearing, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now)
 
 
 @raises(NotFound)
@@ -392,8 +372,8 @@ def meeting_calendar(
     hearing = visible_hearing(documents, viewer, hearing_id).model
     meeting = MeetingRepository(documents).require(hearing_id, meeting_id).model
     method: Method = "CANCEL" if meeting.cancelled else "REQUEST"
-    event = _event(meeting, settings, with_link=_sees_link(meeting, viewer, hearing))
-    data = meeting_ics(event, method, now=clock.now(), domain=_domain(settings))
+    event = meeting_notices.calendar_event(meeting, settings, with_link=_sees_link(meeting, viewer, hearing))
+    data = meeting_ics(event, method, now=clock.now(), domain=meeting_notices.calendar_domain(settings))
     return FileDownload("borgermoede.ics", ICS, data)
 
 
@@ -432,7 +412,7 @@ def send_meeting_reminders(
             relay(documents, bus, loaded)
             hearing = HearingRepository(documents).get(loaded.model.hearing_id)
             if hearing is not None:
-                _deliver(
+                deliver(
                     loaded, hearing.model, documents=documents, mailer=mailer, vault=vault, settings=settings, now=now
                 )
         except Exception:  # one meeting must not stop the others
@@ -440,110 +420,6 @@ def send_meeting_reminders(
                 "meeting %s: delivering its outbox failed; the next run retries", loaded.model.id, exc_info=True
             )
     return reminded
-
-
-# -- sending ------------------------------------------------------------------------------------------
-
-
-def _send(notification: Notification, *, mailer: Mailer) -> bool:
-    """Every meeting message leaves here: the one place to hand them to delivery tracking instead."""
-    return mailer.send(notification)
-
-
-def _deliver(
-    loaded: Loaded[Meeting],
-    hearing: Hearing,
-    *,
-    documents: DocumentStore,
-    mailer: Mailer,
-    vault: PersonalDataVault,
-    settings: Settings,
-    now: datetime,
-) -> int:
-    """Send the notices waiting in the meeting's outbox, then empty it. A failure leaves them for the
-    timer; every notice keeps its id, so what was sent before is not sent again."""
-    meeting = loaded.model
-    if not meeting.notices:
-        return 0
-    sent = 0
-    try:
-        for notice in meeting.notices:
-            notification = _notification(meeting, hearing, notice, vault=vault, settings=settings, now=now)
-            if notification is None:
-                continue
-            try:
-                sent += _send(notification, mailer=mailer)
-            except Undeliverable:
-                log.warning("meeting %s: notice %s cannot be delivered; dropped", meeting.id, notice.id)
-        meeting.take_notices()
-        MeetingRepository(documents).save(loaded)
-    except Exception:
-        # The change is stored and acknowledged; the timer sends what is left.
-        log.warning("meeting %s: notices left for the timer", meeting.id, exc_info=True)
-    return sent
-
-
-def _notification(
-    meeting: Meeting, hearing: Hearing, notice: Notice, *, vault: PersonalDataVault, settings: Settings, now: datetime
-) -> Notification | None:
-    person = meeting.person(notice.subject)
-    if person is None:
-        return None  # cancelled their sign-up since
-    attending = meeting.status_of(person.subject) is AttendeeStatus.ATTENDING
-    if notice.kind in (NoticeKind.INVITATION, NoticeKind.REMINDER, NoticeKind.CHANGED) and not attending:
-        return None  # moved to the waiting list since
-    details = MeetingDetails(
-        title=meeting.title,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        place=meeting.location or meeting.online_url or "",
-    )
-    ref = HearingRef(id=hearing.id, title=hearing.title)
-    context: MessageContext
-    method: Method | None = "REQUEST"
-    if notice.kind is NoticeKind.INVITATION:
-        context = MeetingInvitation(hearing=ref, meeting=details)
-    elif notice.kind is NoticeKind.REMINDER:
-        context = MeetingReminder(hearing=ref, meeting=details)
-    elif notice.kind is NoticeKind.CHANGED:
-        context = MeetingChanged(
-            hearing=ref, meeting=details, changes=[_change_text(c, meeting) for c in notice.changes]
-        )
-    elif notice.kind is NoticeKind.WAITING:
-        # No longer attending: the calendar entry goes, the place on the waiting list stays.
-        position = _waiting_position(meeting, person.subject) or 1
-        text = f"Der er nu færre pladser. Du er flyttet til ventelisten som nummer {position}."
-        context, method = MeetingChanged(hearing=ref, meeting=details, changes=[text]), "CANCEL"
-    else:
-        context = MeetingCancelled(hearing=ref, meeting=details)
-        method = "CANCEL" if attending else None  # the waiting list never had the event
-    web = settings.web_base_url or settings.public_base_url
-    rendered = render(context, language="da", web_base_url=web)
-    attachments: tuple[Attachment, ...] = ()
-    if method is not None:
-        event = _event(meeting, settings, with_link=True)
-        attachments = (meeting_attachment(event, method, now=now, domain=_domain(settings)),)
-    return Notification(
-        notification_id=str(uuid.uuid5(_NOTIFICATION_NAMESPACE, notice.id)),
-        channel=person.channel,
-        recipient=vault.unseal(person.address) if person.channel == "email" else person.address,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        attachments=attachments,
-    )
-
-
-def _change_text(change: Change, meeting: Meeting) -> str:
-    if change is Change.TITLE:
-        return f"Ny titel: {meeting.title}"
-    if change is Change.TIME:
-        return f"Nyt tidspunkt: {when(meeting.starts_at, 'da')} til {when(meeting.ends_at, 'da')}"
-    if change is Change.PLACE:
-        return f"Nyt sted: {meeting.location or meeting.online_url}"
-    if change is Change.ACCESSIBILITY:
-        return f"Tilgængelighed: {meeting.accessibility or 'ingen oplysninger'}"
-    return "Beskrivelsen af mødet er opdateret."
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -629,15 +505,8 @@ def _view(meeting: Meeting, viewer: Viewer, hearing: Hearing) -> MeetingView:
         cancelled=meeting.cancelled,
         sequence=meeting.sequence,
         my_status=mine,
-        my_waiting_position=_waiting_position(meeting, viewer.subject) if viewer.subject else None,
+        my_waiting_position=meeting.waiting_position(viewer.subject) if viewer.subject else None,
     )
-
-
-def _waiting_position(meeting: Meeting, subject: str) -> int | None:
-    for position, person in enumerate(meeting.waiting_list, 1):
-        if person.subject == subject:
-            return position
-    return None
 
 
 def _attendee_view(position: int, status: AttendeeStatus, person: Attendee) -> AttendeeView:
@@ -651,27 +520,6 @@ def _attendee_view(position: int, status: AttendeeStatus, person: Attendee) -> A
     )
 
 
-def _event(meeting: Meeting, settings: Settings, *, with_link: bool) -> MeetingEvent:
-    online = meeting.online_url if with_link else None
-    description = "\n\n".join(p for p in (meeting.description, meeting.accessibility) if p)
-    return MeetingEvent(
-        meeting_id=meeting.id,
-        hearing_id=meeting.hearing_id,
-        title=meeting.title,
-        description=description,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        location=meeting.location or (None if online else "Online"),
-        online_url=online,
-        sequence=meeting.sequence,
-        organizer_email=settings.mail_sender,
-    )
-
-
-def _domain(settings: Settings) -> str:
-    return urlsplit(settings.public_base_url).hostname or "hoeringsportal"
-
-
 def _target(meeting: Meeting) -> str:
     return f"meeting:{meeting.id}"
 
@@ -682,62 +530,3 @@ def _audit_read(
     # A read changes nothing, so its entry goes straight to the trail, like reads of responses.
     entry = AuditEvent.record(who, meeting.hearing_id, "personal-data.read", now, target=_target(meeting), **details)
     AuditRepository(documents).append(entry)
-
-
-# -- exports ----------------------------------------------------------------------------------------------
-
-EXPORT_HEADERS = ("Nr.", "Status", "Navn", "Virksomhed", "Type", "Tilmeldt")
-_STATUS_TEXT = {AttendeeStatus.ATTENDING: "Tilmeldt", AttendeeStatus.WAITING: "Venteliste"}
-_KIND_TEXT = {IdentityKind.CITIZEN: "Borger", IdentityKind.COMPANY: "Virksomhed", IdentityKind.EMPLOYEE: "Medarbejder"}
-
-
-def _export_rows(meeting: Meeting) -> list[tuple[int, str, str, str, str, datetime]]:
-    rows = []
-    for status, people in (
-        (AttendeeStatus.ATTENDING, meeting.attendees),
-        (AttendeeStatus.WAITING, meeting.waiting_list),
-    ):
-        for position, person in enumerate(people, 1):
-            signed_up = person.signed_up_at.astimezone(COPENHAGEN).replace(tzinfo=None, microsecond=0)
-            kind = _KIND_TEXT[person.kind]
-            rows.append((position, _STATUS_TEXT[status], person.name, person.company_name or "", kind, signed_up))
-    return rows
-
-
-def _csv(rows: list[tuple[int, str, str, str, str, datetime]]) -> bytes:
-    buffer = io.StringIO()
-    # Semicolons and a byte order mark: what a Danish Excel opens without an import dialogue.
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADERS)
-    for number, status, name, company, kind, signed_up in rows:
-        writer.writerow([number, status, _no_formula(name), _no_formula(company), kind, f"{signed_up:%Y-%m-%d %H:%M}"])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _no_formula(value: str) -> str:
-    # A name starting with "=" must never become a formula in the caseworker's spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _xlsx(rows: list[tuple[int, str, str, str, str, datetime]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Tilmeldte")
-    sheet.freeze_panes = "A2"
-
-    def text(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # always text, never a formula
-        return cell
-
-    sheet.append([text(header) for header in EXPORT_HEADERS])
-    for number, status, name, company, kind, signed_up in rows:
-        when_cell = WriteOnlyCell(sheet, value=signed_up)
-        when_cell.number_format = "yyyy-mm-dd hh:mm"
-        sheet.append([number, text(status), text(name), text(company), text(kind), when_cell])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
