@@ -12,14 +12,18 @@ response; then checks that every receipt names a response the store returns. Exi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100, help="untimed requests of each kind first (default 100)")
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for each timed round")
     parser.add_argument("--data-dir", type=Path, help="keep the host's data here instead of a temporary folder")
+    parser.add_argument(
+        "--profile", type=Path, help="sample the host with py-spy during the intake rounds; collapsed stacks here"
+    )
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("need requests >= rounds >= 1, concurrency >= 1 and warmup >= 0")
@@ -103,7 +110,8 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         size = chunk.stop - chunk.start
         print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} constant, then {size} intake", flush=True)
         constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
-        intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
+        with _profiled(pid, args.profile, len(intake_runs)):
+            intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
         # Screening runs on the host's queue workers after the answers; its CPU belongs to intake too.
         before = _cpu(stack)
         stack.wait_idle()
@@ -125,6 +133,25 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         return 1
     print(f"Stored: all {len(receipts)} receipts name a response the store returns to the hearing's owner.")
     return 0
+
+
+@contextlib.contextmanager
+def _profiled(pid: int, output: Path | None, round_index: int) -> Iterator[None]:
+    """py-spy samples the host (all threads, idle ones left out) while the block runs."""
+    if output is None:
+        yield
+        return
+    target = output.with_name(f"{output.stem}-{round_index + 1}{output.suffix or '.txt'}")
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--output", str(target)]
+    sampler = subprocess.Popen([*command, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # let it attach before the load starts
+    try:
+        yield
+    finally:
+        sampler.send_signal(signal.SIGINT)
+        sampler.wait(timeout=30)
+        print(f"profile of this round: {target}", flush=True)
 
 
 # -- set-up ------------------------------------------------------------------------------------------
