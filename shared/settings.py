@@ -273,6 +273,12 @@ class Settings(BaseSettings):
         alias="PORTAL_INTAKE_CACHE_SECONDS",
         description="how long the intake path uses its copy of a hearing (0: read it for every response)",
     )
+    idempotency_hours: float = Field(
+        default=24,
+        gt=0,
+        alias="PORTAL_IDEMPOTENCY_HOURS",
+        description="how long an `Idempotency-Key` and the first answer to it are kept per caller",
+    )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -108,6 +108,7 @@ class DocumentStore(Protocol):
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
 # - audit: by hearing, since a trail is read per hearing; append-only.
 # - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
+# - idempotency: by caller (the scope of an Idempotency-Key); each key's first answer, kept for a day.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -115,4 +116,5 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "reference": ("/type",),
     "audit": ("/hearingId",),
     "receiptlog": ("/hearingId",),
+    "idempotency": ("/scope",),
 }
