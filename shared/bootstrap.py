@@ -24,6 +24,7 @@ from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
 from shared.services.containers import BLOB_CONTAINERS, OUTBOX_CONTAINER, RECORDS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_cache import HearingCache
@@ -50,6 +51,7 @@ class Dependencies:
     clock: Clock
     vault: PersonalDataVault
     limiter: RateLimiter
+    signer: ReceiptSigner
     intake_hearings: HearingCache | None = None
 
 
@@ -95,6 +97,7 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
+        signer=_signer(settings, data_dir),
         intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
         if settings.intake_cache_seconds > 0
         else None,
@@ -198,6 +201,18 @@ def _limiter(settings: Settings) -> RateLimiter:
     from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
 
     return SlidingWindowLimiter(settings.response_rate_limit, settings.response_rate_window_seconds)
+
+
+def _signer(settings: Settings, data_dir: Path) -> ReceiptSigner:
+    if settings.receipt_key_vault_url:
+        from shared.adapters.keyvault_receipt_signer import KeyVaultReceiptSigner
+
+        return KeyVaultReceiptSigner.connect(settings.receipt_key_vault_url, settings.receipt_key_name)
+    if settings.environment is Environment.PRODUCTION:
+        raise ValueError("PORTAL_RECEIPT_KEY_VAULT_URL is required in production (the receipt key lives in Key Vault)")
+    from shared.adapters.local_receipt_signer import LocalReceiptSigner
+
+    return LocalReceiptSigner.development(data_dir)
 
 
 def _records(files: FileStore) -> RecordsSystem:

@@ -273,6 +273,15 @@ class Settings(BaseSettings):
         alias="PORTAL_INTAKE_CACHE_SECONDS",
         description="how long the intake path uses its copy of a hearing (0: read it for every response)",
     )
+    receipt_key_vault_url: str | None = Field(
+        default=None,
+        alias="PORTAL_RECEIPT_KEY_VAULT_URL",
+        description="the Key Vault holding the P-256 key that signs receipts (none: a key in the data folder, "
+        "development only)",
+    )
+    receipt_key_name: str = Field(
+        default="receipt-signing", alias="PORTAL_RECEIPT_KEY_NAME", description="the receipt key's name in Key Vault"
+    )
     idempotency_hours: float = Field(
         default=24,
         gt=0,

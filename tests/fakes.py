@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
@@ -352,6 +353,7 @@ class Portal:
     max_upload_bytes: int = 1024 * 1024
     vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
     limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
+    signer: LocalReceiptSigner = field(default_factory=LocalReceiptSigner.generate)
     intake_hearings: HearingCache | None = None
 
     @classmethod
@@ -389,6 +391,7 @@ class Portal:
             clock=self.clock,
             vault=self.vault,
             limiter=self.limiter,
+            signer=self.signer,
             intake_hearings=self.intake_hearings,
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import Field
+
 from shared.domain.base import PortalModel
 from shared.domain.hearing import Visibility
 
@@ -22,6 +24,8 @@ class HearingTemplate(PortalModel):
     default_visibility: Visibility = Visibility.EXTERNAL
     default_summary: str = ""
     default_body: str = ""
+    # More than 1: each submission is a response of its own, up to this many per respondent per hearing.
+    responses_per_respondent: int = Field(default=1, ge=1, le=100)
 
 
 class Area(PortalModel):

@@ -145,6 +145,7 @@ def _doc_id(key: str) -> str:
 
 
 def _abandoned(earlier: Stored, now: datetime) -> bool:
-    return earlier.body.get("state") == "started" and parse_instant(str(earlier.body["startedAt"])) + (
-        ABANDONED_AFTER
-    ) <= now
+    return (
+        earlier.body.get("state") == "started"
+        and parse_instant(str(earlier.body["startedAt"])) + (ABANDONED_AFTER) <= now
+    )

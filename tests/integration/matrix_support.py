@@ -40,6 +40,7 @@ from local_host.dev_identity.issuer import DevIssuer
 from shared import bootstrap, injection
 from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.jwt_validator import JwtValidator
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
@@ -109,6 +110,8 @@ NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # the portal's clock while the mat
 TEMPLATE_ID = "standard"
 SEEDED_TEXT = "jeg støtter forslaget, men ønsker flere træer langs cykelstien."
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
+
+RECEIPT_SIGNER = LocalReceiptSigner.generate()
 
 
 # -- the hearings ---------------------------------------------------------------------------------------
@@ -182,6 +185,7 @@ class World:
             clock=self.clock,
             vault=self.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         bootstrap.override(deps)
         dev_functions.use(self.issuer)
@@ -229,6 +233,7 @@ class _Builder:
             clock=world.clock,
             vault=world.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         self.owner = world.identities[OWNER]
 
