@@ -2,9 +2,9 @@
 
 import azure.functions as func
 
-from functions import hearings, platform, records, responses, subscriptions
+from functions import hearings, platform, receipts, records, responses, subscriptions
 
-BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp)
+BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, receipts.bp, subscriptions.bp, records.bp)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in BLUEPRINTS:

@@ -4,20 +4,21 @@ The consumer of ``responses-received`` numbers each response when it first sees 
 follow arrival at the consumer, and the intake never counts (count + 1 is a race). In the
 hearing's ``receiptlog`` partition:
 
-- ``numbers``: how many numbers are given. A hint that may lag one number behind.
-- ``number-<n>``: the claim of number n by one response; created only while ``numbers`` says n - 1,
-  and the create itself is the claim, so two consumers can never both get n, and n is claimed only
-  once n - 1 is. A consumer that finds ``number-<n>`` taken moves the counter on (ETag-checked) and
-  tries n + 1.
+- ``numbers``: how many numbers are given and to whom the last one went. Taking a number is one
+  ETag-checked replace of this document, so two consumers can never both get n, and no number is
+  skipped.
+- ``number-<n>``: which response has number n. The taker writes its own after the replace; the next
+  taker writes its predecessor's (from ``numbers``) before its replace, so a crash in between loses
+  no mapping.
 
-A crash between the claim and writing the number onto the response is repaired by the redelivery:
-it finds the claim naming the response and uses it. A withdrawn response keeps its number.
+A redelivery (even one running at the same time as the first delivery) finds the number already
+taken for its response and uses it. A withdrawn response keeps its number.
 """
 
 from __future__ import annotations
 
 from shared.domain.errors import Conflict, StaleWrite
-from shared.ports.documents import DocumentExists, DocumentStore, Filter, Query, StaleDocument, Stored
+from shared.ports.documents import DocumentExists, DocumentStore, Filter, Query, StaleDocument
 from shared.services.receipt_log import CONTAINER
 from shared.services.repositories import ResponseRepository
 
@@ -62,30 +63,42 @@ def _claim(documents: DocumentStore, hearing_id: str, response_id: str) -> int:
         counter = documents.read(CONTAINER, partition, COUNTER_ID)
         if counter is None:
             try:
-                documents.create(CONTAINER, partition, {"id": COUNTER_ID, "hearingId": hearing_id, "given": 0})
+                documents.create(
+                    CONTAINER, partition, {"id": COUNTER_ID, "hearingId": hearing_id, "given": 0, "last": None}
+                )
             except DocumentExists:
                 pass
             continue
-        number = int(counter.body["given"]) + 1
-        claim = {
+        given, last = int(counter.body["given"]), counter.body.get("last")
+        if last == response_id:
+            _record(documents, hearing_id, given, response_id)
+            return given
+        if last is not None:
+            _record(documents, hearing_id, given, str(last))  # the previous taker may have stopped before this
+        try:
+            documents.replace(
+                CONTAINER, partition, {**counter.body, "given": given + 1, "last": response_id}, counter.etag
+            )
+        except StaleDocument:
+            # Someone took a number first; it may have been another delivery of this very response.
+            earlier = _claimed(documents, hearing_id, response_id)
+            if earlier is not None:
+                return earlier
+            continue
+        _record(documents, hearing_id, given + 1, response_id)
+        return given + 1
+    raise Conflict("the hearing's numbering is too busy just now; the message is retried", field="hearingId")
+
+
+def _record(documents: DocumentStore, hearing_id: str, number: int, response_id: str) -> None:
+    documents.upsert(
+        CONTAINER,
+        (hearing_id,),
+        {
             "id": f"number-{number:09d}",
             "hearingId": hearing_id,
             "kind": "number",
             "number": number,
             "responseId": response_id,
-        }
-        try:
-            documents.create(CONTAINER, partition, claim)
-        except DocumentExists:
-            _advance(documents, counter, number)  # its claimer may have stopped before moving the counter
-            continue
-        _advance(documents, counter, number)
-        return number
-    raise Conflict("the hearing's numbering is too busy just now; the message is retried", field="hearingId")
-
-
-def _advance(documents: DocumentStore, counter: Stored, given: int) -> None:
-    try:
-        documents.replace(CONTAINER, (counter.body["hearingId"],), {**counter.body, "given": given}, counter.etag)
-    except StaleDocument:
-        pass  # someone else moved it on first; it only ever moves one number at a time
+        },
+    )

@@ -400,6 +400,31 @@ _AUTHORIZATION_REQUEST = {
 }
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
 
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# A well-formed receipt whose signature is not the portal's: verifying it is a 200 with a "no" in it.
+_UNSIGNED_RECEIPT = ".".join(
+    [
+        _b64(b'{"alg":"ES256","kid":"nobody"}'),
+        _b64(
+            json.dumps(
+                {
+                    "type": "hearing-portal/receipt/v1",
+                    "hearingId": "h",
+                    "responseId": "r",
+                    "version": 1,
+                    "receivedAt": "2026-05-04T08:00:00.000000Z",
+                    "textSha256": "0" * 64,
+                }
+            ).encode()
+        ),
+        _b64(bytes(64)),
+    ]
+)
+
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
@@ -433,6 +458,13 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "receipt_keys": lambda t: Ask(),
+    "verify_receipt": lambda t: Ask({"receipt": _UNSIGNED_RECEIPT}),
+    "response_receipt": lambda t: Ask(),
+    "response_versions": lambda t: Ask(),
+    "tree_heads": lambda t: Ask(),
+    "tree_head_consistency": lambda t: Ask(params={"first": "1", "second": "1"}),
+    "my_responses": lambda t: Ask(),
 }
 
 # Functions that act on the hearing set without responses and follows.

@@ -206,6 +206,15 @@ MATRIX: dict[str, Rule] = {
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
     "unfollow": signed_in("204"),
+    # Receipts: keys and verification are public; a receipt file and the versions are the respondent's
+    # and the managers'; tree heads of a hearing anyone may see (drafts and scheduled ones have no log yet).
+    "receipt_keys": everyone("200"),
+    "verify_receipt": everyone("200"),
+    "response_receipt": signed_in_and_visible(reading_response),
+    "response_versions": signed_in_and_visible(reading_response),
+    "tree_heads": visible(everyone("200")),
+    "tree_head_consistency": visible(lambda persona, kind: "422" if kind in (DRAFT, SCHEDULED) else "200"),
+    "my_responses": signed_in("200"),
 }
 
 
