@@ -208,8 +208,9 @@ def _signer(settings: Settings, data_dir: Path) -> ReceiptSigner:
         from shared.adapters.keyvault_receipt_signer import KeyVaultReceiptSigner
 
         return KeyVaultReceiptSigner.connect(settings.receipt_key_vault_url, settings.receipt_key_name)
-    if settings.environment is Environment.PRODUCTION:
-        raise ValueError("PORTAL_RECEIPT_KEY_VAULT_URL is required in production (the receipt key lives in Key Vault)")
+    if settings.hosted_in_azure:
+        # Instances share no disk: a key in the data folder would be a different key on each of them.
+        raise ValueError("PORTAL_RECEIPT_KEY_VAULT_URL is required in Azure (the receipt key lives in Key Vault)")
     from shared.adapters.local_receipt_signer import LocalReceiptSigner
 
     return LocalReceiptSigner.development(data_dir)
