@@ -118,6 +118,7 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         screening_cpu += _cpu(stack) - before
 
     constant_result, intake_result = _merge(constant_runs), _merge(intake_runs)
+    floor_ms = _in_process_floor(stack, timed_intake, hearing_id)
     constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
     receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
     missing = _missing_from_store(stack, creator, hearing_id, receipts)
@@ -126,6 +127,7 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
     if missing:
         failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
     _report(args, constant_result, intake_result, screening_cpu, len(receipts), failures)
+    print(f"in-process floor (same token, same JSON and model, same row into the same store): {floor_ms:.2f} ms CPU")
     print()
     if failures:
         for _, failure in failures:
@@ -152,6 +154,32 @@ def _profiled(pid: int, output: Path | None, round_index: int) -> Iterator[None]
         sampler.send_signal(signal.SIGINT)
         sampler.wait(timeout=30)
         print(f"profile of this round: {target}", flush=True)
+
+
+def _in_process_floor(stack: LocalStack, requests: list[Request], hearing_id: str) -> float:
+    """CPU per response of the least an intake must do, in this process: validate the request's token,
+    parse its body with the same model, and append the same response row to the host's own store (with
+    its durable commit), one request after another."""
+    from local_host.dev_identity.issuer import DevIssuer
+    from shared.adapters.jwt_validator import JwtValidator
+    from shared.adapters.sqlite_documents import SqliteDocumentStore
+    from shared.domain.response import Response
+    from shared.services.responses import ResponseSubmission
+
+    issuer = jwt.decode(requests[0].headers["Authorization"].split()[1], options={"verify_signature": False})["iss"]
+    dev = DevIssuer(stack.data_dir / KEY_FILE_NAME, issuer=issuer, audience="api://hearing-portal")
+    validator = JwtValidator([dev.trusted_issuer()])
+    store = SqliteDocumentStore(stack.data_dir / "documents.sqlite")
+    floor_hearing = f"floor-{hearing_id}"
+    started = time.process_time()
+    for request in requests:
+        who = validator.validate(request.headers["Authorization"].split()[1])
+        submission = ResponseSubmission.model_validate_json(request.body)
+        response = Response.receive(floor_hearing, who, submission.text, submission.publish_name, datetime.now(UTC))
+        store.create("responses", (floor_hearing, response.id), response.to_document())
+    spent = time.process_time() - started
+    store.close()
+    return spent * 1000 / len(requests)
 
 
 # -- set-up ------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Nothing acknowledged is lost: the host is killed (SIGKILL) during a burst of responses, then restarted.
 
-5,000 submissions from 64 concurrent clients; the host is killed once 2,000 receipts are out, while
+5,000 submissions from 64 concurrent clients; the host is killed once 1,500 receipts are out, while
 requests are in flight. After a restart and once the consumer has caught up, every receipted response
 is stored exactly once, unaltered, numbered (1..n, no gaps, no repeats) and signed into the hearing's log.
 """
@@ -25,7 +25,7 @@ from tests.local_host_fixture import start_local_host
 
 RESPONSES = 5_000
 CLIENTS = 64
-KILL_AFTER = 2_000
+KILL_AFTER = 1_500
 HEARING = "demo-active"
 
 
