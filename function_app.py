@@ -5,10 +5,19 @@ The same package runs as the intake app and the workers app in Azure (``function
 
 import azure.functions as func
 
-from functions import attachments, hearings, meetings, platform, records, responses, subscriptions
+from functions import attachments, hearings, meetings, platform, receipts, records, responses, subscriptions
 from functions.groups import PortalFunctionApp
 
-BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp, attachments.bp, meetings.bp)
+BLUEPRINTS = (
+    platform.bp,
+    hearings.bp,
+    responses.bp,
+    receipts.bp,
+    subscriptions.bp,
+    records.bp,
+    attachments.bp,
+    meetings.bp,
+)
 
 app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in BLUEPRINTS:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import azure.functions as func
 
-from functions.http import Answer, Query, http_function
+from functions.http import Answer, Header, Query, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
 from shared.domain.response import Receipt
@@ -34,9 +34,15 @@ RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
     calls=responses.submit_response,
 )
 def submit_response(
-    arrived: datetime, who: Identity, hearing_id: str, submission: ResponseSubmission
+    arrived: datetime,
+    who: Identity,
+    hearing_id: str,
+    submission: ResponseSubmission,
+    idempotency_key: Annotated[str | None, Header("Idempotency-Key")] = None,
 ) -> Answer[Receipt]:
-    receipt, created = call(responses.submit_response, who, hearing_id, submission, arrived=arrived)
+    receipt, created = call(
+        responses.submit_response, who, hearing_id, submission, arrived=arrived, idempotency_key=idempotency_key
+    )
     metrics.count(names.RECEIPTS_ISSUED)
     if created:
         metrics.count(names.RESPONSES_RECEIVED)

@@ -137,6 +137,20 @@ var containers = [
       }
     ]
   }
+  {
+    // Each caller's Idempotency-Keys with their first answers; every item carries its own ttl (a day).
+    name: 'idempotency'
+    partitionKeyPaths: [
+      '/scope'
+    ]
+    dedicatedMaxThroughput: 0
+    excludedPaths: [
+      {
+        path: '/answer/*'
+      }
+    ]
+    defaultTtl: -1
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
@@ -192,6 +206,8 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   properties: {
     resource: {
       id: container.name
+      // -1: items expire by their own ttl field; null leaves expiry off.
+      defaultTtl: contains(container, 'defaultTtl') ? container.defaultTtl : null
       // Version 2 hashes long key values fully; MultiHash is the hierarchical key of responses.
       partitionKey: {
         paths: container.partitionKeyPaths

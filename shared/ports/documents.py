@@ -111,6 +111,7 @@ class DocumentStore(Protocol):
 # - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
 #   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
 # - meetings: by hearing; a hearing holds a handful of public meetings, each with its attendees.
+# - idempotency: by caller (the scope of an Idempotency-Key); each key's first answer, kept for a day.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -120,4 +121,5 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "receiptlog": ("/hearingId",),
     "campaigns": ("/hearingId", "/id"),
     "meetings": ("/hearingId",),
+    "idempotency": ("/scope",),
 }

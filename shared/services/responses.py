@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -23,18 +24,26 @@ from shared.domain.errors import (
 )
 from shared.domain.hearing import EDITABLE, Hearing
 from shared.domain.identity import Identity
-from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
+from shared.domain.response import Receipt, Response, ResponseStatus, content_digest, response_id_for
 from shared.domain.screening import Flag, screen
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
-from shared.services import queues
+from shared.services import numbering, queues
 from shared.services.guards import ensure_visible, managed_hearing, visible_hearing
 from shared.services.hearing_cache import HearingCache
-from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
+from shared.services.repositories import (
+    AuditRepository,
+    HearingRepository,
+    Loaded,
+    ReferenceRepository,
+    ResponseRepository,
+)
 from shared.services.response_attachments import AttachmentView, PublicAttachment
+from shared.services.response_receipts import issue_receipts
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
 
@@ -110,6 +119,7 @@ def submit_response(
     hearing_id: str,
     submission: ResponseSubmission,
     arrived: datetime | None = None,
+    idempotency_key: str | None = None,
     *,
     documents: DocumentStore,
     bus: MessageBus,
@@ -150,15 +160,45 @@ def submit_response(
         if _same(existing.model, submission):
             _announce_or_leave(bus, existing.model)  # the first attempt may have stopped before this
             return Receipt.of(existing.model), False
-        if existing.model.status is not ResponseStatus.WITHDRAWN:
-            raise Conflict(
-                "you have already responded to this hearing; edit your response instead", field="text"
-            ) from None
-        existing.model.resubmit(submission.text, submission.publish_name, now)
-        repository.save(existing)
-        response = existing.model
+        if existing.model.status is ResponseStatus.WITHDRAWN:
+            existing.model.resubmit(submission.text, submission.publish_name, now)
+            repository.save(existing)
+            response = existing.model
+        else:
+            # Only a respondent who already responded pays for reading the hearing type.
+            return _another_response(response, hearing, submission, idempotency_key, documents=documents, bus=bus), True
     _announce_or_leave(bus, response)
     return Receipt.of(response), True
+
+
+def _another_response(
+    first: Response,
+    hearing: Hearing,
+    submission: ResponseSubmission,
+    idempotency_key: str | None,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+) -> Receipt:
+    """A further response where the hearing type allows more than one per respondent; 409 beyond that."""
+    template = ReferenceRepository(documents).template(hearing.template_id)
+    allowed = template.responses_per_respondent if template is not None else 1
+    if allowed <= 1:
+        raise Conflict("you have already responded to this hearing; edit your response instead", field="text")
+    subject = first.respondent.subject
+    repository = ResponseRepository(documents)
+    response_id = response_id_for(hearing.id, subject, idempotency_key or uuid.uuid4().hex)
+    earlier = repository.get(hearing.id, response_id)
+    if earlier is not None and _same(earlier.model, submission):
+        return Receipt.of(earlier.model)
+    filed = sum(1 for _ in repository.each(hearing.id, Filter("respondent.subject", "=", subject)))
+    if filed >= allowed:
+        raise Conflict(f"this hearing takes at most {allowed} responses from each respondent", field="text")
+    response = first.model_copy(update={"id": response_id})
+    response.digest = content_digest(hearing.id, response_id, response.text, response.received_at)
+    repository.add(response)
+    _announce_or_leave(bus, response)
+    return Receipt.of(response)
 
 
 @raises(NotAuthenticated, NotFound, HearingNotOpen, StaleWrite, TooManyRequests)
@@ -207,7 +247,9 @@ def withdraw_response(
     return ResponseView.of(loaded.model)
 
 
-def screen_response(hearing_id: str, response_id: str, *, documents: DocumentStore, clock: Clock) -> bool:
+def screen_response(
+    hearing_id: str, response_id: str, *, documents: DocumentStore, clock: Clock, signer: ReceiptSigner
+) -> bool:
     """Queue consumer: flag personal data so nothing flagged is published unchecked.
 
     It also writes the response's arrival into the audit trail, here rather than on the hot path;
@@ -233,10 +275,13 @@ def screen_response(hearing_id: str, response_id: str, *, documents: DocumentSto
             digest=response.digest,
         )
     )
-    if not response.record_screening(screen(response.text), clock.now()):
-        return False  # already screened: a redelivered message changes nothing
-    repository.save(loaded)
-    return True
+    screened = response.record_screening(screen(response.text), clock.now())  # False: a redelivery
+    if screened:
+        repository.save(loaded)
+    # Numbered and signed here, off the hot path, in arrival order; both are safe to repeat.
+    numbering.assign_number(hearing_id, response_id, documents=documents)
+    issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
+    return screened
 
 
 @raises(NotAuthenticated, Forbidden, NotFound, Conflict)

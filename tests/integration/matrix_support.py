@@ -40,6 +40,7 @@ from local_host.dev_identity.issuer import DevIssuer
 from shared import bootstrap, injection
 from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.jwt_validator import JwtValidator
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
@@ -118,6 +119,8 @@ _SEEDED_PDF = pdf_with_text("Bilag til høringen.")
 SEEDED_ATTACHMENTS: dict[str, str] = {}  # response id -> attachment id
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
 
+RECEIPT_SIGNER = LocalReceiptSigner.generate()
+
 
 # -- the hearings ---------------------------------------------------------------------------------------
 
@@ -192,6 +195,7 @@ class World:
             clock=self.clock,
             vault=self.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         bootstrap.override(deps)
         dev_functions.use(self.issuer)
@@ -239,6 +243,7 @@ class _Builder:
             clock=world.clock,
             vault=world.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         self.owner = world.identities[OWNER]
         self.meetings: dict[str, str] = {}  # hearing id -> its meeting
@@ -427,6 +432,31 @@ _AUTHORIZATION_REQUEST = {
 }
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
 
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# A well-formed receipt whose signature is not the portal's: verifying it is a 200 with a "no" in it.
+_UNSIGNED_RECEIPT = ".".join(
+    [
+        _b64(b'{"alg":"ES256","kid":"nobody"}'),
+        _b64(
+            json.dumps(
+                {
+                    "type": "hearing-portal/receipt/v1",
+                    "hearingId": "h",
+                    "responseId": "r",
+                    "version": 1,
+                    "receivedAt": "2026-05-04T08:00:00.000000Z",
+                    "textSha256": "0" * 64,
+                }
+            ).encode()
+        ),
+        _b64(bytes(64)),
+    ]
+)
+
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
@@ -482,6 +512,13 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "export_meeting_attendees_xlsx": lambda t: Ask(),
     "export_meeting_attendees_csv": lambda t: Ask(),
     "meeting_calendar": lambda t: Ask(),
+    "receipt_keys": lambda t: Ask(),
+    "verify_receipt": lambda t: Ask({"receipt": _UNSIGNED_RECEIPT}),
+    "response_receipt": lambda t: Ask(),
+    "response_versions": lambda t: Ask(),
+    "tree_heads": lambda t: Ask(),
+    "tree_head_consistency": lambda t: Ask(params={"first": "1", "second": "1"}),
+    "my_responses": lambda t: Ask(),
 }
 
 # Functions that act on the hearing set without responses and follows.

@@ -234,6 +234,15 @@ MATRIX: dict[str, Rule] = {
     "meeting_attendees": managed(by_kind("200")),
     "export_meeting_attendees_xlsx": managed(by_kind("200")),
     "export_meeting_attendees_csv": managed(by_kind("200")),
+    # Receipts: keys and verification are public; a receipt file and the versions are the respondent's
+    # and the managers'; tree heads of a hearing anyone may see (drafts and scheduled ones have no log yet).
+    "receipt_keys": everyone("200"),
+    "verify_receipt": everyone("200"),
+    "response_receipt": signed_in_and_visible(reading_response),
+    "response_versions": signed_in_and_visible(reading_response),
+    "tree_heads": visible(everyone("200")),
+    "tree_head_consistency": visible(lambda persona, kind: "422" if kind in (DRAFT, SCHEDULED) else "200"),
+    "my_responses": signed_in("200"),
 }
 
 
