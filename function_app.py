@@ -5,18 +5,31 @@ The same package runs as the intake app and the workers app in Azure (``function
 
 import azure.functions as func
 
-from functions import admin, attachments, hearings, moderation, platform, records, responses, subscriptions
+from functions import (
+    admin,
+    attachments,
+    hearings,
+    meetings,
+    moderation,
+    platform,
+    receipts,
+    records,
+    responses,
+    subscriptions,
+)
 from functions.groups import PortalFunctionApp
 
 BLUEPRINTS = (
     platform.bp,
     hearings.bp,
     responses.bp,
+    receipts.bp,
     moderation.bp,
     admin.bp,
     subscriptions.bp,
     records.bp,
     attachments.bp,
+    meetings.bp,
 )
 
 app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)

@@ -12,14 +12,18 @@ response; then checks that every receipt names a response the store returns. Exi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100, help="untimed requests of each kind first (default 100)")
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for each timed round")
     parser.add_argument("--data-dir", type=Path, help="keep the host's data here instead of a temporary folder")
+    parser.add_argument(
+        "--profile", type=Path, help="sample the host with py-spy during the intake rounds; collapsed stacks here"
+    )
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("need requests >= rounds >= 1, concurrency >= 1 and warmup >= 0")
@@ -104,13 +111,15 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         size = chunk.stop - chunk.start
         print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} constant, then {size} intake", flush=True)
         constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
-        intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
+        with _profiled(pid, args.profile, len(intake_runs)):
+            intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
         # Screening runs on the host's queue workers after the answers; its CPU belongs to intake too.
         before = _cpu(stack)
         stack.wait_idle()
         screening_cpu += _cpu(stack) - before
 
     constant_result, intake_result = _merge(constant_runs), _merge(intake_runs)
+    floor_ms = _in_process_floor(stack, timed_intake, hearing_id)
     constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
     receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
     missing = _missing_from_store(stack, creator, hearing_id, receipts)
@@ -119,6 +128,7 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
     if missing:
         failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
     _report(args, constant_result, intake_result, screening_cpu, len(receipts), failures)
+    print(f"in-process floor (same token, same JSON and model, same row into the same store): {floor_ms:.2f} ms CPU")
     print()
     if failures:
         for _, failure in failures:
@@ -126,6 +136,51 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         return 1
     print(f"Stored: all {len(receipts)} receipts name a response the store returns to the hearing's owner.")
     return 0
+
+
+@contextlib.contextmanager
+def _profiled(pid: int, output: Path | None, round_index: int) -> Iterator[None]:
+    """py-spy samples the host (all threads, idle ones left out) while the block runs."""
+    if output is None:
+        yield
+        return
+    target = output.with_name(f"{output.stem}-{round_index + 1}{output.suffix or '.txt'}")
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--output", str(target)]
+    sampler = subprocess.Popen([*command, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # let it attach before the load starts
+    try:
+        yield
+    finally:
+        sampler.send_signal(signal.SIGINT)
+        sampler.wait(timeout=30)
+        print(f"profile of this round: {target}", flush=True)
+
+
+def _in_process_floor(stack: LocalStack, requests: list[Request], hearing_id: str) -> float:
+    """CPU per response of the least an intake must do, in this process: validate the request's token,
+    parse its body with the same model, and append the same response row to the host's own store (with
+    its durable commit), one request after another."""
+    from local_host.dev_identity.issuer import DevIssuer
+    from shared.adapters.jwt_validator import JwtValidator
+    from shared.adapters.sqlite_documents import SqliteDocumentStore
+    from shared.domain.response import Response
+    from shared.services.responses import ResponseSubmission
+
+    issuer = jwt.decode(requests[0].headers["Authorization"].split()[1], options={"verify_signature": False})["iss"]
+    dev = DevIssuer(stack.data_dir / KEY_FILE_NAME, issuer=issuer, audience="api://hearing-portal")
+    validator = JwtValidator([dev.trusted_issuer()])
+    store = SqliteDocumentStore(stack.data_dir / "documents.sqlite")
+    floor_hearing = f"floor-{hearing_id}"
+    started = time.process_time()
+    for request in requests:
+        who = validator.validate(request.headers["Authorization"].split()[1])
+        submission = ResponseSubmission.model_validate_json(request.body)
+        response = Response.receive(floor_hearing, who, submission.text, submission.publish_name, datetime.now(UTC))
+        store.create("responses", (floor_hearing, response.id), response.to_document())
+    spent = time.process_time() - started
+    store.close()
+    return spent * 1000 / len(requests)
 
 
 # -- set-up ------------------------------------------------------------------------------------------

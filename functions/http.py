@@ -26,6 +26,7 @@ import math
 import re
 import types
 import typing
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,7 @@ import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from functions.problems import REASONS, problem_type
-from shared.bootstrap import dependencies
+from shared.bootstrap import call, dependencies
 from shared.domain.errors import (
     FieldProblem,
     InvalidInput,
@@ -47,6 +48,7 @@ from shared.domain.errors import (
 from shared.domain.identity import Identity
 from shared.observability.spans import http_span
 from shared.ports.identity import InvalidToken
+from shared.services import idempotency
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,15 @@ class _Request:
     def __init__(self, req: func.HttpRequest, arrived: datetime | None) -> None:
         self.req = req
         self.arrived = arrived
+        self._who: Identity | None = None
+        self._signed_in = False
+
+    def who(self) -> Identity | None:
+        """The caller, validated once however many readers ask (the token's signature is the costly part)."""
+        if not self._signed_in:
+            self._who = caller(self.req)
+            self._signed_in = True
+        return self._who
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,10 @@ def _plan(
     for error in (*raises, *(declared_errors(calls) if calls is not None else ())):
         statuses.add(problem_type(error).status)
     answer, answered_model = _answer_for(hints.get("return"), status)
+    if method.upper() in IDEMPOTENT_METHODS:
+        if idempotency.HEADER not in headers:
+            headers.append(idempotency.HEADER)
+        statuses.update((409, 422))
     operation = Operation(
         function_name=handler.__name__,
         method=method,
@@ -267,7 +282,7 @@ def _camel(name: str) -> str:
 
 def _identity_reader(required: bool) -> Reader:
     def read(request: _Request) -> Identity | None:
-        who = caller(request.req)
+        who = request.who()
         if who is None and required:
             raise NotAuthenticated("sign in to do this", field="Authorization")
         return who
@@ -386,7 +401,11 @@ def http_function(
                     # The arrival instant is taken before sign-in, which may have to fetch signing keys.
                     request = _Request(req, dependencies().clock.now() if plan.needs_arrival else None)
                     arguments = {name: read(request) for name, read in plan.readers}
-                    response = plan.answer(handler(**arguments))
+                    key = req.headers.get("idempotency-key") if method.upper() in IDEMPOTENT_METHODS else None
+                    if key is not None:
+                        response = _once(request, key, lambda: _perform(plan, handler, arguments))
+                    else:
+                        response = plan.answer(handler(**arguments))
                 except PortalError as error:
                     failure, response = error, problem_for(error)
                 except Exception as error:
@@ -405,6 +424,54 @@ def http_function(
         return bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
 
     return register
+
+
+# -- Idempotency-Key -----------------------------------------------------------------------------------
+
+IDEMPOTENT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Answers a retry may turn out differently for: the key is given back instead of kept.
+_NOT_KEPT = frozenset({429, 503})
+
+
+def _perform(plan: _Plan, handler: Callable[..., Any], arguments: dict[str, Any]) -> func.HttpResponse:
+    try:
+        return plan.answer(handler(**arguments))
+    except PortalError as error:
+        return problem_for(error)
+
+
+def _once(request: _Request, key: str, perform: Callable[[], func.HttpResponse]) -> func.HttpResponse:
+    """Perform the request once per key and caller; a retry gets the first answer again."""
+    who = request.who()
+    req = request.req
+    scope = idempotency.scope_of(who.subject if who is not None else None)
+    fingerprint = idempotency.fingerprint(req.method, urllib.parse.urlsplit(req.url).path, req.get_body() or b"")
+    found = call(idempotency.begin, scope, key.strip(), fingerprint)
+    if isinstance(found, idempotency.StoredAnswer):
+        return func.HttpResponse(
+            found.body,
+            status_code=found.status,
+            headers=found.headers,
+            mimetype=found.mimetype,
+            charset=found.charset,
+        )
+    try:
+        answer = perform()
+    except BaseException:
+        call(idempotency.release, found)
+        raise
+    if answer.status_code >= 500 or answer.status_code in _NOT_KEPT:
+        call(idempotency.release, found)
+        return answer
+    kept = idempotency.StoredAnswer(
+        status=answer.status_code,
+        body=answer.get_body(),
+        headers=dict(answer.headers.items()),
+        mimetype=str(answer.mimetype),
+        charset=str(answer.charset),
+    )
+    call(idempotency.finish, found, kept)
+    return answer
 
 
 # -- parsing -------------------------------------------------------------------------------------------

@@ -42,9 +42,15 @@ Language = Annotated[str | None, Header("Accept-Language")]
     calls=responses.submit_response,
 )
 def submit_response(
-    arrived: datetime, who: Identity, hearing_id: str, submission: ResponseSubmission
+    arrived: datetime,
+    who: Identity,
+    hearing_id: str,
+    submission: ResponseSubmission,
+    idempotency_key: Annotated[str | None, Header("Idempotency-Key")] = None,
 ) -> Answer[Receipt]:
-    receipt, created = call(responses.submit_response, who, hearing_id, submission, arrived=arrived)
+    receipt, created = call(
+        responses.submit_response, who, hearing_id, submission, arrived=arrived, idempotency_key=idempotency_key
+    )
     metrics.count(names.RECEIPTS_ISSUED)
     if created:
         metrics.count(names.RESPONSES_RECEIVED)

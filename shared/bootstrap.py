@@ -27,6 +27,7 @@ from shared.ports.malware import MalwareScanner
 from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
 from shared.services.containers import BLOB_CONTAINERS, OUTBOX_CONTAINER, RECORDS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_cache import HearingCache
@@ -53,6 +54,7 @@ class Dependencies:
     clock: Clock
     vault: PersonalDataVault
     limiter: RateLimiter
+    signer: ReceiptSigner
     intake_hearings: HearingCache | None = None
     # Defaulted so dependencies built by hand (the tests, the local host) need not name it; build() always does.
     scanner: MalwareScanner = field(default_factory=lambda: _scanner(Settings(malware_scanner="embedded")))
@@ -123,6 +125,7 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
         scanner=_scanner(settings),
+        signer=_signer(settings, data_dir),
         intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
         if settings.intake_cache_seconds > 0
         else None,
@@ -261,6 +264,19 @@ def _scanner(settings: Settings) -> MalwareScanner:
     from shared.adapters.eicar_scanner import EicarScanner
 
     return EicarScanner()
+
+
+def _signer(settings: Settings, data_dir: Path) -> ReceiptSigner:
+    if settings.receipt_key_vault_url:
+        from shared.adapters.keyvault_receipt_signer import KeyVaultReceiptSigner
+
+        return KeyVaultReceiptSigner.connect(settings.receipt_key_vault_url, settings.receipt_key_name)
+    if settings.hosted_in_azure:
+        # Instances share no disk: a key in the data folder would be a different key on each of them.
+        raise ValueError("PORTAL_RECEIPT_KEY_VAULT_URL is required in Azure (the receipt key lives in Key Vault)")
+    from shared.adapters.local_receipt_signer import LocalReceiptSigner
+
+    return LocalReceiptSigner.development(data_dir)
 
 
 def _records(files: FileStore) -> RecordsSystem:

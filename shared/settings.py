@@ -326,6 +326,21 @@ class Settings(BaseSettings):
         description="gauge Service Bus queue depth and age through its administration client "
         "(needs the Manage right; the local queue is always gauged)",
     )
+    receipt_key_vault_url: str | None = Field(
+        default=None,
+        alias="PORTAL_RECEIPT_KEY_VAULT_URL",
+        description="the Key Vault holding the P-256 key that signs receipts (none: a key in the data folder, "
+        "development only)",
+    )
+    receipt_key_name: str = Field(
+        default="receipt-signing", alias="PORTAL_RECEIPT_KEY_NAME", description="the receipt key's name in Key Vault"
+    )
+    idempotency_hours: float = Field(
+        default=24,
+        gt=0,
+        alias="PORTAL_IDEMPOTENCY_HOURS",
+        description="how long an `Idempotency-Key` and the first answer to it are kept per caller",
+    )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.eicar_scanner import EicarScanner
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
@@ -355,6 +356,7 @@ class Portal:
     vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
     limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
     scanner: MalwareScanner = field(default_factory=EicarScanner)
+    signer: LocalReceiptSigner = field(default_factory=LocalReceiptSigner.generate)
     intake_hearings: HearingCache | None = None
 
     @classmethod
@@ -393,6 +395,7 @@ class Portal:
             vault=self.vault,
             limiter=self.limiter,
             scanner=self.scanner,
+            signer=self.signer,
             intake_hearings=self.intake_hearings,
         )
 

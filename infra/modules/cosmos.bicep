@@ -21,7 +21,7 @@ param databaseName string
 ])
 param capacityMode string = 'serverless'
 
-@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit, campaigns).')
+@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit, campaigns, meetings).')
 @minValue(1000)
 param sharedMaxThroughput int = 1000
 
@@ -105,6 +105,7 @@ var containers = [
       '/hearingId'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
   }
   {
     // Campaign groups, their members and LSH band keys, written by the screening consumer.
@@ -114,6 +115,41 @@ var containers = [
       '/id'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
+  }
+  {
+    // Public meetings with their attendees and waiting lists, read per hearing. Queries filter
+    // on the meeting's own fields; the attendee lists and the outbox are never searched.
+    name: 'meetings'
+    partitionKeyPaths: [
+      '/hearingId'
+    ]
+    dedicatedMaxThroughput: 0
+    excludedPaths: [
+      {
+        path: '/attendees/*'
+      }
+      {
+        path: '/waitingList/*'
+      }
+      {
+        path: '/notices/*'
+      }
+    ]
+  }
+  {
+    // Each caller's Idempotency-Keys with their first answers; every item carries its own ttl (a day).
+    name: 'idempotency'
+    partitionKeyPaths: [
+      '/scope'
+    ]
+    dedicatedMaxThroughput: 0
+    excludedPaths: [
+      {
+        path: '/answer/*'
+      }
+    ]
+    defaultTtl: -1
   }
 ]
 
@@ -170,6 +206,8 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   properties: {
     resource: {
       id: container.name
+      // -1: items expire by their own ttl field; null leaves expiry off.
+      defaultTtl: contains(container, 'defaultTtl') ? container.defaultTtl : null
       // Version 2 hashes long key values fully; MultiHash is the hierarchical key of responses.
       partitionKey: {
         paths: container.partitionKeyPaths

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.sqlite_connections import SqliteConnections
+from shared.adapters.sqlite_group_commit import GroupCommitter
 from shared.observability.spans import with_trace_context
 from shared.ports.messages import OutgoingMessage
 
@@ -108,6 +109,7 @@ class LocalQueue:
         if max_delivery_count < 1:
             raise ValueError("max_delivery_count must be at least 1")
         self._db = SqliteConnections(path)
+        self._publishes = GroupCommitter(self._db, Path(str(path)).name)
         self.max_delivery_count = max_delivery_count
         self._lock_seconds = lock_duration.total_seconds()
         self._backoff_base = backoff_base.total_seconds()
@@ -122,7 +124,10 @@ class LocalQueue:
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         now = time.time()
-        with self._db.transaction() as conn:
+        encoded = message.encoded()
+
+        # Concurrent publishers share one durable commit (group commit); each returns once its own is on disk.
+        def insert(conn: sqlite3.Connection) -> None:
             # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
             # One that was seen longer ago counts as new, and its old sighting is renewed.
             fresh = conn.execute(
@@ -141,13 +146,15 @@ class LocalQueue:
                 (
                     queue,
                     message.message_id,
-                    message.encoded(),
+                    encoded,
                     message.subject,
                     json.dumps(with_trace_context(message.properties)),  # the consumer continues the trace
                     now,
                     now,
                 ),
             )
+
+        self._publishes.run(insert)
 
         self._known_queues.add(queue)
         if now >= self._next_purge:  # forget old ids now and then, not on every publish
@@ -305,6 +312,7 @@ class LocalQueue:
             conn.execute("SELECT 1 FROM queues LIMIT 1").fetchall()
 
     def close(self) -> None:
+        self._publishes.close()
         self._db.close()
 
     # -- plumbing ---------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class HearingTemplate(PortalModel):
     default_summary: str = ""
     default_body: str = ""
     attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
+    # More than 1: each submission is a response of its own, up to this many per respondent per hearing.
+    responses_per_respondent: int = Field(default=1, ge=1, le=100)
     # Responses without a single flag are approved and published by screening; flagged ones still wait.
     auto_approve: bool = False
 

@@ -62,9 +62,22 @@ class Respondent(PortalModel):
         return f"{kind}, {city_area}" if city_area else kind
 
 
-def response_id_for(hearing_id: str, subject: str) -> str:
-    """One response per respondent per hearing: a retried submission lands on the same id."""
-    return str(uuid.uuid5(_RESPONSE_NAMESPACE, f"{hearing_id}\n{subject}"))
+class ResponseVersion(PortalModel):
+    """An earlier version of a response, kept when it was edited: every version is signed in the log."""
+
+    version: int
+    text: str
+    digest: str
+    at: Instant  # when this version arrived
+    publish_name: bool = False
+
+
+def response_id_for(hearing_id: str, subject: str, key: str | None = None) -> str:
+    """The first response per respondent per hearing: a retried submission lands on the same id. Further
+    ones (where the hearing type allows them) are named by the request's Idempotency-Key, or are random."""
+    if key is None:
+        return str(uuid.uuid5(_RESPONSE_NAMESPACE, f"{hearing_id}\n{subject}"))
+    return str(uuid.uuid5(_RESPONSE_NAMESPACE, f"{hearing_id}\n{subject}\n{key}"))
 
 
 class Response(Aggregate):
@@ -81,6 +94,12 @@ class Response(Aggregate):
     decided_by: str | None = None
     decided_at: Instant | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    # Versions: the current one is ``text``/``digest``/``updated_at``; edits push the one before into ``history``,
+    # so the first submission (the deadline-day write) carries no copy of its text.
+    version: int = 1
+    version_at: Instant | None = None  # when the current version arrived (None: at received_at)
+    history: list[ResponseVersion] = Field(default_factory=list)
+    number: int | None = None  # "Høringssvar nr. 17", given by the consumer in arrival order
     # Moderation: what the caseworker replaced by hand or by flag, why a response was declined, and notes.
     redactions: list[Redaction] = Field(default_factory=list)
     decline_reason: str | None = None
@@ -105,8 +124,16 @@ class Response(Aggregate):
         return self.hearing_id
 
     @classmethod
-    def receive(cls, hearing_id: str, who: Identity, text: str, publish_name: bool, now: datetime) -> Response:
-        response_id = response_id_for(hearing_id, who.subject)
+    def receive(
+        cls,
+        hearing_id: str,
+        who: Identity,
+        text: str,
+        publish_name: bool,
+        now: datetime,
+        response_id: str | None = None,
+    ) -> Response:
+        response_id = response_id or response_id_for(hearing_id, who.subject)
         return cls(
             id=response_id,
             hearing_id=hearing_id,
@@ -125,6 +152,17 @@ class Response(Aggregate):
     def revise(self, text: str, publish_name: bool, now: datetime) -> None:
         if self.status is ResponseStatus.WITHDRAWN:
             raise Conflict("a withdrawn response cannot be edited", field="status")
+        self.history.append(
+            ResponseVersion(
+                version=self.version,
+                text=self.text,
+                digest=self.digest,
+                at=self.current_version_at,
+                publish_name=self.respondent.publish_name,
+            )
+        )
+        self.version += 1
+        self.version_at = now
         self.text, self.updated_at = text, now
         self.respondent.publish_name = publish_name
         self.digest = content_digest(self.hearing_id, self.id, text, now)
@@ -232,6 +270,21 @@ class Response(Aggregate):
         if self.status not in (ResponseStatus.AWAITING_REVIEW, ResponseStatus.APPROVED, ResponseStatus.DECLINED):
             raise Conflict(f"a {self.status.value} response has no flags to decide yet", field="status")
 
+    def versions(self) -> list[ResponseVersion]:
+        """Every version, oldest first, the current one last."""
+        current = ResponseVersion(
+            version=self.version,
+            text=self.text,
+            digest=self.digest,
+            at=self.current_version_at,
+            publish_name=self.respondent.publish_name,
+        )
+        return [*self.history, current]
+
+    @property
+    def current_version_at(self) -> datetime:
+        return self.version_at or self.received_at
+
     @property
     def is_public(self) -> bool:
         return self.status is ResponseStatus.APPROVED and self.published
@@ -261,6 +314,8 @@ class Receipt(PortalModel):
     version_at: Instant
     digest: str
     status: ResponseStatus
+    version: int = 1
+    receipt_url: str = Field(default="", description="Where the signed receipt of this version appears once logged")
 
     @classmethod
     def of(cls, response: Response) -> Receipt:
@@ -272,4 +327,6 @@ class Receipt(PortalModel):
             version_at=response.updated_at,
             digest=response.digest,
             status=response.status,
+            version=response.version,
+            receipt_url=f"/api/hearings/{response.hearing_id}/responses/{response.id}/receipt?version={response.version}",
         )

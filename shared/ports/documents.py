@@ -110,6 +110,8 @@ class DocumentStore(Protocol):
 # - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
 # - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
 #   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
+# - meetings: by hearing; a hearing holds a handful of public meetings, each with its attendees.
+# - idempotency: by caller (the scope of an Idempotency-Key); each key's first answer, kept for a day.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -118,4 +120,6 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "audit": ("/hearingId",),
     "receiptlog": ("/hearingId",),
     "campaigns": ("/hearingId", "/id"),
+    "meetings": ("/hearingId",),
+    "idempotency": ("/scope",),
 }

@@ -181,6 +181,12 @@ def published_tree_heads(hearing_id: str, *, documents: DocumentStore, limit: in
 # -- proofs ---------------------------------------------------------------------------------------
 
 
+def logged_index(hearing_id: str, key: str, *, documents: DocumentStore) -> int | None:
+    """The leaf holding the receipt of ``key`` (``entry_key(response, version)``), or None if not issued."""
+    entry = documents.read(CONTAINER, (hearing_id,), _entry_id(key))
+    return None if entry is None else int(entry.body["index"])
+
+
 def log_size(hearing_id: str, *, documents: DocumentStore) -> int:
     head = documents.read(CONTAINER, (hearing_id,), HEAD_ID)
     return 0 if head is None else int(head.body["size"])

@@ -11,6 +11,7 @@ from shared.domain.audit import AuditEvent
 from shared.domain.base import PortalModel
 from shared.domain.errors import InvalidInput, NotFound, StaleWrite
 from shared.domain.hearing import Hearing
+from shared.domain.meeting import Meeting
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
 from shared.domain.response import Response, ResponseStatus
 from shared.domain.subscription import Subscription
@@ -166,6 +167,36 @@ class ResponseRepository(_Repository[Response]):
     def with_pending_audit(self) -> Iterator[Loaded[Response]]:
         """Across hearings, for the sweep: responses whose outbox a crash left full."""
         return self._all(Query(filters=(Filter("hasPendingAudit", "=", True),), order_by="updatedAt", limit=200))
+
+
+class MeetingRepository(_Repository[Meeting]):
+    container, model = "meetings", Meeting
+
+    def partition_of(self, item: Meeting) -> PartitionKey:
+        return (item.hearing_id,)
+
+    def get(self, hearing_id: str, meeting_id: str) -> Loaded[Meeting] | None:
+        return self._load((hearing_id,), meeting_id)
+
+    def require(self, hearing_id: str, meeting_id: str) -> Loaded[Meeting]:
+        loaded = self.get(hearing_id, meeting_id)
+        if loaded is None:
+            raise NotFound("no such meeting", field="meetingId")
+        return loaded
+
+    def of_hearing(self, hearing_id: str) -> list[Meeting]:
+        # A hearing holds a handful of meetings: one partition, in the order they are held.
+        return [loaded.model for loaded in self._all(Query(order_by="startsAt", limit=100, partition=(hearing_id,)))]
+
+    def starting_between(self, early: str, late: str) -> Iterator[Loaded[Meeting]]:
+        """Across hearings, for the reminder timer: meetings not cancelled that start in the window."""
+        window = (Filter("startsAt", ">=", early), Filter("startsAt", "<=", late), Filter("cancelled", "=", False))
+        return self._all(Query(filters=window, order_by="startsAt", limit=100))
+
+    def with_pending_outbox(self) -> Iterator[Loaded[Meeting]]:
+        """Across hearings, for the sweep: meetings whose notices or trail entries a crash left behind."""
+        for field_name in ("hasPendingNotices", "hasPendingAudit"):
+            yield from self._all(Query(filters=(Filter(field_name, "=", True),), order_by="updatedAt", limit=100))
 
 
 class SubscriptionRepository(_Repository[Subscription]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -26,15 +27,16 @@ from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity
 from shared.domain.moderation import REASON_LENGTH, CaseworkerNotes
 from shared.domain.redaction import Language, Redaction
-from shared.domain.response import Receipt, Response, ResponseStatus, response_id_for
+from shared.domain.response import Receipt, Response, ResponseStatus, content_digest, response_id_for
 from shared.domain.screening import Flag, screen
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
 from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
-from shared.services import queues, terms
+from shared.services import numbering, queues, terms
 from shared.services.blacklist import blacklisted_terms
 from shared.services.guards import ensure_visible, visible_hearing
 from shared.services.hearing_cache import HearingCache
@@ -53,6 +55,7 @@ from shared.services.repositories import (
     ResponseRepository,
 )
 from shared.services.response_attachments import AttachmentView, PublicAttachment
+from shared.services.response_receipts import issue_receipts
 from shared.services.unit_of_work import UnitOfWork, relay
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -158,12 +161,13 @@ class ResponsePage(PortalModel):
     continuation: str | None = None
 
 
-@raises(NotAuthenticated, Forbidden, NotFound, HearingNotOpen, Conflict, TooManyRequests)
+@raises(NotAuthenticated, Forbidden, NotFound, HearingNotOpen, Conflict, TooManyRequests, InvalidInput)
 def submit_response(
     who: Identity | None,
     hearing_id: str,
     submission: ResponseSubmission,
     arrived: datetime | None = None,
+    idempotency_key: str | None = None,
     *,
     documents: DocumentStore,
     bus: MessageBus,
@@ -206,19 +210,49 @@ def submit_response(
         if _same(existing.model, submission):
             _announce_or_leave(bus, existing.model)  # the first attempt may have stopped before this
             return Receipt.of(existing.model), False
-        if existing.model.status is not ResponseStatus.WITHDRAWN:
-            raise Conflict(
-                "you have already responded to this hearing; edit your response instead", field="text"
-            ) from None
-        existing.model.resubmit(submission.text, submission.publish_name, now)
-        existing.model.record_consent(submission.accepted_terms, submission.city_area_id)
-        repository.save(existing)
-        response = existing.model
+        if existing.model.status is ResponseStatus.WITHDRAWN:
+            existing.model.resubmit(submission.text, submission.publish_name, now)
+            existing.model.record_consent(submission.accepted_terms, submission.city_area_id)
+            repository.save(existing)
+            response = existing.model
+        else:
+            # Only a respondent who already responded pays for reading the hearing type.
+            return _another_response(response, hearing, submission, idempotency_key, documents=documents, bus=bus), True
     _announce_or_leave(bus, response)
     return Receipt.of(response), True
 
 
-@raises(NotAuthenticated, NotFound, HearingNotOpen, StaleWrite, TooManyRequests)
+def _another_response(
+    first: Response,
+    hearing: Hearing,
+    submission: ResponseSubmission,
+    idempotency_key: str | None,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+) -> Receipt:
+    """A further response where the hearing type allows more than one per respondent; 409 beyond that."""
+    template = ReferenceRepository(documents).template(hearing.template_id)
+    allowed = template.responses_per_respondent if template is not None else 1
+    if allowed <= 1:
+        raise Conflict("you have already responded to this hearing; edit your response instead", field="text")
+    subject = first.respondent.subject
+    repository = ResponseRepository(documents)
+    response_id = response_id_for(hearing.id, subject, idempotency_key or uuid.uuid4().hex)
+    earlier = repository.get(hearing.id, response_id)
+    if earlier is not None and _same(earlier.model, submission):
+        return Receipt.of(earlier.model)
+    filed = sum(1 for _ in repository.each(hearing.id, Filter("respondent.subject", "=", subject)))
+    if filed >= allowed:
+        raise Conflict(f"this hearing takes at most {allowed} responses from each respondent", field="text")
+    response = first.model_copy(update={"id": response_id})
+    response.digest = content_digest(hearing.id, response_id, response.text, response.received_at)
+    repository.add(response)
+    _announce_or_leave(bus, response)
+    return Receipt.of(response)
+
+
+@raises(NotAuthenticated, NotFound, HearingNotOpen, StaleWrite, TooManyRequests, InvalidInput)
 def revise_response(
     who: Identity | None,
     hearing_id: str,
@@ -266,7 +300,9 @@ def withdraw_response(
     return ResponseView.of(loaded.model)
 
 
-def screen_response(hearing_id: str, response_id: str, *, documents: DocumentStore, clock: Clock) -> bool:
+def screen_response(
+    hearing_id: str, response_id: str, *, documents: DocumentStore, clock: Clock, signer: ReceiptSigner
+) -> bool:
     """Queue consumer: flag personal data so nothing flagged is published unchecked.
 
     It also writes the response's arrival into the audit trail, here rather than on the hot path;
@@ -293,15 +329,18 @@ def screen_response(hearing_id: str, response_id: str, *, documents: DocumentSto
         )
     )
     now = clock.now()
-    if not response.record_screening(screen(response.text, blacklist=blacklisted_terms(documents)), now):
-        return False  # already screened: a redelivered message changes nothing
-    if not response.flags and _auto_approves(documents, hearing_id):
+    flags = screen(response.text, blacklist=blacklisted_terms(documents))
+    screened = response.record_screening(flags, now)  # False: a redelivery
+    if screened and not response.flags and _auto_approves(documents, hearing_id):
         response.approve(SYSTEM, clear_flags=False, publish=True, now=now)
         response.record_audit(None, "response.approved", now, target=f"response:{response.id}", automatic="true")
         _commit(loaded, documents=documents, bus=None)
-        return True
-    repository.save(loaded)
-    return True
+    elif screened:
+        repository.save(loaded)
+    # Numbered and signed here, off the hot path, in arrival order; both are safe to repeat.
+    numbering.assign_number(hearing_id, response_id, documents=documents)
+    issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
+    return screened
 
 
 def _auto_approves(documents: DocumentStore, hearing_id: str) -> bool:

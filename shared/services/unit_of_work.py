@@ -7,7 +7,7 @@
         uow.save(loaded)
         uow.commit()
 
-The aggregate (a hearing or a response) carries its outbox: the audit entries it recorded and, for a
+The aggregate (a hearing, a response or a meeting) carries its outbox: the audit entries it recorded and, for a
 hearing, the events for the queue. Committing writes the one aggregate document, outbox included, so
 the change and its trail stand or fall together on both stores (one conditional replace or create:
 atomic in SQLite and in Cosmos DB alike, with no cross-container transaction needed). Right after,
@@ -23,13 +23,23 @@ import logging
 from types import TracebackType
 
 from shared.domain.hearing import EventKind, Hearing, HearingEvent
+from shared.domain.meeting import Meeting
 from shared.domain.response import Response
 from shared.ports.documents import DocumentStore
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.services import queues
-from shared.services.repositories import AuditRepository, HearingRepository, Loaded, ResponseRepository
+from shared.services.repositories import (
+    AuditRepository,
+    HearingRepository,
+    Loaded,
+    MeetingRepository,
+    ResponseRepository,
+)
 
 log = logging.getLogger(__name__)
+
+AnyAggregate = Hearing | Response | Meeting
+AnyLoaded = Loaded[Hearing] | Loaded[Response] | Loaded[Meeting]
 
 
 class UnitOfWork:
@@ -44,9 +54,9 @@ class UnitOfWork:
         self.bus = bus
         self.hearings = HearingRepository(documents)
         self.responses = ResponseRepository(documents)
-        self._new: Hearing | Response | None = None
-        self._changed: Loaded[Hearing] | Loaded[Response] | None = None
-        self.committed: Loaded[Hearing] | Loaded[Response] | None = None
+        self._new: AnyAggregate | None = None
+        self._changed: AnyLoaded | None = None
+        self.committed: AnyLoaded | None = None
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -57,12 +67,12 @@ class UnitOfWork:
         # Nothing reached the store unless commit ran: leaving the block drops what was not committed.
         self._new = self._changed = None
 
-    def add(self, aggregate: Hearing | Response) -> None:
+    def add(self, aggregate: AnyAggregate) -> None:
         """A new aggregate, created on commit (refused if its id exists)."""
         self._only_one()
         self._new = aggregate
 
-    def save(self, loaded: Loaded[Hearing] | Loaded[Response]) -> None:
+    def save(self, loaded: AnyLoaded) -> None:
         """A loaded aggregate, written back on commit if nobody else wrote it in between."""
         self._only_one()
         self._changed = loaded
@@ -95,7 +105,7 @@ class UnitOfWork:
             raise RuntimeError("a unit of work writes one aggregate")
 
 
-def relay(documents: DocumentStore, bus: MessageBus | None, loaded: Loaded[Hearing] | Loaded[Response]) -> int:
+def relay(documents: DocumentStore, bus: MessageBus | None, loaded: AnyLoaded) -> int:
     """Copy what waits in an aggregate's outbox to the trail and the queue, then empty it.
 
     Safe to run any number of times: audit entries and messages keep their ids, so a copy made
@@ -135,15 +145,19 @@ def _publish(bus: MessageBus, hearing: Hearing, events: list[HearingEvent]) -> N
             )
 
 
-def _loaded_after_create(uow: UnitOfWork, aggregate: Hearing | Response) -> Loaded[Hearing] | Loaded[Response]:
+def _loaded_after_create(uow: UnitOfWork, aggregate: AnyAggregate) -> AnyLoaded:
     if isinstance(aggregate, Hearing):
         return Loaded(aggregate, uow.hearings.add(aggregate))
+    if isinstance(aggregate, Meeting):
+        return Loaded(aggregate, MeetingRepository(uow.documents).add(aggregate))
     return Loaded(aggregate, uow.responses.add(aggregate))
 
 
-def _write(documents: DocumentStore, loaded: Loaded[Hearing] | Loaded[Response]) -> None:
+def _write(documents: DocumentStore, loaded: AnyLoaded) -> None:
     """Write back a loaded aggregate (ETag-checked); the ETag moves on in ``loaded``."""
     if isinstance(loaded.model, Hearing):
         HearingRepository(documents).save(loaded)
+    elif isinstance(loaded.model, Meeting):
+        MeetingRepository(documents).save(loaded)
     else:
         ResponseRepository(documents).save(loaded)

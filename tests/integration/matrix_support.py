@@ -40,6 +40,7 @@ from local_host.dev_identity.issuer import DevIssuer
 from shared import bootstrap, injection
 from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.jwt_validator import JwtValidator
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
@@ -47,9 +48,10 @@ from shared.domain.identity import Identity
 from shared.domain.reference import BlacklistTerms, HearingTemplate, TermsText
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
-from shared.services import blacklist, hearing_files, hearings, response_attachments, responses, terms
+from shared.services import blacklist, hearing_files, hearings, meetings, response_attachments, responses, terms
 from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
+from shared.services.meetings import MeetingRequest
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
 from shared.services.response_attachments import AttachmentUploadRequest
 from shared.services.responses import Decision, ResponseSubmission
@@ -121,6 +123,8 @@ _SEEDED_PDF = pdf_with_text("Bilag til høringen.")
 SEEDED_ATTACHMENTS: dict[str, str] = {}  # response id -> attachment id
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
 
+RECEIPT_SIGNER = LocalReceiptSigner.generate()
+
 
 # -- the hearings ---------------------------------------------------------------------------------------
 
@@ -132,6 +136,7 @@ class HearingSet:
     hearing_ids: dict[str, str]
     response_ids: dict[str, str]
     starts: dict[str, datetime]
+    meeting_ids: dict[str, str] = field(default_factory=dict)  # one public meeting per hearing
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class Target:
     hearing_id: str
     response_id: str
     start: datetime | None
+    meeting_id: str = ""
 
 
 class World:
@@ -193,6 +199,7 @@ class World:
             clock=self.clock,
             vault=self.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         bootstrap.override(deps)
         dev_functions.use(self.issuer)
@@ -240,8 +247,10 @@ class _Builder:
             clock=world.clock,
             vault=world.vault,
             limiter=FakeLimiter(),
+            signer=RECEIPT_SIGNER,
         )
         self.owner = world.identities[OWNER]
+        self.meetings: dict[str, str] = {}  # hearing id -> its meeting
 
     def _call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
         return injection.call(self.deps, service, *args, **kwargs)
@@ -301,7 +310,8 @@ class _Builder:
         response_ids = {
             kind: response_id_for(ids[kind], self.world.subject(RESPONSE_AUTHOR.get(kind, BO))) for kind in KINDS
         }
-        return HearingSet(hearing_ids=ids, response_ids=response_ids, starts=starts)
+        meeting_ids = {kind: self.meetings[ids[kind]] for kind in KINDS}
+        return HearingSet(hearing_ids=ids, response_ids=response_ids, starts=starts, meeting_ids=meeting_ids)
 
     def _draft(self, visibility: Visibility) -> str:
         draft = HearingDraft(
@@ -313,6 +323,12 @@ class _Builder:
         document = f"{hearing_id}/{SEEDED_DOCUMENT_ID}/bilag.pdf"
         self.deps.files.write(UPLOADS_CONTAINER, document, _SEEDED_PDF)
         self._call(hearing_files.process_upload, document, _SEEDED_PDF)
+        # A meeting five days after the draft was made: held long ago for the concluded hearing.
+        starts = self.clock.now() + timedelta(days=5)
+        meeting = MeetingRequest(
+            title="Borgermøde", starts_at=starts, ends_at=starts + timedelta(hours=2), location="Rådhuset", capacity=20
+        )
+        self.meetings[hearing_id] = self._call(meetings.plan_meeting, self.owner, hearing_id, meeting).id
         return hearing_id
 
     def _schedule(self, hearing_id: str, start: datetime, deadline: datetime) -> None:
@@ -428,6 +444,31 @@ _AUTHORIZATION_REQUEST = {
 }
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
 
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# A well-formed receipt whose signature is not the portal's: verifying it is a 200 with a "no" in it.
+_UNSIGNED_RECEIPT = ".".join(
+    [
+        _b64(b'{"alg":"ES256","kid":"nobody"}'),
+        _b64(
+            json.dumps(
+                {
+                    "type": "hearing-portal/receipt/v1",
+                    "hearingId": "h",
+                    "responseId": "r",
+                    "version": 1,
+                    "receivedAt": "2026-05-04T08:00:00.000000Z",
+                    "textSha256": "0" * 64,
+                }
+            ).encode()
+        ),
+        _b64(bytes(64)),
+    ]
+)
+
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
@@ -480,6 +521,32 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "request_attachment_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "download_document": lambda t: Ask(route={"document_id": SEEDED_DOCUMENT_ID}),
     "download_attachment": lambda t: Ask(route={"attachment_id": SEEDED_ATTACHMENTS.get(t.response_id, "none")}),
+    "list_meetings": lambda t: Ask(),
+    "plan_meeting": lambda t: Ask(
+        {
+            "title": "Ekstra borgermøde",
+            "startsAt": _iso(NOW + timedelta(days=3)),
+            "endsAt": _iso(NOW + timedelta(days=3, hours=2)),
+            "onlineUrl": "https://moede.kommune.example/ekstra",
+            "capacity": 50,
+        }
+    ),
+    "get_meeting": lambda t: Ask(),
+    "change_meeting": lambda t: Ask({"title": "Borgermøde om cykelstien"}),
+    "cancel_meeting": lambda t: Ask(),
+    "sign_up_for_meeting": lambda t: Ask(),
+    "withdraw_from_meeting": lambda t: Ask(),
+    "meeting_attendees": lambda t: Ask(),
+    "export_meeting_attendees_xlsx": lambda t: Ask(),
+    "export_meeting_attendees_csv": lambda t: Ask(),
+    "meeting_calendar": lambda t: Ask(),
+    "receipt_keys": lambda t: Ask(),
+    "verify_receipt": lambda t: Ask({"receipt": _UNSIGNED_RECEIPT}),
+    "response_receipt": lambda t: Ask(),
+    "response_versions": lambda t: Ask(),
+    "tree_heads": lambda t: Ask(),
+    "tree_head_consistency": lambda t: Ask(params={"first": "1", "second": "1"}),
+    "my_responses": lambda t: Ask(),
 }
 
 # Functions that act on the hearing set without responses and follows.
@@ -523,7 +590,12 @@ OBSERVERS: dict[str, Callable[[func.HttpResponse, Target], str]] = {
 def call(world: World, function: HttpFunction, persona: str, target: Target) -> str:
     """Run one cell against the installed portal; the outcome is the status, plus what a 200 showed."""
     ask = ASKS[function.name](target)
-    route_params = {"hearing_id": target.hearing_id, "response_id": target.response_id, **ask.route}
+    route_params = {
+        "hearing_id": target.hearing_id,
+        "response_id": target.response_id,
+        "meeting_id": target.meeting_id,
+        **ask.route,
+    }
     path = function.route
     for name, value in route_params.items():
         path = path.replace("{" + name + "}", value)
@@ -563,6 +635,7 @@ def run_function(
             hearing_id=hearing_set.hearing_ids[kind],
             response_id=hearing_set.response_ids[kind],
             start=hearing_set.starts.get(kind),
+            meeting_id=hearing_set.meeting_ids.get(kind, ""),
         )
 
     outcomes: dict[tuple[str, str], str] = {}

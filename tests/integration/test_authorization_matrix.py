@@ -14,6 +14,8 @@ from the code that enforces them:
   else: 404). A concluded hearing is read-only: no edits, no moderation.
 - Owner and admins manage (edit, schedule, invite, moderate, conclude, read the audit trail);
   reviewers see every state but may not manage.
+- Public meetings follow their hearing: whoever sees the hearing sees its meetings and may sign up
+  once it is published and until it is concluded; the attendee lists are the managers' alone.
 
 A few read functions also say what a 200 showed ("listed" / "unlisted", "staff" / "public" view).
 The test fails when a registered HTTP function is missing from the matrix.
@@ -189,6 +191,9 @@ MODERATION = by_kind("200", draft="404", scheduled="404", concluded="409")
 # Reading what moderators see works in every state; drafts and scheduled hearings hold no response.
 MODERATION_READ = by_kind("200", draft="404", scheduled="404")
 
+# Sign-ups open when the hearing is published; the concluded hearing's meeting is long over.
+SIGN_UP = by_kind("200", draft="409", concluded="409")
+
 # -- the matrix ---------------------------------------------------------------------------------------
 
 MATRIX: dict[str, Rule] = {
@@ -244,6 +249,27 @@ MATRIX: dict[str, Rule] = {
     "request_attachment_upload": signed_in_and_visible(attaching),
     "download_document": visible(everyone("302")),
     "download_attachment": visible(lambda persona, kind: "302" if reads_response(persona, kind) else "404"),
+    # Public meetings.
+    "list_meetings": visible(everyone("200")),
+    "get_meeting": visible(everyone("200")),
+    "meeting_calendar": visible(everyone("200")),
+    "plan_meeting": managed(by_kind("201", concluded="409")),
+    "change_meeting": managed(by_kind("200", concluded="409")),
+    "cancel_meeting": managed(by_kind("200", concluded="409")),
+    "sign_up_for_meeting": signed_in_and_visible(lambda persona, kind: SIGN_UP[kind]),
+    "withdraw_from_meeting": signed_in_and_visible(lambda persona, kind: "409" if kind == CONCLUDED else "204"),
+    "meeting_attendees": managed(by_kind("200")),
+    "export_meeting_attendees_xlsx": managed(by_kind("200")),
+    "export_meeting_attendees_csv": managed(by_kind("200")),
+    # Receipts: keys and verification are public; a receipt file and the versions are the respondent's
+    # and the managers'; tree heads of a hearing anyone may see (drafts and scheduled ones have no log yet).
+    "receipt_keys": everyone("200"),
+    "verify_receipt": everyone("200"),
+    "response_receipt": signed_in_and_visible(reading_response),
+    "response_versions": signed_in_and_visible(reading_response),
+    "tree_heads": visible(everyone("200")),
+    "tree_head_consistency": visible(lambda persona, kind: "422" if kind in (DRAFT, SCHEDULED) else "200"),
+    "my_responses": signed_in("200"),
 }
 
 

@@ -13,10 +13,13 @@ import pytest
 from functions import platform
 from shared import bootstrap
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.services.health import check_health
 from shared.settings import Settings
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords, RefusingTokens
+
+RECEIPT_SIGNER = LocalReceiptSigner.generate()
 
 
 class RefusingStore(SqliteDocumentStore):
@@ -47,6 +50,7 @@ def install(monkeypatch: pytest.MonkeyPatch, documents: Any, files: Any) -> None
         clock=FixedClock(datetime(2026, 5, 4, tzinfo=UTC)),
         vault=AesGcmVault(bytes(32)),
         limiter=FakeLimiter(),
+        signer=RECEIPT_SIGNER,
     )
     monkeypatch.setattr(bootstrap, "_current", deps)
 

@@ -63,6 +63,14 @@ def test_every_document_container_is_declared_with_the_partition_key_the_code_us
     assert declared_containers() == CONTAINERS
 
 
+def test_every_document_container_says_what_it_leaves_out_of_the_index() -> None:
+    # The container loop reads container.excludedPaths; an entry without it fails the deployment.
+    containers = bicep.variable(bicep.module("cosmos"), "containers")
+
+    assert {entry["name"] for entry in containers} == set(CONTAINERS)
+    assert [entry["name"] for entry in containers if "excludedPaths" not in entry] == []
+
+
 def test_hierarchical_partition_keys_are_declared_as_multihash_version_2() -> None:
     text = read(MODULES / "cosmos.bicep")
 

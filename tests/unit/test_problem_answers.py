@@ -15,6 +15,7 @@ from functions.openapi import build_document
 from functions.problems import problem_type
 from shared import bootstrap
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.domain.errors import Conflict, HearingNotOpen, InvalidInput, NotAuthenticated, NotFound, PortalError
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
@@ -22,6 +23,8 @@ from shared.services.hearing_api import HearingDraft, HearingView, ScheduleReque
 from shared.services.responses import ResponseSubmission
 from shared.settings import Settings
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
+
+RECEIPT_SIGNER = LocalReceiptSigner.generate()
 
 
 def request(
@@ -247,6 +250,7 @@ def refusing_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
         clock=FixedClock(datetime(2026, 5, 4, tzinfo=UTC)),
         vault=AesGcmVault(bytes(32)),
         limiter=FakeLimiter(),
+        signer=RECEIPT_SIGNER,
     )
     monkeypatch.setattr(bootstrap, "_current", deps)
 
