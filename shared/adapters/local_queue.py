@@ -125,6 +125,8 @@ class LocalQueue:
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         now = time.time()
         encoded = message.encoded()
+        # Read the trace here: the insert runs on the group-commit writer's thread, outside this context.
+        properties = json.dumps(with_trace_context(message.properties))  # the consumer continues the trace
 
         # Concurrent publishers share one durable commit (group commit); each returns once its own is on disk.
         def insert(conn: sqlite3.Connection) -> None:
@@ -148,7 +150,7 @@ class LocalQueue:
                     message.message_id,
                     encoded,
                     message.subject,
-                    json.dumps(with_trace_context(message.properties)),  # the consumer continues the trace
+                    properties,
                     now,
                     now,
                 ),
