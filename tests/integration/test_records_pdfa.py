@@ -8,7 +8,15 @@ import pytest
 
 from shared.adapters.pdfa import PdfaWriter
 from shared.ports.pdf import Fact, Heading, Note, Paragraph, PdfContent
+from shared.services.record_documents import (
+    conclusion_document,
+    hearing_text_document,
+    memo_document,
+    numbered,
+    response_documents,
+)
 from tests.pdfa_checks import assert_pdfa, text_of, title_of
+from tests.records_support import RedactedResponse, approved, citizen, company, concluded_hearing
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +66,32 @@ def test_a_long_text_runs_over_pages_and_every_line_is_kept(writer: PdfaWriter) 
     assert "Side 2" in text
     assert all(f"Afsnit {number}:" in text for number in range(1, 121))
     assert text.count("x") == 400  # cut over lines, not lost
+
+
+def test_every_rendered_record_of_a_hearing_is_pdfa_and_reads_in_danish(writer: PdfaWriter) -> None:
+    hearing = concluded_hearing()
+    plain = approved(hearing, citizen(1), "Jeg bor ved åen og ønsker færre biler.", minutes=1)
+    redacted = RedactedResponse(**plain.model_dump(), redacted="Jeg bor ved [adresse] og ønsker færre biler.")
+    items = numbered([redacted, approved(hearing, company(2), "Vi støtter planen.", minutes=2)])
+
+    documents = [
+        hearing_text_document(hearing, pdf=writer),
+        *(document for item in items for document in response_documents(hearing, item, pdf=writer)),
+        memo_document(hearing, items, pdf=writer),
+        conclusion_document(hearing, pdf=writer),
+    ]
+
+    assert [document.key for document in documents] == [
+        "hearing-text",
+        f"response-{plain.id}",
+        f"response-{plain.id}-original",
+        f"response-{items[1].response.id}",
+        "memo",
+        "conclusion",
+    ]
+    for document in documents:
+        assert_pdfa(document.content)
+        assert title_of(document.content) == document.title
+    assert "Jeg bor ved åen og ønsker færre biler." in text_of(documents[2].content)
+    assert "ved [adresse]" in text_of(documents[1].content)
+    assert "Nr. 2: Ørsted Byg 2 A/S" in text_of(documents[4].content)
