@@ -147,7 +147,7 @@ class PdfaWriter:
             buffer,
             pagesize=A4,
             invariant=True,
-            pageCompression=1,
+            pageCompression=0,  # qpdf compresses on save, in C++, instead of reportlab in Python
             initialFontName=REGULAR,
             initialFontSize=_BODY,
             lang=content.language,
