@@ -63,14 +63,19 @@ class _Drawable:
     def __init__(self, code_points: frozenset[int]) -> None:
         self._code_points = code_points
         self._seen: dict[str, str] = {}
+        self._kept: set[str] = set()  # characters drawn as they are
 
     def __call__(self, text: str) -> str:
+        if self._kept.issuperset(text):  # the usual case, checked in C
+            return text
         return "".join(self._char(ch) for ch in text)
 
     def _char(self, ch: str) -> str:
         known = self._seen.get(ch)
         if known is None:
             known = self._seen[ch] = self._substitute(ch)
+            if known == ch:
+                self._kept.add(ch)
         return known
 
     def _substitute(self, ch: str) -> str:
