@@ -2,15 +2,23 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# checkov pins libraries the test tools need newer, so the scanner has its own environment.
+SCAN_VENV := .venv-scan
 PORT ?= 7071
 
-.PHONY: install run test lint typecheck layers unit integration e2e bench clean
+.PHONY: install run test lint typecheck layers scan unit integration e2e bench capacity clean
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-data.txt
+	touch $@
+
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -21,8 +29,8 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(PY) -m local_host run --port $(PORT) --seed
 
-## Linters, type checker, layering check and every test.
-test: install lint typecheck layers
+## Linters, type checker, layering check, the infrastructure scan and every test.
+test: install lint typecheck layers scan
 	$(PY) -m pytest
 
 lint: install
@@ -30,10 +38,15 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench
+	$(VENV)/bin/mypy shared functions local_host function_app.py tests bench tools scripts
 
 layers: install
 	$(VENV)/bin/lint-imports
+
+## The Bicep in infra/: checkov's security checks, offline; every template must parse with its parser.
+scan: $(SCAN_VENV)/.installed
+	$(SCAN_VENV)/bin/python scripts/parse_bicep.py infra
+	$(SCAN_VENV)/bin/checkov --directory infra --framework bicep --skip-download --compact --quiet
 
 unit: install
 	$(PY) -m pytest tests/unit
@@ -48,6 +61,14 @@ e2e: install
 bench: install
 	$(PY) bench/startup.py
 	$(PY) bench/intake.py
+	$(PY) bench/exports.py
+	$(PY) -m bench.screening
+	$(PY) bench/receipt_log.py
+	$(PY) bench/campaigns.py
+
+## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
+capacity: install
+	$(PY) -m tools.capacity > docs/capacity.md
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache

@@ -1,9 +1,15 @@
-"""The function app: one blueprint per area. Nothing else happens at import time."""
+"""The function app: one blueprint per area. Nothing else happens at import time.
+
+The same package runs as the intake app and the workers app in Azure (``functions/groups.py``).
+"""
 
 import azure.functions as func
 
-from functions import dev_login, hearings, platform, records, responses, subscriptions
+from functions import attachments, hearings, platform, records, responses, subscriptions
+from functions.groups import PortalFunctionApp
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for blueprint in (platform.bp, dev_login.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp):
+BLUEPRINTS = (platform.bp, hearings.bp, responses.bp, subscriptions.bp, records.bp, attachments.bp)
+
+app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+for blueprint in BLUEPRINTS:
     app.register_functions(blueprint)

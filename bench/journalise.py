@@ -83,6 +83,9 @@ class FolderFiles:
     def delete(self, container: str, name: str) -> None:
         self._path(container, name).unlink(missing_ok=True)
 
+    def check(self) -> None:
+        self._root.stat()
+
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
@@ -108,7 +111,7 @@ def hearing(count: int) -> dict[str, float]:
     from shared.adapters.pdfa import PdfaWriter
     from shared.ports.records import RecordDocument
     from shared.services.record_documents import (
-        Attachment,
+        AttachmentFile,
         CampaignCount,
         NumberedResponse,
         conclusion_document,
@@ -151,7 +154,7 @@ def hearing(count: int) -> dict[str, float]:
         file(hearing_material_document(material, b"%PDF-1.7 uploaded material"))
     for item in items:
         attachments = (
-            (Attachment("a", "kort.png", "image/png", b"\x89PNG" + bytes(2000)),) if item.number % 20 == 0 else ()
+            (AttachmentFile("a", "kort.png", "image/png", b"\x89PNG" + bytes(2000)),) if item.number % 20 == 0 else ()
         )
         for document in response_documents(
             subject, NumberedResponse(item.number, item.response, attachments), pdf=writer

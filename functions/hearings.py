@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from typing import Annotated
 
 import azure.functions as func
-from pydantic import ValidationError
 
-from functions.http import caller, http_function, invalid_from, ok, parse_body, query_int, route_param
-from functions.wiring import document_deps, hearing_deps
-from shared.bootstrap import UPLOADS_CONTAINER, dependencies
+from functions.http import Answer, Body, Header, Query, http_function
+from shared.bootstrap import call
 from shared.domain.errors import InvalidInput
-from shared.services import documents, hearings
+from shared.domain.identity import Identity
+from shared.services import hearing_files, hearings
+from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.hearing_api import (
     AuditPage,
     Conclusion,
@@ -30,30 +31,19 @@ from shared.services.hearing_api import (
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 TAG = "Hearings"
+HEARING = "hearings/{hearing_id}"
 
 
 @http_function(
-    bp,
-    "GET",
-    "hearings",
-    summary="List the hearings the caller may see",
-    tag=TAG,
-    returns=HearingPage,
-    query=(
-        ("limit", "1-100, default 50"),
-        ("continuation", "token from the previous page"),
-        ("mine", "true: hearings I own"),
-    ),
+    bp, "GET", "hearings", summary="List the hearings the caller may see", tag=TAG, calls=hearings.list_hearings
 )
-def list_hearings(req: func.HttpRequest) -> func.HttpResponse:
-    page = hearings.list_hearings(
-        hearing_deps(),
-        caller(req),
-        limit=query_int(req, "limit", 50, 1, 100),
-        continuation=req.params.get("continuation"),
-        mine=req.params.get("mine") == "true",
-    )
-    return ok(page)
+def list_hearings(
+    who: Identity | None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    continuation: Annotated[str | None, Query(description="token from the previous page")] = None,
+    mine: Annotated[bool, Query(description="true: hearings I own")] = False,
+) -> HearingPage:
+    return call(hearings.list_hearings, who, limit=limit, continuation=continuation, mine=mine)
 
 
 @http_function(
@@ -62,119 +52,82 @@ def list_hearings(req: func.HttpRequest) -> func.HttpResponse:
     "hearings",
     summary="Create a hearing from a template",
     tag=TAG,
-    body=HearingDraft,
-    returns=HearingView,
     status=201,
-    auth="required",
-    errors=(401, 403, 422),
+    calls=hearings.create_hearing,
 )
-def create_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.create_hearing(hearing_deps(), caller(req), parse_body(req, HearingDraft))
-    return ok(view, 201, {"Location": f"/api/hearings/{view.id}", "ETag": view.etag or ""})
+def create_hearing(who: Identity, draft: HearingDraft) -> Answer[HearingView]:
+    view = call(hearings.create_hearing, who, draft)
+    return Answer(view, headers={"Location": f"/api/hearings/{view.id}", "ETag": view.etag or ""})
 
 
-@http_function(
-    bp, "GET", "hearings/{hearing_id}", summary="Read a hearing", tag=TAG, returns=HearingView, errors=(404,)
-)
-def get_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.get_hearing(hearing_deps(), caller(req), route_param(req, "hearing_id"))
-    return ok(view, headers={"ETag": view.etag} if view.etag else None)
+@http_function(bp, "GET", HEARING, summary="Read a hearing", tag=TAG, calls=hearings.get_hearing)
+def get_hearing(who: Identity | None, hearing_id: str) -> Answer[HearingView]:
+    view = call(hearings.get_hearing, who, hearing_id)
+    return Answer(view, headers={"ETag": view.etag} if view.etag else None)
 
 
 @http_function(
     bp,
     "PATCH",
-    "hearings/{hearing_id}",
+    HEARING,
     summary="Edit a hearing's texts and settings (If-Match: ETag)",
     tag=TAG,
-    body=HearingChanges,
-    returns=HearingView,
-    auth="required",
-    errors=(401, 403, 404, 409, 412, 422),
+    calls=hearings.edit_hearing,
 )
-def edit_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.edit_hearing(
-        hearing_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        parse_body(req, HearingChanges),
-        if_match=req.headers.get("if-match"),
-    )
-    return ok(view, headers={"ETag": view.etag or ""})
+def edit_hearing(
+    who: Identity, hearing_id: str, changes: HearingChanges, if_match: Annotated[str | None, Header("If-Match")]
+) -> Answer[HearingView]:
+    view = call(hearings.edit_hearing, who, hearing_id, changes, if_match=if_match)
+    return Answer(view, headers={"ETag": view.etag or ""})
 
 
 @http_function(
     bp,
     "POST",
-    "hearings/{hearing_id}/schedule",
+    f"{HEARING}/schedule",
     summary="Schedule a hearing, or move its deadline",
     tag=TAG,
-    body=ScheduleRequest,
-    returns=HearingView,
-    auth="required",
-    errors=(401, 403, 404, 409, 422),
+    calls=hearings.schedule_hearing,
 )
-def schedule_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.schedule_hearing(
-        hearing_deps(), caller(req), route_param(req, "hearing_id"), parse_body(req, ScheduleRequest)
-    )
-    return ok(view)
+def schedule_hearing(who: Identity, hearing_id: str, request: ScheduleRequest) -> HearingView:
+    return call(hearings.schedule_hearing, who, hearing_id, request)
 
 
 @http_function(
     bp,
     "POST",
-    "hearings/{hearing_id}/conclude",
+    f"{HEARING}/conclude",
     summary="Conclude a hearing after its deadline",
     tag=TAG,
-    body=Conclusion,
-    returns=HearingView,
-    auth="required",
-    errors=(401, 403, 404, 409, 422),
+    calls=hearings.conclude_hearing,
 )
-def conclude_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    view = hearings.conclude_hearing(
-        hearing_deps(), caller(req), route_param(req, "hearing_id"), parse_body(req, Conclusion)
-    )
-    return ok(view)
+def conclude_hearing(who: Identity, hearing_id: str, request: Conclusion) -> HearingView:
+    return call(hearings.conclude_hearing, who, hearing_id, request)
 
 
 @http_function(
     bp,
     "POST",
-    "hearings/{hearing_id}/cancel",
+    f"{HEARING}/cancel",
     summary="Cancel a draft or scheduled hearing",
     tag=TAG,
-    returns=HearingView,
-    auth="required",
-    errors=(401, 403, 404, 409),
+    calls=hearings.cancel_hearing,
 )
-def cancel_hearing(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(hearings.cancel_hearing(hearing_deps(), caller(req), route_param(req, "hearing_id")))
+def cancel_hearing(who: Identity, hearing_id: str) -> HearingView:
+    return call(hearings.cancel_hearing, who, hearing_id)
 
 
 @http_function(
     bp,
     "POST",
-    "hearings/{hearing_id}/documents/uploads",
+    f"{HEARING}/documents/uploads",
     summary="Get a URL to upload a document to",
     tag=TAG,
-    body=UploadRequest,
-    returns=UploadTicket,
     status=201,
-    auth="required",
-    errors=(401, 403, 404, 409, 422),
+    calls=hearings.request_document_upload,
 )
-def request_document_upload(req: func.HttpRequest) -> func.HttpResponse:
-    ticket = hearings.request_document_upload(
-        hearing_deps(),
-        dependencies().files,
-        caller(req),
-        route_param(req, "hearing_id"),
-        parse_body(req, UploadRequest),
-        UPLOADS_CONTAINER,
-    )
-    return ok(ticket, 201)
+def request_document_upload(who: Identity, hearing_id: str, request: UploadRequest) -> UploadTicket:
+    return call(hearings.request_document_upload, who, hearing_id, request)
 
 
 @bp.blob_trigger(
@@ -185,7 +138,7 @@ def request_document_upload(req: func.HttpRequest) -> func.HttpResponse:
 )
 def process_uploaded_document(blob: func.InputStream) -> None:
     name = (blob.name or "").removeprefix(f"{UPLOADS_CONTAINER}/")
-    outcome = documents.process_blob(document_deps(), name, blob.length, blob.read)
+    outcome = call(hearing_files.process_blob, name, blob.length, blob.read)
     log.info("upload %s: %s", name, outcome.value)
 
 
@@ -193,63 +146,18 @@ def process_uploaded_document(blob: func.InputStream) -> None:
 def advance_hearings(timer: func.TimerRequest) -> None:
     """Every 15 s: persist openings and closings (rules already use the exact instants), and
     publish events a crash left behind."""
-    changed, resent = hearings.run_schedule(hearing_deps())
+    changed, resent = call(hearings.run_schedule)
     if changed or resent:
         log.info("hearings advanced: %d, events resent: %d", changed, resent)
-
-
-@http_function(
-    bp,
-    "POST",
-    "hearings/{hearing_id}/invitees",
-    summary="Invite people to a closed hearing (JSON list, or a CSV file with one entry per row)",
-    tag=TAG,
-    body=InviteeList,
-    returns=HearingView,
-    auth="required",
-    errors=(401, 403, 404, 409, 422),
-)
-def set_invitees(req: func.HttpRequest) -> func.HttpResponse:
-    content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type == "text/csv":
-        try:
-            request = InviteeList(invitees=_csv_entries(req.get_body()), replace=req.params.get("replace") == "true")
-        except ValidationError as error:
-            raise invalid_from(error) from None
-    else:
-        request = parse_body(req, InviteeList)
-    return ok(hearings.set_invitees(hearing_deps(), caller(req), route_param(req, "hearing_id"), request))
-
-
-@http_function(
-    bp,
-    "GET",
-    "hearings/{hearing_id}/audit",
-    summary="The hearing's audit trail (owner and admins)",
-    tag=TAG,
-    returns=AuditPage,
-    auth="required",
-    errors=(401, 403, 404),
-    query=(("limit", "1-500, default 100"), ("continuation", "token from the previous page")),
-)
-def audit_trail(req: func.HttpRequest) -> func.HttpResponse:
-    page = hearings.audit_trail(
-        hearing_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        limit=query_int(req, "limit", 100, 1, 500),
-        continuation=req.params.get("continuation"),
-    )
-    return ok(page)
 
 
 _CSV_HEADERS = {"cpr", "cvr", "email", "e-mail", "invitee", "inviteret"}
 
 
-def _csv_entries(raw: bytes) -> list[str]:
+def _invitees_from_csv(req: func.HttpRequest) -> InviteeList:
     """The non-empty cells of the first column; a header row naming the column is skipped."""
     try:
-        text = raw.decode("utf-8-sig")
+        text = req.get_body().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the CSV file must be UTF-8", field="body") from None
     sample = text[:1024]
@@ -260,4 +168,37 @@ def _csv_entries(raw: bytes) -> list[str]:
     rows = [row for row in csv.reader(io.StringIO(text), dialect) if row and row[0].strip()]
     if rows and rows[0][0].strip().lower() in _CSV_HEADERS:
         rows = rows[1:]
-    return [row[0].strip() for row in rows]
+    return InviteeList(invitees=[row[0].strip() for row in rows], replace=req.params.get("replace") == "true")
+
+
+@http_function(
+    bp,
+    "POST",
+    f"{HEARING}/invitees",
+    summary="Invite people to a closed hearing (JSON list, or a CSV file with one entry per row)",
+    tag=TAG,
+    calls=hearings.set_invitees,
+)
+def set_invitees(
+    who: Identity,
+    hearing_id: str,
+    request: Annotated[InviteeList, Body(parsers={"text/csv": _invitees_from_csv})],
+) -> HearingView:
+    return call(hearings.set_invitees, who, hearing_id, request)
+
+
+@http_function(
+    bp,
+    "GET",
+    f"{HEARING}/audit",
+    summary="The hearing's audit trail (owner and admins)",
+    tag=TAG,
+    calls=hearings.audit_trail,
+)
+def audit_trail(
+    who: Identity,
+    hearing_id: str,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    continuation: Annotated[str | None, Query(description="token from the previous page")] = None,
+) -> AuditPage:
+    return call(hearings.audit_trail, who, hearing_id, limit=limit, continuation=continuation)

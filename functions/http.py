@@ -1,21 +1,49 @@
-"""What every HTTP function shares: registration with its OpenAPI description, parsing, sign-in,
-and turning results and errors into JSON and application/problem+json (RFC 9457) answers."""
+"""What every HTTP function shares. A handler is described once, by its signature:
+
+    @http_function(bp, "POST", "hearings/{hearing_id}/cancel", summary="...", tag=TAG, calls=hearings.cancel_hearing)
+    def cancel_hearing(who: Identity, hearing_id: str) -> HearingView:
+        return call(hearings.cancel_hearing, who, hearing_id)
+
+From the parameters the decorator injects the caller (``Identity``: sign-in required, answered 401
+before the handler runs; ``Identity | None``: optional), path parameters (by name, as in the
+route), query parameters (``Annotated[int, Query(ge=1, le=100)] = 50``, ``str | None``, ``bool``),
+request headers (``Annotated[str | None, Header("If-Match")]``), the pydantic body (with other
+content types through ``Body(parsers=...)``), the request's arrival instant (``datetime``) and the
+raw request (``func.HttpRequest``). The return annotation says the answer: a model (JSON with
+``status``), ``Answer[Model]`` (with headers or another status), ``None`` (204) or
+``func.HttpResponse`` as it is. The OpenAPI operation is derived from the same signature and from
+the errors the called service declares (``shared.domain.errors.raises``).
+"""
 
 from __future__ import annotations
 
+import enum
 import functools
+import inspect
 import json
 import logging
 import math
-from collections.abc import Callable
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from functions.problems import REASONS, problem_type
 from shared.bootstrap import dependencies
-from shared.domain.errors import FieldProblem, InvalidInput, NotAuthenticated, PortalError, TooManyRequests
+from shared.domain.errors import (
+    FieldProblem,
+    InvalidInput,
+    NotAuthenticated,
+    PortalError,
+    TooManyRequests,
+    declared_errors,
+)
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
 
@@ -24,11 +52,58 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 M = TypeVar("M", bound=BaseModel)
+__all__ = ["Answer", "Body", "Header", "Query", "http_function"]
+
+
+# -- what a handler's parameters may ask for ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query parameter: bounds for numbers, a description for the OpenAPI document."""
+
+    ge: int | None = None
+    le: int | None = None
+    description: str | None = None
+    alias: str | None = None  # the parameter's name in the URL, when it is not the Python name
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header, by its HTTP name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Body:
+    """The body model, read from JSON or, by content type, with another parser."""
+
+    parsers: Mapping[str, Callable[[func.HttpRequest], BaseModel]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer(Generic[M]):
+    """A model answered with headers, or with another status than the operation's usual one."""
+
+    body: M
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+
+
+# -- the description of one operation, for the OpenAPI document ------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    name: str
+    description: str
+    schema: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Operation:
-    """The OpenAPI description of one HTTP function, recorded where the function is declared."""
+    """The OpenAPI description of one HTTP function, derived where the function is declared."""
 
     function_name: str
     method: str
@@ -39,9 +114,11 @@ class Operation:
     returns: type[BaseModel] | None
     status: int
     auth: str  # "none", "optional" or "required"
-    query: tuple[tuple[str, str], ...] = ()
+    query: tuple[QueryParameter, ...] = ()
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
+    body_content_types: tuple[str, ...] = ()  # besides application/json
+    headers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -52,6 +129,218 @@ class Registry:
 REGISTRY = Registry()
 
 
+# -- reading a handler's signature -----------------------------------------------------------------------
+
+Reader = Callable[["_Request"], Any]
+
+
+class _Request:
+    """One request, with what more than one reader needs worked out once."""
+
+    def __init__(self, req: func.HttpRequest, arrived: datetime | None) -> None:
+        self.req = req
+        self.arrived = arrived
+
+
+@dataclass(frozen=True)
+class _Plan:
+    readers: tuple[tuple[str, Reader], ...]
+    needs_arrival: bool
+    answer: Callable[[Any], func.HttpResponse]
+    operation: Operation
+
+
+def _plan(
+    handler: Callable[..., Any],
+    *,
+    method: str,
+    route: str,
+    summary: str,
+    tag: str,
+    status: int,
+    calls: Callable[..., Any] | None,
+    raises: tuple[type[PortalError], ...],
+    returns: type[BaseModel] | None,
+    content_type: str,
+) -> _Plan:
+    hints = typing.get_type_hints(handler, include_extras=True)
+    route_names = set(re.findall(r"{([^}:?]+)", route))
+    readers: list[tuple[str, Reader]] = []
+    query: list[QueryParameter] = []
+    headers: list[str] = []
+    body: type[BaseModel] | None = None
+    body_types: tuple[str, ...] = ()
+    auth = "none"
+    statuses: set[int] = set()
+    needs_arrival = False
+    for parameter in inspect.signature(handler).parameters.values():
+        name = parameter.name
+        annotation = hints.get(name, str)
+        base, extras = _split(annotation)
+        default = parameter.default
+        if base is func.HttpRequest:
+            readers.append((name, lambda r: r.req))
+        elif base is datetime:
+            needs_arrival = True
+            readers.append((name, lambda r: r.arrived))
+        elif _is_identity(base):
+            required = not _optional(base)
+            auth = "required" if required else "optional"
+            statuses.add(401)
+            readers.append((name, _identity_reader(required)))
+        elif name in route_names:
+            readers.append((name, _path_reader(name, base)))
+            if base is not str:
+                statuses.add(422)
+        elif isinstance(extras.get(Header), Header):
+            header = extras[Header].name
+            headers.append(header)
+            readers.append((name, _header_reader(header)))
+        elif isinstance(base, type) and issubclass(base, BaseModel):
+            body = base
+            parsers = extras[Body].parsers if isinstance(extras.get(Body), Body) else {}
+            body_types = tuple(parsers)
+            statuses.add(422)
+            readers.append((name, _body_reader(base, parsers)))
+        else:
+            spec = extras.get(Query) if isinstance(extras.get(Query), Query) else Query()
+            assert isinstance(spec, Query)
+            wire = spec.alias or _camel(name)
+            reader, schema, description = _query_reader(wire, _without_none(base), spec, default)
+            query.append(QueryParameter(wire, description, schema))
+            if schema.get("type") == "integer":
+                statuses.add(422)
+            readers.append((name, reader))
+    for error in (*raises, *(declared_errors(calls) if calls is not None else ())):
+        statuses.add(problem_type(error).status)
+    answer, answered_model = _answer_for(hints.get("return"), status)
+    operation = Operation(
+        function_name=handler.__name__,
+        method=method,
+        route=route,
+        summary=summary,
+        tag=tag,
+        body=body,
+        returns=returns or answered_model,
+        status=status,
+        auth=auth,
+        query=tuple(query),
+        errors=tuple(sorted(statuses)),
+        content_type=content_type,
+        body_content_types=body_types,
+        headers=tuple(headers),
+    )
+    return _Plan(tuple(readers), needs_arrival, answer, operation)
+
+
+def _split(annotation: Any) -> tuple[Any, dict[type, Any]]:
+    if typing.get_origin(annotation) is Annotated:
+        base, *metadata = typing.get_args(annotation)
+        return base, {type(item): item for item in metadata}
+    return annotation, {}
+
+
+def _options(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _optional(annotation: Any) -> bool:
+    return type(None) in _options(annotation)
+
+
+def _without_none(annotation: Any) -> Any:
+    options = [option for option in _options(annotation) if option is not type(None)]
+    return options[0] if len(options) == 1 else annotation
+
+
+def _is_identity(annotation: Any) -> bool:
+    return Identity in _options(annotation)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _identity_reader(required: bool) -> Reader:
+    def read(request: _Request) -> Identity | None:
+        who = caller(request.req)
+        if who is None and required:
+            raise NotAuthenticated("sign in to do this", field="Authorization")
+        return who
+
+    return read
+
+
+def _path_reader(name: str, kind: Any) -> Reader:
+    def read(request: _Request) -> Any:
+        raw = route_param(request.req, name)
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            try:
+                return kind(raw)
+            except ValueError:
+                choices = ", ".join(str(member.value) for member in kind)
+                raise InvalidInput(f"must be one of {choices}", field=_camel(name)) from None
+        return raw
+
+    return read
+
+
+def _header_reader(header: str) -> Reader:
+    return lambda request: request.req.headers.get(header.lower())
+
+
+def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.HttpRequest], BaseModel]]) -> Reader:
+    def read(request: _Request) -> BaseModel:
+        content_type = (request.req.headers.get("content-type") or "").split(";")[0].strip().lower()
+        parser = parsers.get(content_type)
+        if parser is None:
+            return parse_body(request.req, model)
+        try:
+            return parser(request.req)
+        except ValidationError as error:
+            raise invalid_from(error) from None
+
+    return read
+
+
+def _query_reader(wire: str, kind: Any, spec: Query, default: Any) -> tuple[Reader, dict[str, Any], str]:
+    missing = None if default is inspect.Parameter.empty else default
+    if kind is int:
+        low = spec.ge if spec.ge is not None else 0
+        high = spec.le if spec.le is not None else 2**31 - 1
+        fallback = int(missing) if missing is not None else low
+        text = spec.description or f"{low}-{high}, default {fallback}"
+        schema: dict[str, Any] = {"type": "integer", "minimum": low, "maximum": high, "default": fallback}
+        return (lambda request: query_int(request.req, wire, fallback, low, high)), schema, text
+    if kind is bool:
+        text = spec.description or "true or false"
+        return (lambda request: request.req.params.get(wire) == "true"), {"type": "boolean"}, text
+    text = spec.description or ""
+    return (lambda request: request.req.params.get(wire) or missing), {"type": "string"}, text
+
+
+def _answer_for(annotation: Any, status: int) -> tuple[Callable[[Any], func.HttpResponse], type[BaseModel] | None]:
+    if annotation is None or annotation is type(None):
+        return (lambda _: no_content()), None
+    if annotation is func.HttpResponse:
+        return (lambda response: response), None
+    if typing.get_origin(annotation) is Answer:
+        (model,) = typing.get_args(annotation)
+
+        def answer(result: Answer[Any]) -> func.HttpResponse:
+            return ok(result.body, result.status or status, dict(result.headers) if result.headers else None)
+
+        return answer, model
+    model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return (lambda result: ok(result, status)), model
+
+
+# -- the decorator ---------------------------------------------------------------------------------------
+
+
 def http_function(
     bp: func.Blueprint,
     method: str,
@@ -59,36 +348,53 @@ def http_function(
     *,
     summary: str,
     tag: str,
-    body: type[BaseModel] | None = None,
-    returns: type[BaseModel] | None = None,
     status: int = 200,
-    auth: str = "optional",
-    query: tuple[tuple[str, str], ...] = (),
-    errors: tuple[int, ...] = (),
+    calls: Callable[..., Any] | None = None,
+    raises: tuple[type[PortalError], ...] = (),
+    returns: type[BaseModel] | None = None,
     content_type: str = "application/json",
-) -> Callable[[Handler], Handler]:
-    """Register an HTTP function on the blueprint and in the OpenAPI registry, with error mapping."""
+) -> Callable[[Callable[..., Any]], Handler]:
+    """Register an HTTP function on the blueprint and in the OpenAPI registry.
 
-    def register(handler: Handler) -> Handler:
-        REGISTRY.operations.append(
-            Operation(
-                handler.__name__, method, route, summary, tag, body, returns, status, auth, query, errors, content_type
-            )
+    ``calls`` names the service the handler calls, whose declared errors are documented; ``raises``
+    adds errors the handler raises itself. ``returns`` documents the answer of a handler that
+    builds its ``func.HttpResponse`` itself.
+    """
+
+    def register(handler: Callable[..., Any]) -> Handler:
+        plan = _plan(
+            handler,
+            method=method,
+            route=route,
+            summary=summary,
+            tag=tag,
+            status=status,
+            calls=calls,
+            raises=raises,
+            returns=returns,
+            content_type=content_type,
         )
+        REGISTRY.operations.append(plan.operation)
 
         @functools.wraps(handler)
         def wrapped(req: func.HttpRequest) -> func.HttpResponse:
             try:
-                return handler(req)
-            except TooManyRequests as error:
-                retry_after = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
-                return problem(error.status, error.title, error.detail, slug=error.slug, headers=retry_after)
+                # The arrival instant is taken before sign-in, which may have to fetch signing keys.
+                request = _Request(req, dependencies().clock.now() if plan.needs_arrival else None)
+                arguments = {name: read(request) for name, read in plan.readers}
+                return plan.answer(handler(**arguments))
             except PortalError as error:
-                return problem(error.status, error.title, error.detail, slug=error.slug, problems=error.problems)
+                return problem_for(error)
             except Exception:
                 log.exception("unhandled error in %s", handler.__name__)
                 return problem(500, "Internal Server Error", "the portal could not complete the request")
 
+        # The Functions library reads the wrapper's signature: it must take the request alone.
+        wrapped.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("req", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=func.HttpRequest)],
+            return_annotation=func.HttpResponse,
+        )
+        wrapped.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
         return bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
 
     return register
@@ -178,6 +484,15 @@ def no_content() -> func.HttpResponse:
     return func.HttpResponse(status_code=204)
 
 
+def problem_for(error: PortalError) -> func.HttpResponse:
+    """The problem answer for a domain error, from the table in ``functions.problems``."""
+    kind = problem_type(error)
+    if isinstance(error, TooManyRequests):
+        retry_after = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+        return problem(kind.status, kind.title, error.detail, slug=kind.slug, headers=retry_after)
+    return problem(kind.status, kind.title, error.detail, slug=kind.slug, problems=error.problems)
+
+
 def problem(
     status: int,
     title: str,
@@ -204,3 +519,7 @@ def problem(
         charset="utf-8",
         headers=headers,
     )
+
+
+def reason(status: int) -> str:
+    return REASONS.get(status, "Server error")

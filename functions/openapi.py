@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from functions.http import Operation
+from functions.http import Operation, reason
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaMode
 
 _PROBLEM = {
     "type": "object",
@@ -29,18 +31,11 @@ _PROBLEM = {
     },
     "required": ["type", "title", "status"],
 }
-_REASONS = {
-    401: "Sign-in required or token refused",
-    403: "Not allowed",
-    404: "Not found (or not visible to the caller)",
-    409: "Conflicts with the current state",
-    412: "Changed by someone else (stale ETag)",
-    422: "Invalid fields",
-    429: "Too many requests from this identity; see Retry-After",
-}
 
 
 def build_document(operations: list[Operation], server_url: str = "/api") -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema  # only the OpenAPI function needs it
+
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
     for op in operations:
         if op.body is not None:
@@ -67,9 +62,16 @@ def build_document(operations: list[Operation], server_url: str = "/api") -> dic
                 for name in re.findall(r"{([^}:?]+)", op.route)
             ]
             + [
-                {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
-                for name, text in op.query
-            ],
+                {
+                    "name": query.name,
+                    "in": "query",
+                    "required": False,
+                    "description": query.description,
+                    "schema": dict(query.schema),
+                }
+                for query in op.query
+            ]
+            + [{"name": name, "in": "header", "required": False, "schema": {"type": "string"}} for name in op.headers],
             "responses": {},
         }
         if op.auth == "required":
@@ -77,17 +79,17 @@ def build_document(operations: list[Operation], server_url: str = "/api") -> dic
         elif op.auth == "optional":
             entry["security"] = [{}, {"bearer": []}]
         if op.body is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": keyed[(op.body, "validation")]}},
-            }
+            content: dict[str, Any] = {"application/json": {"schema": keyed[(op.body, "validation")]}}
+            for other in op.body_content_types:
+                content[other] = {"schema": {"type": "string"}}
+            entry["requestBody"] = {"required": True, "content": content}
         success: dict[str, Any] = {"description": "Success"}
         if op.returns is not None:
             success["content"] = {op.content_type: {"schema": keyed[(op.returns, "serialization")]}}
         entry["responses"][str(op.status)] = success
         for status in sorted({*op.errors, *((401,) if op.auth == "required" else ()), 500}):
             entry["responses"][str(status)] = {
-                "description": _REASONS.get(status, "Server error"),
+                "description": reason(status),
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
         paths.setdefault(path, {})[op.method.lower()] = entry

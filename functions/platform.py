@@ -1,4 +1,4 @@
-"""Platform: health and the OpenAPI document. The development issuer is in ``functions.dev_login``."""
+"""Platform: health and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -8,27 +8,40 @@ from typing import Any
 import azure.functions as func
 from pydantic import RootModel
 
-from functions.http import REGISTRY, http_function, ok
+from functions.http import REGISTRY, Answer, http_function
 from functions.openapi import build_document
-from shared.bootstrap import dependencies
+from shared.bootstrap import call
 from shared.domain.base import PortalModel
+from shared.services import health as checks
+from shared.services.health import HealthReport
 
 bp = func.Blueprint()
 TAG = "Platform"
 
 
-class Health(PortalModel):
+class Live(PortalModel):
     status: str
-    environment: str
 
 
 class OpenApiDocument(RootModel[dict[str, Any]]):
     pass
 
 
-@http_function(bp, "GET", "health", summary="Liveness and configuration summary", tag=TAG, returns=Health, auth="none")
-def health(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(Health(status="ok", environment=dependencies().settings.environment.value))
+@http_function(
+    bp,
+    "GET",
+    "health",
+    summary="Whether documents, messages and files answer; 503 naming the failing ones",
+    tag=TAG,
+)
+def health() -> Answer[HealthReport]:
+    report = call(checks.check_health)
+    return Answer(report, 200 if report.status == "ok" else 503)
+
+
+@http_function(bp, "GET", "health/live", summary="Liveness: the process answers (no dependency is asked)", tag=TAG)
+def health_live() -> Live:
+    return Live(status="ok")
 
 
 @functools.cache
@@ -36,8 +49,6 @@ def _openapi() -> dict[str, Any]:
     return build_document(REGISTRY.operations)
 
 
-@http_function(
-    bp, "GET", "openapi.json", summary="This API's OpenAPI 3.1 document", tag=TAG, returns=OpenApiDocument, auth="none"
-)
-def openapi(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(_openapi())
+@http_function(bp, "GET", "openapi.json", summary="This API's OpenAPI 3.1 document", tag=TAG)
+def openapi() -> OpenApiDocument:
+    return OpenApiDocument(_openapi())

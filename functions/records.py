@@ -7,7 +7,7 @@ import logging
 
 import azure.functions as func
 
-from functions.wiring import records_deps
+from shared.bootstrap import call
 from shared.services import queues, records
 
 bp = func.Blueprint()
@@ -17,13 +17,13 @@ log = logging.getLogger(__name__)
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.RECORDS_JOURNALISE, connection="ServiceBusConnection")
 def journalise_hearing(msg: func.ServiceBusMessage) -> None:
     hearing_id = json.loads(msg.get_body())["hearingId"]
-    if records.journalise_hearing(records_deps(), hearing_id):
+    if call(records.journalise_hearing, hearing_id):
         log.info("hearing %s journalised", hearing_id)
 
 
 @bp.timer_trigger(schedule="0 30 2 * * *", arg_name="timer", run_on_startup=False)
 def journalise_pending(timer: func.TimerRequest) -> None:
     """Nightly: journalise concluded hearings whose message was lost or dead-lettered."""
-    done = records.journalise_pending(records_deps())
+    done = call(records.journalise_pending)
     if done:
         log.info("journalised %d hearing(s) left behind", done)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
+from typing import Annotated
 
 import azure.functions as func
 
-from functions.http import caller, http_function, no_content, ok, parse_body, query_int, route_param
-from functions.wiring import response_deps
+from functions.http import Answer, Query, http_function
+from shared.bootstrap import call
+from shared.domain.identity import Identity
 from shared.domain.response import Receipt
 from shared.services import queues, responses
-from shared.services.responses import Decision, ResponsePage, ResponseSubmission, ResponseView
+from shared.services.responses import Decision, PublicResponse, ResponsePage, ResponseSubmission, ResponseView
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -25,21 +28,15 @@ RESPONSE = "hearings/{hearing_id}/responses/{response_id}"
     "hearings/{hearing_id}/responses",
     summary="Submit a response; answers with a receipt",
     tag=TAG,
-    body=ResponseSubmission,
-    returns=Receipt,
     status=201,
-    auth="required",
-    errors=(401, 403, 404, 409, 422, 429),
+    calls=responses.submit_response,
 )
-def submit_response(req: func.HttpRequest) -> func.HttpResponse:
-    deps = response_deps()
-    arrived = deps.clock.now()  # before sign-in, which may have to fetch signing keys
-    hearing_id = route_param(req, "hearing_id")
-    receipt, created = responses.submit_response(
-        deps, caller(req), hearing_id, parse_body(req, ResponseSubmission), arrived=arrived
-    )
+def submit_response(
+    arrived: datetime, who: Identity, hearing_id: str, submission: ResponseSubmission
+) -> Answer[Receipt]:
+    receipt, created = call(responses.submit_response, who, hearing_id, submission, arrived=arrived)
     location = f"/api/hearings/{hearing_id}/responses/{receipt.response_id}"
-    return ok(receipt, 201 if created else 200, {"Location": location})
+    return Answer(receipt, 201 if created else 200, {"Location": location})
 
 
 @http_function(
@@ -48,27 +45,22 @@ def submit_response(req: func.HttpRequest) -> func.HttpResponse:
     "hearings/{hearing_id}/responses",
     summary="List responses (public: approved and published)",
     tag=TAG,
-    returns=ResponsePage,
-    errors=(404,),
-    query=(("limit", "1-100, default 50"), ("continuation", "token from the previous page")),
+    calls=responses.list_responses,
 )
-def list_responses(req: func.HttpRequest) -> func.HttpResponse:
-    page = responses.list_responses(
-        response_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        limit=query_int(req, "limit", 50, 1, 100),
-        continuation=req.params.get("continuation"),
-    )
-    return ok(page)
+def list_responses(
+    who: Identity | None,
+    hearing_id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    continuation: Annotated[str | None, Query(description="token from the previous page")] = None,
+) -> ResponsePage:
+    return call(responses.list_responses, who, hearing_id, limit=limit, continuation=continuation)
 
 
-@http_function(bp, "GET", RESPONSE, summary="Read a response", tag=TAG, returns=ResponseView, errors=(404,))
-def get_response(req: func.HttpRequest) -> func.HttpResponse:
-    view = responses.get_response(
-        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id")
-    )
-    return ok(view)
+@http_function(
+    bp, "GET", RESPONSE, summary="Read a response", tag=TAG, returns=ResponseView, calls=responses.get_response
+)
+def get_response(who: Identity | None, hearing_id: str, response_id: str) -> Answer[ResponseView | PublicResponse]:
+    return Answer(call(responses.get_response, who, hearing_id, response_id))
 
 
 @http_function(
@@ -77,20 +69,10 @@ def get_response(req: func.HttpRequest) -> func.HttpResponse:
     RESPONSE,
     summary="Edit your own response while the hearing is active",
     tag=TAG,
-    body=ResponseSubmission,
-    returns=Receipt,
-    auth="required",
-    errors=(401, 404, 409, 412, 422),
+    calls=responses.revise_response,
 )
-def revise_response(req: func.HttpRequest) -> func.HttpResponse:
-    receipt = responses.revise_response(
-        response_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        route_param(req, "response_id"),
-        parse_body(req, ResponseSubmission),
-    )
-    return ok(receipt)
+def revise_response(who: Identity, hearing_id: str, response_id: str, submission: ResponseSubmission) -> Receipt:
+    return call(responses.revise_response, who, hearing_id, response_id, submission)
 
 
 @http_function(
@@ -99,15 +81,10 @@ def revise_response(req: func.HttpRequest) -> func.HttpResponse:
     RESPONSE,
     summary="Withdraw your own response while the hearing is active",
     tag=TAG,
-    returns=ResponseView,
-    auth="required",
-    errors=(401, 404, 409),
+    calls=responses.withdraw_response,
 )
-def withdraw_response(req: func.HttpRequest) -> func.HttpResponse:
-    view = responses.withdraw_response(
-        response_deps(), caller(req), route_param(req, "hearing_id"), route_param(req, "response_id")
-    )
-    return ok(view)
+def withdraw_response(who: Identity, hearing_id: str, response_id: str) -> ResponseView:
+    return call(responses.withdraw_response, who, hearing_id, response_id)
 
 
 @http_function(
@@ -116,21 +93,10 @@ def withdraw_response(req: func.HttpRequest) -> func.HttpResponse:
     f"{RESPONSE}/approve",
     summary="Approve (and publish) a response",
     tag=TAG,
-    body=Decision,
-    returns=ResponseView,
-    auth="required",
-    errors=(401, 403, 404, 409, 422),
+    calls=responses.decide_response,
 )
-def approve_response(req: func.HttpRequest) -> func.HttpResponse:
-    view = responses.decide_response(
-        response_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        route_param(req, "response_id"),
-        approve=True,
-        decision=parse_body(req, Decision),
-    )
-    return ok(view)
+def approve_response(who: Identity, hearing_id: str, response_id: str, decision: Decision) -> ResponseView:
+    return call(responses.decide_response, who, hearing_id, response_id, approve=True, decision=decision)
 
 
 @http_function(
@@ -139,26 +105,16 @@ def approve_response(req: func.HttpRequest) -> func.HttpResponse:
     f"{RESPONSE}/decline",
     summary="Decline a response",
     tag=TAG,
-    returns=ResponseView,
-    auth="required",
-    errors=(401, 403, 404, 409),
+    calls=responses.decide_response,
 )
-def decline_response(req: func.HttpRequest) -> func.HttpResponse:
-    view = responses.decide_response(
-        response_deps(),
-        caller(req),
-        route_param(req, "hearing_id"),
-        route_param(req, "response_id"),
-        approve=False,
-        decision=Decision(),
-    )
-    return ok(view)
+def decline_response(who: Identity, hearing_id: str, response_id: str) -> ResponseView:
+    return call(responses.decide_response, who, hearing_id, response_id, approve=False, decision=Decision())
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)
 def rescreen_stalled_responses(timer: func.TimerRequest) -> None:
     """Every 5 minutes: announce again responses whose screening message was lost."""
-    count = responses.rescreen_stalled(response_deps())
+    count = call(responses.rescreen_stalled)
     if count:
         log.warning("announced %d stalled response(s) again", count)
 
@@ -166,7 +122,4 @@ def rescreen_stalled_responses(timer: func.TimerRequest) -> None:
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.RESPONSES_RECEIVED, connection="ServiceBusConnection")
 def screen_received_response(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())
-    responses.screen_response(response_deps(), body["hearingId"], body["responseId"])
-
-
-__all__ = ["bp", "no_content"]
+    call(responses.screen_response, body["hearingId"], body["responseId"])

@@ -7,10 +7,10 @@ import json
 import azure.functions as func
 from pydantic import RootModel
 
-from functions.http import caller, http_function, no_content, ok, parse_body, route_param
-from functions.wiring import subscription_deps
-from shared.domain.errors import InvalidInput
+from functions.http import http_function
+from shared.bootstrap import call
 from shared.domain.hearing import EventKind
+from shared.domain.identity import Identity
 from shared.domain.subscription import TargetKind
 from shared.services import queues, subscriptions
 from shared.services.subscriptions import FollowRequest, SubscriptionView
@@ -29,28 +29,16 @@ class SubscriptionList(RootModel[list[SubscriptionView]]):
     "subscriptions",
     summary="Follow a hearing, subject area, city area or KLE number",
     tag=TAG,
-    body=FollowRequest,
-    returns=SubscriptionView,
     status=201,
-    auth="required",
-    errors=(401, 404, 422),
+    calls=subscriptions.follow,
 )
-def follow(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(subscriptions.follow(subscription_deps(), caller(req), parse_body(req, FollowRequest)), 201)
+def follow(who: Identity, request: FollowRequest) -> SubscriptionView:
+    return call(subscriptions.follow, who, request)
 
 
-@http_function(
-    bp,
-    "GET",
-    "subscriptions",
-    summary="What I follow",
-    tag=TAG,
-    returns=SubscriptionList,
-    auth="required",
-    errors=(401,),
-)
-def my_subscriptions(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(SubscriptionList(subscriptions.my_subscriptions(subscription_deps(), caller(req))))
+@http_function(bp, "GET", "subscriptions", summary="What I follow", tag=TAG, calls=subscriptions.my_subscriptions)
+def my_subscriptions(who: Identity) -> SubscriptionList:
+    return SubscriptionList(call(subscriptions.my_subscriptions, who))
 
 
 @http_function(
@@ -60,19 +48,13 @@ def my_subscriptions(req: func.HttpRequest) -> func.HttpResponse:
     summary="Stop following",
     tag=TAG,
     status=204,
-    auth="required",
-    errors=(401, 404, 422),
+    calls=subscriptions.unfollow,
 )
-def unfollow(req: func.HttpRequest) -> func.HttpResponse:
-    try:
-        kind = TargetKind(route_param(req, "kind"))
-    except ValueError:
-        raise InvalidInput(f"must be one of {', '.join(k.value for k in TargetKind)}", field="kind") from None
-    subscriptions.unfollow(subscription_deps(), caller(req), kind, route_param(req, "target_id"))
-    return no_content()
+def unfollow(who: Identity, kind: TargetKind, target_id: str) -> None:
+    call(subscriptions.unfollow, who, kind, target_id)
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.HEARING_EVENTS, connection="ServiceBusConnection")
 def notify_followers(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())
-    subscriptions.notify_followers(subscription_deps(), body["hearingId"], body["eventId"], EventKind(body["kind"]))
+    call(subscriptions.notify_followers, body["hearingId"], body["eventId"], EventKind(body["kind"]))

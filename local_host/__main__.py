@@ -19,9 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--settings", type=Path, help="settings file (default: local.settings.json, else the sample)")
     start.add_argument("--root", type=Path, default=Path("."), help="folder with host.json and the settings files")
     start.add_argument("--seed", action="store_true", help="load the demo data at startup")
+    start.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the host's log level"
+    )
     args = parser.parse_args(argv)
     options = Options(
-        port=args.port, host=args.host, app=args.app, settings=args.settings, seed=args.seed, root=args.root
+        port=args.port,
+        host=args.host,
+        app=args.app,
+        settings=args.settings,
+        seed=args.seed,
+        root=args.root,
+        log_level=args.log_level,
     )
     return run(options)
 

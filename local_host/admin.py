@@ -82,7 +82,7 @@ class AdminEndpoints:
     async def clock(self, request: Request) -> Response:
         from shared.ports.clock import AdjustableClock
 
-        clock = self.runtime.deps.clock
+        clock = self.runtime.clock
         if not isinstance(clock, AdjustableClock):
             return problem(404, "the clock is not adjustable (set PORTAL_ADJUSTABLE_CLOCK=true)")
         if request.method == "PUT":
@@ -114,21 +114,19 @@ class AdminEndpoints:
             return problem(404, "no local queue")
         queue, message_id = request.path_params["queue"], request.path_params["message_id"]
         try:
-            result = await run_in_threadpool(broker.replay, queue, message_id)
+            await run_in_threadpool(broker.replay, queue, message_id)
         except LookupError:
-            result = False
-        if result is False:
             return problem(404, f"no dead-lettered message {message_id} on {queue}")
         return Response(status_code=202)
 
     async def poison_blobs(self, request: Request) -> Response:
-        poison = await run_in_threadpool(self.runtime.receipts.poison)
+        poison = await run_in_threadpool(self.runtime.blob_ledger.poison)
         return JSONResponse([dataclasses.asdict(entry) for entry in poison])
 
     async def replay_blob(self, request: Request) -> Response:
         """Forgets a poison record, so the blob watcher tries the blob again with a fresh count of attempts."""
         function, name = request.path_params["function"], request.path_params["name"]
-        cleared = await run_in_threadpool(self.runtime.receipts.clear_poison, function, name)
+        cleared = await run_in_threadpool(self.runtime.blob_ledger.clear_poison, function, name)
         if not cleared:
             return problem(404, f"no poison blob {name} for {function}")
         return Response(status_code=202)

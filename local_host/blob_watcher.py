@@ -1,6 +1,6 @@
 """Blob triggers by polling (Azurite raises no Event Grid events), each blob version processed once.
 
-Receipts keyed by (function, blob name, etag) live in SQLite under the data folder, so a restart does not
+Outcomes keyed by (function, blob name, etag) live in SQLite under the data folder, so a restart does not
 process a blob again. A blob whose function keeps failing is tried again after a growing delay (1 s, 2 s,
 4 s, ... at most 5 minutes), ``MAX_ATTEMPTS`` times in all, and then recorded as poison and left alone, like
 the Functions host's poison blob queue, until the developer replays it.
@@ -63,7 +63,7 @@ class BlobPath:
 
 
 @dataclass(frozen=True)
-class Receipt:
+class BlobOutcome:
     status: str
     attempts: int
     next_attempt_at: float  # seconds since the epoch; a failed blob is not tried again before then
@@ -85,7 +85,7 @@ class PoisonBlob:
     recorded_at: str
 
 
-class Receipts:
+class BlobLedger:
     """What each blob function has done with each blob version; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
@@ -104,14 +104,14 @@ class Receipts:
         if "next_attempt_at" not in columns:  # a data folder from before retries were spaced out
             self._db.execute("ALTER TABLE blob_receipts ADD COLUMN next_attempt_at REAL NOT NULL DEFAULT 0")
 
-    def status(self, function: str, container: str, name: str, etag: str) -> Receipt | None:
+    def status(self, function: str, container: str, name: str, etag: str) -> BlobOutcome | None:
         with self._lock:
             row = self._db.execute(
                 """SELECT status, attempts, next_attempt_at FROM blob_receipts
                    WHERE function=? AND container=? AND name=? AND etag=?""",
                 (function, container, name, etag),
             ).fetchone()
-        return Receipt(str(row[0]), int(row[1]), float(row[2])) if row else None
+        return BlobOutcome(str(row[0]), int(row[1]), float(row[2])) if row else None
 
     def record(
         self,
@@ -175,7 +175,7 @@ class BlobWatcher:
         self,
         specs: list[FunctionSpec],
         files: Any,
-        receipts: Receipts,
+        ledger: BlobLedger,
         invoker: Invoker,
         activity: Activity,
         stop: threading.Event,
@@ -185,7 +185,7 @@ class BlobWatcher:
         self.retry_base = retry_base
         self.paths = {spec.name: BlobPath.parse(spec.blob_path) for spec in specs}
         self.files = files
-        self.receipts = receipts
+        self.ledger = ledger
         self.invoker = invoker
         self.activity = activity
         self.stop = stop
@@ -203,7 +203,7 @@ class BlobWatcher:
         return sum(len(self._unprocessed(spec, include_waiting=True)) for spec in self.specs)
 
     def run_now(self, spec: FunctionSpec, container: str, name: str) -> None:
-        """Runs the function on one blob by hand (admin endpoint); leaves no receipt."""
+        """Runs the function on one blob by hand (admin endpoint); leaves no outcome behind."""
         info = self.files.info(container, name)
         if info is None:
             raise FileNotFoundError(f"no blob {container}/{name}")
@@ -240,11 +240,11 @@ class BlobWatcher:
         for info in self.files.list(path.container, path.prefix):
             if not path.matches(info.name):
                 continue
-            receipt = self.receipts.status(spec.name, path.container, info.name, info.etag)
-            if receipt is None:
+            outcome = self.ledger.status(spec.name, path.container, info.name, info.etag)
+            if outcome is None:
                 found.append((info, 0))
-            elif receipt.status == FAILED and (include_waiting or receipt.next_attempt_at <= now):
-                found.append((info, receipt.attempts))
+            elif outcome.status == FAILED and (include_waiting or outcome.next_attempt_at <= now):
+                found.append((info, outcome.attempts))
         return found
 
     def _process(self, spec: FunctionSpec, info: Any, attempts: int) -> None:
@@ -257,7 +257,7 @@ class BlobWatcher:
             message = f"{type(error).__name__}: {error}"
             status = POISON if attempts >= MAX_ATTEMPTS else FAILED
             next_attempt_at = time.time() + retry_delay(attempts, self.retry_base)
-            self.receipts.record(spec.name, container, info.name, info.etag, status, attempts, message, next_attempt_at)
+            self.ledger.record(spec.name, container, info.name, info.etag, status, attempts, message, next_attempt_at)
             if status == POISON:
                 log.error(
                     "blob trigger %s: %s/%s failed %d times, recorded as poison",
@@ -267,7 +267,7 @@ class BlobWatcher:
                     attempts,
                 )
             return
-        self.receipts.record(spec.name, container, info.name, info.etag, DONE, attempts + 1)
+        self.ledger.record(spec.name, container, info.name, info.etag, DONE, attempts + 1)
 
     def _stream(self, container: str, info: Any) -> InputStream:
         data = self.files.read(container, info.name)

@@ -2,7 +2,9 @@
 
 The order follows ``func start``: settings from ``local.settings.json`` first, then the dependencies
 (``shared.bootstrap``) are built and installed, and only then is the function app imported, so its
-functions find the host's dependencies when they ask ``shared.bootstrap.dependencies()``.
+functions find the host's dependencies when they ask ``shared.bootstrap.dependencies()``. With
+``PORTAL_DEV_ISSUER=true`` the host adds the development sign-in (``local_host.dev_identity``) to
+the app it loads; the deployed app never has it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import json
 import logging
 import os
 import signal
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -27,15 +28,17 @@ from azure.functions.decorators.function_app import FunctionRegister
 
 from local_host.admin import AdminEndpoints
 from local_host.catalog import FunctionSpec, TriggerKind, catalog
+from local_host.host_json import HostJson, InvalidHostJson
 from local_host.http_functions import HttpFunctions
 from local_host.local_settings import apply_values, find_settings_file, read_cors, read_values
-from local_host.lock_renewal import renewal_limit
 from local_host.runtime import Runtime
 from local_host.web import build_app
 
+if TYPE_CHECKING:
+    from local_host.dev_identity.issuer import DevIssuer
+
 log = logging.getLogger("local_host")
 
-DEFAULT_ROUTE_PREFIX = "api"
 DEFAULT_PORT = 7071
 PUBLIC_BASE_URL_VARIABLE = "PORTAL_PUBLIC_BASE_URL"
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -51,11 +54,12 @@ class Options:
     settings: Path | None = None
     seed: bool = False
     root: Path = Path(".")
+    log_level: str = "INFO"
 
 
 def run(options: Options) -> int:
     """Runs until SIGINT or SIGTERM; returns the process exit code."""
-    _configure_logging()
+    _configure_logging(options.log_level)
     stopper = _Stopper()
     root = options.root.resolve()
     if str(root) not in sys.path:
@@ -63,12 +67,16 @@ def run(options: Options) -> int:
     with stopper.installed():
         try:
             return _run(options, root, stopper)
+        except InvalidHostJson as error:
+            log.error("%s", error)
+            return 2
         except KeyboardInterrupt:
             log.info("stopped before the host was ready")
             return 0
 
 
 def _run(options: Options, root: Path, stopper: _Stopper) -> int:
+    host_json = HostJson.read(root)
     settings_file = options.settings or find_settings_file(root)
     _load_settings_file(settings_file, options)
     cors = read_cors(settings_file)
@@ -82,25 +90,34 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     azurite = _start_azurite(settings, data_dir)
     runtime: Runtime | None = None
     try:
-        deps = build(settings)
+        issuer = _dev_issuer(settings, data_dir)
+        deps = build(settings, extra_issuers=[issuer.trusted_issuer()] if issuer is not None else [])
         override(deps)
         _ensure_containers(deps, BLOB_CONTAINERS)
         app = _function_app(importlib.import_module(options.app))
+        _add_dev_sign_in(app, issuer)
         specs, skipped = catalog(app)
         for note in skipped:
             log.warning("%s", note)
         if options.seed:
             _seed(deps)
-        runtime = Runtime(specs, deps, data_dir, lock_renewal_limit=renewal_limit(root))
-        prefix = route_prefix(root)
+        runtime = Runtime(
+            specs,
+            settings=settings,
+            bus=deps.bus,
+            files=deps.files,
+            clock=deps.clock,
+            lock_renewal_limit=host_json.lock_renewal_limit,
+        )
+        prefix = host_json.route_prefix
         base_url = f"http://{_display_host(options.host)}:{options.port}"
         urls = function_urls(specs, base_url, prefix)
-        http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker)
-        asgi = build_app(http, AdminEndpoints(runtime, urls), prefix, cors)
+        http = HttpFunctions([spec for spec in specs if spec.kind is TriggerKind.HTTP], runtime.invoker, prefix)
+        asgi = build_app(http, AdminEndpoints(runtime, urls), cors)
         if cors.enabled:
             log.info("CORS allowed for %s", ", ".join(cors.origins))
         print(banner(specs, urls, runtime.broker is not None), flush=True)
-        _print_personas(settings, data_dir)
+        _print_personas(issuer)
         runtime.start()
         config = uvicorn.Config(
             asgi,
@@ -123,16 +140,6 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
         if azurite is not None:
             azurite.stop()
         log.info("local host stopped")
-
-
-def route_prefix(root: Path) -> str:
-    """``extensions.http.routePrefix`` from host.json; "api" when absent, "" allowed."""
-    host_json = root / "host.json"
-    if not host_json.is_file():
-        return DEFAULT_ROUTE_PREFIX
-    document = json.loads(host_json.read_text(encoding="utf-8"))
-    prefix = document.get("extensions", {}).get("http", {}).get("routePrefix", DEFAULT_ROUTE_PREFIX)
-    return str(prefix).strip("/")
 
 
 def function_urls(specs: list[FunctionSpec], base_url: str, prefix: str) -> dict[str, str]:
@@ -246,14 +253,30 @@ def _seed(deps: Any) -> None:
         log.info("demo data seeded")
 
 
-def _print_personas(settings: Any, data_dir: Path) -> None:
+def _dev_issuer(settings: Any, data_dir: Path) -> DevIssuer | None:
+    """The development issuer when the settings enable it (``for_settings`` refuses it in production)."""
     if not settings.dev_issuer:
+        return None
+    from local_host.dev_identity.issuer import DevIssuer
+
+    return DevIssuer.for_settings(settings, data_dir)
+
+
+def _add_dev_sign_in(app: FunctionRegister, issuer: DevIssuer | None) -> None:
+    """With an issuer, the app gets the development endpoints under /api/dev; without, they do not exist."""
+    if issuer is None:
         return
-    try:
-        from shared.adapters.dev_issuer import DevIssuer
-    except ImportError:
+    from local_host import dev_identity
+    from local_host.dev_identity import functions as dev_functions
+
+    dev_functions.use(issuer)
+    dev_identity.register(app)
+
+
+def _print_personas(issuer: DevIssuer | None) -> None:
+    if issuer is None:
         return
-    personas = DevIssuer.for_settings(settings, data_dir).personas()
+    personas = issuer.personas()
     lines = ["Development sign-in personas:", ""]
     lines += [f"        {persona.id}: {persona.label} ({persona.description})" for persona in personas]
     print("\n".join([*lines, ""]), flush=True)
@@ -263,9 +286,8 @@ def _display_host(host: str) -> str:
     return "localhost" if host in {"0.0.0.0", "::", "127.0.0.1"} else host
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("LOCAL_HOST_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="[%(asctime)s] %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="[%(asctime)s] %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
     # The storage SDK logs every request at INFO.
     logging.getLogger("azure").setLevel(logging.WARNING)
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import azure.functions as func
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from local_host.catalog import FunctionSpec
 from local_host.invoker import Invoker
 from local_host.problems import problem
-from local_host.routing import RouteTemplate
+from local_host.routing import FunctionRoute, decode_path, precedence, starlette_paths
 
 log = logging.getLogger("local_host.http")
 
@@ -22,54 +24,71 @@ log = logging.getLogger("local_host.http")
 _DROPPED_RESPONSE_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
 
-@dataclass(frozen=True)
-class HttpRoute:
-    spec: FunctionSpec
-    template: RouteTemplate
-
-    def allows(self, method: str) -> bool:
-        return not self.spec.methods or method.upper() in self.spec.methods
-
-
 class HttpFunctions:
-    """Dispatches requests under the route prefix to the most specific matching function."""
+    """The HTTP functions under the route prefix, as an ASGI app: Starlette's router picks the function."""
 
-    def __init__(self, specs: list[FunctionSpec], invoker: Invoker) -> None:
-        routes = [HttpRoute(spec, RouteTemplate.parse(spec.route)) for spec in specs]
-        self.routes = sorted(routes, key=lambda route: route.template.precedence())
+    def __init__(self, specs: list[FunctionSpec], invoker: Invoker, prefix: str = "") -> None:
         self.invoker = invoker
+        self.prefix = prefix.strip("/")
+        routes = [
+            FunctionRoute(path, self._endpoint(spec), spec.methods)
+            for spec in sorted(specs, key=lambda spec: precedence(spec.route))
+            for path in starlette_paths(spec.route)
+        ]
+        # No match is a 404 problem; "hearings/" is matched as "hearings" instead of redirected.
+        self.router = Router(routes, redirect_slashes=False, default=_not_found)
 
-    def find(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
-        for route in self.routes:
-            values = route.template.match(path)
-            if values is not None and route.allows(method):
-                return route, values
-        return None
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = decode_path(function_path(scope, self.prefix))
+        if len(path) > 1:
+            path = path.rstrip("/")
+        await self.router({**scope, "path": path, "path_params": {}}, receive, send)
 
-    async def dispatch(self, request: Request, path: str) -> Response:
-        found = self.find(request.method, path)
-        if found is None:
-            # The Functions host answers 404 for a path or a method no function takes.
-            return problem(404)
-        route, values = found
+    def _endpoint(self, spec: FunctionSpec) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await self.dispatch(spec, request)
+
+        return endpoint
+
+    async def dispatch(self, spec: FunctionSpec, request: Request) -> Response:
+        route_values = {name: str(value) for name, value in request.path_params.items() if value != ""}
         http_request = func.HttpRequest(
             request.method,
             _original_url(request),
             headers=_joined_headers(request),
             params=dict(request.query_params),
-            route_params=values,
+            route_params=route_values,
             body=await request.body(),
         )
         try:
-            result = await run_in_threadpool(self.invoker.invoke, route.spec, http_request, "HTTP request", quiet=True)
+            result = await run_in_threadpool(self.invoker.invoke, spec, http_request, "HTTP request", quiet=True)
         except Exception:
             # Logged by the invoker with its stack trace; the caller learns nothing about the internals.
             return problem(500)
         try:
             return to_response(result)
         except Exception:
-            log.exception("function %s returned a value that is not an HTTP response", route.spec.name)
+            log.exception("function %s returned a value that is not an HTTP response", spec.name)
             return problem(500)
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    # The Functions host answers 404 for a path no function takes.
+    await problem(404)(scope, receive, send)
+
+
+def function_path(scope: Scope, prefix: str) -> str:
+    """The raw path after the route prefix (``/api/a%2Fb`` -> ``/a%2Fb``), still percent-encoded.
+
+    Starlette's own path is decoded already, which would decode route values twice and split a segment
+    on an encoded slash.
+    """
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
+    path = path.split("?", 1)[0]
+    segments = path.lstrip("/").split("/")
+    skipped = len(prefix.split("/")) if prefix else 0
+    return "/" + "/".join(segments[skipped:])
 
 
 def to_response(result: Any) -> Response:

@@ -1,36 +1,27 @@
 """Keeps the locks of messages being processed, as the Service Bus trigger renews them while a function runs.
 
 One thread renews every held message a third of a lock duration before its lock would lapse, for at most
-the renewal limit (host.json ``maxAutoLockRenewalDuration``, else ``functionTimeout``); after that the lock
-is left to expire and the queue redelivers the message, as in Azure.
+the renewal limit (``HostJson.lock_renewal_limit``: host.json ``maxAutoLockRenewalDuration``, else
+``functionTimeout``); after that the lock is left to expire and the queue redelivers the message, as in Azure.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+
+from shared.adapters.local_queue import Delivery, LocalQueue
 
 log = logging.getLogger("local_host.queues")
-
-DEFAULT_RENEWAL_LIMIT = 600.0  # seconds; the Functions host's default functionTimeout on a dedicated plan
-_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
-
-
-class RenewableBroker(Protocol):
-    def renew(self, delivery: Any) -> None: ...
 
 
 @dataclass
 class _Held:
-    delivery: Any
+    delivery: Delivery
     renew_at: float
     give_up_at: float
 
@@ -38,7 +29,7 @@ class _Held:
 class LockRenewer:
     """``with renewer.hold(delivery): run the function`` renews the delivery's lock in the background."""
 
-    def __init__(self, broker: RenewableBroker, lock_seconds: float, limit_seconds: float) -> None:
+    def __init__(self, broker: LocalQueue, lock_seconds: float, limit_seconds: float) -> None:
         self.broker = broker
         self.interval = max(lock_seconds / 3, 0.01)
         self.limit = limit_seconds
@@ -58,7 +49,7 @@ class LockRenewer:
             self.thread.join(timeout)
 
     @contextmanager
-    def hold(self, delivery: Any) -> Iterator[None]:
+    def hold(self, delivery: Delivery) -> Iterator[None]:
         key = id(delivery)
         now = time.monotonic()
         with self._changed:
@@ -109,28 +100,3 @@ class LockRenewer:
         with self._changed:
             if self._held.get(key) is held:
                 del self._held[key]
-
-
-def renewal_limit(root: Path) -> float:
-    """Seconds a message's lock is renewed for, from host.json; ``DEFAULT_RENEWAL_LIMIT`` when not set."""
-    host_json = root / "host.json"
-    if not host_json.is_file():
-        return DEFAULT_RENEWAL_LIMIT
-    document = json.loads(host_json.read_text(encoding="utf-8"))
-    service_bus = document.get("extensions", {}).get("serviceBus", {})
-    for value in (service_bus.get("maxAutoLockRenewalDuration"), document.get("functionTimeout")):
-        seconds = timespan_seconds(value)
-        if seconds is not None and seconds > 0:
-            return seconds
-    return DEFAULT_RENEWAL_LIMIT
-
-
-def timespan_seconds(value: object) -> float | None:
-    """``00:10:00`` or ``1.02:00:00`` (days first) as seconds; None when not a timespan (``-1`` is unlimited)."""
-    if not isinstance(value, str):
-        return None
-    found = _TIMESPAN.match(value.strip())
-    if found is None:
-        return None
-    days, hours, minutes, seconds = found.groups()
-    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)

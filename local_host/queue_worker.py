@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 import azure.functions.servicebus as servicebus
 
@@ -15,6 +13,7 @@ from local_host.activity import Activity
 from local_host.catalog import FunctionSpec
 from local_host.invoker import Invoker
 from local_host.lock_renewal import LockRenewer
+from shared.adapters.local_queue import Delivery, LocalQueue
 
 log = logging.getLogger("local_host.queues")
 
@@ -23,48 +22,23 @@ IDLE_WAIT_MAX = 0.25
 ERROR_WAIT = 1.0
 
 
-class QueueBroker(Protocol):
-    """The part of ``shared.adapters.local_queue.LocalQueue`` the host consumes with."""
-
-    def receive(self, queue: str, max_messages: int) -> list[Any]: ...
-
-    def complete(self, delivery: Any) -> None: ...
-
-    def abandon(self, delivery: Any, reason: str) -> None: ...
-
-    def dead_letters(self, queue: str) -> list[Any]: ...
-
-    def replay(self, queue: str, message_id: str) -> Any: ...
-
-    def depth(self, queue: str) -> int: ...
-
-    def queues(self) -> list[str]: ...
-
-
-def is_queue_broker(bus: object) -> bool:
-    return all(callable(getattr(bus, name, None)) for name in ("receive", "complete", "abandon", "depth"))
-
-
-def to_message(delivery: Any) -> servicebus.ServiceBusMessage:
+def to_message(delivery: Delivery) -> servicebus.ServiceBusMessage:
     """The same object type the Service Bus trigger passes in Azure."""
-    properties = dict(getattr(delivery, "properties", None) or {})
-    subject = getattr(delivery, "subject", None) or None
-    enqueued = getattr(delivery, "enqueued_at", None)
-    if isinstance(enqueued, datetime) and enqueued.tzinfo is None:
-        enqueued = enqueued.replace(tzinfo=UTC)
-    lock_token = getattr(delivery, "lock_token", None)
+    properties = dict(delivery.properties)
+    subject = delivery.subject or None
+    enqueued = delivery.enqueued_at if delivery.enqueued_at.tzinfo else delivery.enqueued_at.replace(tzinfo=UTC)
     return servicebus.ServiceBusMessage(
-        body=_as_bytes(getattr(delivery, "body", b"")),
+        body=delivery.body,
         trigger_metadata=None,
-        message_id=str(delivery.message_id),
-        delivery_count=int(getattr(delivery, "delivery_count", 1) or 1),
-        enqueued_time_utc=enqueued if isinstance(enqueued, datetime) else None,
+        message_id=delivery.message_id,
+        delivery_count=delivery.delivery_count,
+        enqueued_time_utc=enqueued,
         application_properties=properties,
         user_properties=dict(properties),
         content_type=properties.get("content_type") or properties.get("Content-Type") or "application/json",
         subject=subject,
         label=subject,
-        lock_token=str(lock_token) if lock_token is not None else None,
+        lock_token=delivery.lock_token,
     )
 
 
@@ -88,7 +62,7 @@ class QueueWorker:
     def __init__(
         self,
         spec: FunctionSpec,
-        broker: QueueBroker,
+        broker: LocalQueue,
         invoker: Invoker,
         activity: Activity,
         stop: threading.Event,
@@ -128,7 +102,7 @@ class QueueWorker:
                 self.stop.wait(wait)
                 wait = min(wait * 2, IDLE_WAIT_MAX)
 
-    def _process(self, delivery: Any) -> None:
+    def _process(self, delivery: Delivery) -> None:
         failure: str | None = None
         try:
             with self._lock_held(delivery):
@@ -144,16 +118,6 @@ class QueueWorker:
             # Typically the lock expired during a long run; the queue redelivers the message.
             log.warning("queue %s: could not settle message %s: %s", self.spec.queue_name, delivery.message_id, error)
 
-    def _lock_held(self, delivery: Any) -> AbstractContextManager[None]:
+    def _lock_held(self, delivery: Delivery) -> AbstractContextManager[None]:
         # Without renewal a run longer than the lock lets another worker receive the same message.
         return self.renewer.hold(delivery) if self.renewer is not None else nullcontext()
-
-
-def _as_bytes(body: object) -> bytes:
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, bytearray | memoryview):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode()
-    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()

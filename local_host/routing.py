@@ -1,8 +1,10 @@
-"""Functions (ASP.NET-style) route templates: ``hearings/{id:guid}``, ``files/{*path}``, ``items/{page:int?}``.
+"""Functions route templates on Starlette's router: literal segments, ``{name}`` segments, a last ``{*rest}``.
 
-Templates compile to regular expressions; routes are tried most specific first (literal segments before
-parameters, constrained parameters before plain ones, catch-alls last), as the Functions host does, so
-``hearings/mine`` wins over ``hearings/{id}`` whatever order the functions were registered in.
+Those are the forms the portal's routes use; a template with anything else (constraints such as
+``{id:int}``, optional or default values, a parameter inside a segment) is refused when the host starts
+rather than matched differently from Azure. A template becomes Starlette paths (``files/{*rest}`` is
+``/files`` and ``/files/{rest:path}``), matched case-insensitively as the Functions host matches, tried
+literal segments first so that ``hearings/mine`` wins over ``hearings/{id}`` whatever the registration order.
 
 Paths are matched as ASP.NET Core matches them: the raw request path is percent-decoded once, segment by
 segment, except that an encoded slash stays ``%2F`` so it can never split a segment (see ``decode_path``).
@@ -11,97 +13,75 @@ segment, except that an encoded slash stays ``%2F`` so it can never split a segm
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-_PARAMETER = re.compile(r"\{([^{}]+)\}")
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from local_host.problems import problem
+
+_PARAMETER = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENCODED_SLASH = re.compile(r"(%2[fF])")
 
-# Constraints the portal is likely to use; the others only bind any non-empty value.
-_CONSTRAINT_PATTERNS = {
-    "int": r"-?\d+",
-    "long": r"-?\d+",
-    "bool": r"(?i:true|false)",
-    "guid": r"(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?)",
-    "alpha": r"[A-Za-z]+",
-    "float": r"-?\d+(?:\.\d+)?",
-    "double": r"-?\d+(?:\.\d+)?",
-    "decimal": r"-?\d+(?:\.\d+)?",
-}
-
-# Lower ranks win; compared segment by segment.
+# Lower ranks are tried first; compared segment by segment, a longer template before its own prefix.
 _RANK_LITERAL = 1
-_RANK_CONSTRAINED = 2
-_RANK_PARAMETER = 3
-_RANK_OPTIONAL = 4
-_RANK_CATCH_ALL = 5
+_RANK_PARAMETER = 2
+_RANK_CATCH_ALL = 3
+_RANK_END = 10
 
 
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    constraints: tuple[str, ...] = ()
-    optional: bool = False
-    catch_all: bool = False
-    default: str | None = None
+class UnsupportedRoute(ValueError):
+    pass
 
 
-@dataclass
-class RouteTemplate:
-    template: str
-    pattern: re.Pattern[str]
-    parameters: list[Parameter] = field(default_factory=list)
-    ranks: tuple[int, ...] = ()
-
-    @classmethod
-    def parse(cls, template: str) -> RouteTemplate:
-        text = template.strip().strip("/")
-        segments = text.split("/") if text else []
-        regex = ""
-        parameters: list[Parameter] = []
-        ranks: list[int] = []
-        for index, segment in enumerate(segments):
-            whole = _PARAMETER.fullmatch(segment)
-            if whole:
-                parameter = _parse_parameter(whole.group(1))
-                parameters.append(parameter)
-                is_last = index == len(segments) - 1
-                if parameter.catch_all and not is_last:
-                    raise ValueError(f"route {template!r}: a catch-all parameter must be the last segment")
-                value = _value_pattern(parameter)
-                if (parameter.optional or parameter.catch_all or parameter.default is not None) and is_last:
-                    # The whole segment, slash included, may be missing.
-                    regex += f"(?:/{value})?"
-                else:
-                    regex += f"/{value}"
-                ranks.append(_rank(parameter))
-                continue
-            regex += "/" + _mixed_segment(segment, parameters)
-            ranks.append(_RANK_LITERAL if not _PARAMETER.search(segment) else _RANK_CONSTRAINED)
-        pattern = re.compile(f"^{regex}/?$", re.IGNORECASE) if regex else re.compile("^/?$")
-        return cls(template, pattern, parameters, tuple(ranks))
-
-    def match(self, path: str) -> dict[str, str] | None:
-        """Route values for a decoded path relative to the route prefix (``/hearings/1``), or None.
-
-        ``path`` is already decoded (``decode_path``); the values are taken from it as they are.
-        """
-        found = self.pattern.match(path if path.startswith("/") else "/" + path)
+def starlette_paths(template: str) -> list[str]:
+    """The Starlette paths matching a Functions route template (``hearings/{id}`` -> ``/hearings/{id}``)."""
+    segments = _segments(template)
+    paths = [""]
+    for index, segment in enumerate(segments):
+        found = _PARAMETER.fullmatch(segment)
         if found is None:
-            return None
-        values: dict[str, str] = {}
-        for parameter in self.parameters:
-            raw = found.group(_group_name(parameter.name))
-            if raw is not None and raw != "":
-                values[parameter.name] = raw
-            elif parameter.default is not None:
-                values[parameter.name] = parameter.default
-        return values
+            if "{" in segment or "}" in segment:
+                raise UnsupportedRoute(
+                    f"route {template!r}: only {{name}} and a last {{*rest}} segment are supported, not {segment!r}"
+                )
+            paths[-1] += "/" + segment
+        elif found.group(1):
+            if index != len(segments) - 1:
+                raise UnsupportedRoute(f"route {template!r}: a catch-all parameter must be the last segment")
+            # The catch-all may be empty, slash included: one path without it, one with it.
+            paths.append(f"{paths[-1]}/{{{found.group(2)}:path}}")
+        else:
+            paths[-1] += f"/{{{found.group(2)}}}"
+    return [path or "/" for path in paths]
 
-    def precedence(self) -> tuple[Any, ...]:
-        # More segments first when one route's ranks are a prefix of another's.
-        return (*self.ranks, 10)
+
+def precedence(template: str) -> tuple[int, ...]:
+    """Sort key: literal segments before parameters, parameters before a catch-all."""
+    ranks = []
+    for segment in _segments(template):
+        found = _PARAMETER.fullmatch(segment)
+        ranks.append(_RANK_LITERAL if found is None else _RANK_CATCH_ALL if found.group(1) else _RANK_PARAMETER)
+    return (*ranks, _RANK_END)
+
+
+class FunctionRoute(Route):
+    """A Starlette route for one HTTP function: case-insensitive, exactly its methods, 404 for any other."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], methods: tuple[str, ...]) -> None:
+        super().__init__(path, endpoint, methods=methods or None)
+        # Only the methods the function lists (Starlette would add HEAD to GET); none listed means every method.
+        self.methods = set(methods) or None
+        self.path_regex = re.compile(self.path_regex.pattern, re.IGNORECASE)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            # The Functions host answers 404, not 405, for a method no function at this path takes.
+            await problem(404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def decode_path(raw_path: str) -> str:
@@ -115,73 +95,6 @@ def _decode_segment(segment: str) -> str:
     return "".join(part if index % 2 else unquote(part) for index, part in enumerate(parts))
 
 
-def _parse_parameter(body: str) -> Parameter:
-    catch_all = body.startswith("*")
-    body = body.lstrip("*")
-    default: str | None = None
-    if "=" in body:
-        body, default = body.split("=", 1)
-    optional = body.endswith("?")
-    body = body.rstrip("?")
-    name, *constraints = _split_constraints(body)
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ValueError(f"unsupported route parameter name {name!r}")
-    return Parameter(name, tuple(constraints), optional, catch_all, default)
-
-
-def _split_constraints(body: str) -> list[str]:
-    # Split on ':' outside parentheses, so regex(a:b) stays whole.
-    parts, depth, current = [], 0, ""
-    for char in body:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == ":" and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return parts
-
-
-def _value_pattern(parameter: Parameter) -> str:
-    if parameter.catch_all:
-        body = ".*"
-    else:
-        body = "[^/]+"
-        for constraint in parameter.constraints:
-            known = _CONSTRAINT_PATTERNS.get(constraint.lower())
-            if known:
-                body = known
-            elif constraint.lower().startswith("regex(") and constraint.endswith(")"):
-                body = f"(?:{constraint[6:-1]})"
-    return f"(?P<{_group_name(parameter.name)}>{body})"
-
-
-def _mixed_segment(segment: str, parameters: list[Parameter]) -> str:
-    """A segment mixing literals and parameters, such as ``{name}.{ext}``."""
-    regex, position = "", 0
-    for found in _PARAMETER.finditer(segment):
-        regex += re.escape(segment[position : found.start()])
-        parameter = _parse_parameter(found.group(1))
-        parameters.append(parameter)
-        value = _value_pattern(parameter)  # greedy: the last literal splits, as ASP.NET matches right to left
-        regex += f"(?:{value})?" if parameter.optional else value
-        position = found.end()
-    return regex + re.escape(segment[position:])
-
-
-def _rank(parameter: Parameter) -> int:
-    if parameter.catch_all:
-        return _RANK_CATCH_ALL
-    if parameter.optional or parameter.default is not None:
-        return _RANK_OPTIONAL
-    if parameter.constraints:
-        return _RANK_CONSTRAINED
-    return _RANK_PARAMETER
-
-
-def _group_name(name: str) -> str:
-    return f"p_{name}"
+def _segments(template: str) -> list[str]:
+    text = template.strip().strip("/")
+    return text.split("/") if text else []

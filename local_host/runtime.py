@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
 
 from local_host.activity import Activity
-from local_host.blob_watcher import RETRY_BASE_SECONDS, BlobWatcher, Receipts
+from local_host.blob_watcher import BlobLedger, BlobWatcher
 from local_host.catalog import FunctionSpec, TriggerKind
+from local_host.host_json import DEFAULT_FUNCTION_TIMEOUT
 from local_host.invoker import Invoker
-from local_host.lock_renewal import DEFAULT_RENEWAL_LIMIT, LockRenewer, RenewableBroker
-from local_host.queue_worker import QueueBroker, QueueWorker, is_queue_broker, message_from_text
+from local_host.lock_renewal import LockRenewer
+from local_host.queue_worker import QueueWorker, message_from_text
 from local_host.timers import TimerScheduler
+from shared.adapters.local_queue import LocalQueue
+from shared.ports.clock import Clock
+from shared.ports.files import FileStore
+from shared.ports.messages import MessageBus
+from shared.settings import Settings
 
 log = logging.getLogger("local_host")
 
 WORKERS_PER_QUEUE_FUNCTION = 2
 JOIN_TIMEOUT = 10.0
-BLOB_RETRY_BASE_VARIABLE = "PORTAL_BLOB_RETRY_BASE_SECONDS"
 
 
 class UnknownFunction(LookupError):
@@ -34,31 +36,41 @@ class NotRunnable(ValueError):
 
 
 class Runtime:
+    """Runs the non-HTTP functions: from the local queue, on their timers, and on new blobs."""
+
     def __init__(
         self,
         specs: list[FunctionSpec],
-        deps: Any,
-        data_dir: Path,
-        lock_renewal_limit: float = DEFAULT_RENEWAL_LIMIT,
+        *,
+        settings: Settings,
+        bus: MessageBus,
+        files: FileStore,
+        clock: Clock,
+        lock_renewal_limit: float = DEFAULT_FUNCTION_TIMEOUT,
     ) -> None:
         self.specs = specs
         self.by_name = {spec.name.lower(): spec for spec in specs}
-        self.deps = deps
+        self.settings = settings
+        self.clock = clock
         self.stop_event = threading.Event()
         self.activity = Activity()
         self.invoker = Invoker(self.activity)
-        self.broker: QueueBroker | None = self._local_broker(deps)
-        self.renewer = self._lock_renewer(self.broker, deps, lock_renewal_limit)
+        self.broker = self._local_queue(settings, bus)
+        self.renewer = (
+            LockRenewer(self.broker, settings.queue_lock_seconds, lock_renewal_limit)
+            if self.broker is not None
+            else None
+        )
         self.timers = TimerScheduler(self._of(TriggerKind.TIMER), self.invoker, self.stop_event)
-        self.receipts = Receipts(Path(data_dir) / "host.sqlite")
+        self.blob_ledger = BlobLedger(Path(settings.data_dir) / "host.sqlite")
         self.blobs = BlobWatcher(
             self._of(TriggerKind.BLOB),
-            deps.files,
-            self.receipts,
+            files,
+            self.blob_ledger,
             self.invoker,
             self.activity,
             self.stop_event,
-            retry_base=blob_retry_base(),
+            retry_base=settings.blob_retry_base_seconds,
         )
         self.queue_workers: list[QueueWorker] = []
         self._started = False
@@ -67,21 +79,13 @@ class Runtime:
         return [spec for spec in self.specs if spec.kind is kind]
 
     @staticmethod
-    def _local_broker(deps: Any) -> QueueBroker | None:
-        if deps.settings.message_bus != "local":
+    def _local_queue(settings: Settings, bus: MessageBus) -> LocalQueue | None:
+        if settings.message_bus != "local":
             return None  # Service Bus delivers to the functions in Azure, not to this host
-        if not is_queue_broker(deps.bus):
-            log.warning("the message bus cannot be consumed locally; queue triggers will not run")
+        if not isinstance(bus, LocalQueue):
+            log.warning("the message bus is not the local queue; queue triggers will not run")
             return None
-        broker: QueueBroker = deps.bus
-        return broker
-
-    @staticmethod
-    def _lock_renewer(broker: QueueBroker | None, deps: Any, limit: float) -> LockRenewer | None:
-        if broker is None or not callable(getattr(broker, "renew", None)):
-            return None
-        renewable = cast(RenewableBroker, broker)
-        return LockRenewer(renewable, float(deps.settings.queue_lock_seconds), limit)
+        return bus
 
     @property
     def trigger_queues(self) -> list[str]:
@@ -113,7 +117,7 @@ class Runtime:
             self.timers.join(JOIN_TIMEOUT)
             if self.blobs.thread.is_alive():
                 self.blobs.join(JOIN_TIMEOUT)
-        self.receipts.close()
+        self.blob_ledger.close()
 
     def function(self, name: str) -> FunctionSpec:
         spec = self.by_name.get(name.lower())
@@ -140,11 +144,8 @@ class Runtime:
     def queue_depths(self) -> dict[str, int]:
         if self.broker is None:
             return {}
-        names = set(self.trigger_queues)
-        queues = getattr(self.broker, "queues", None)
-        if callable(queues):
-            names.update(str(name) for name in queues())
-        return {name: int(self.broker.depth(name)) for name in sorted(names)}
+        names = {*self.trigger_queues, *self.broker.queues()}
+        return {name: self.broker.depth(name) for name in sorted(names)}
 
     def is_idle(self) -> bool:
         """True when nothing runs, every triggered queue is empty and every blob version is dealt with.
@@ -161,16 +162,3 @@ class Runtime:
             return False
         after = self.activity.snapshot()
         return after == before
-
-
-def blob_retry_base(environ: Mapping[str, str] | None = None) -> float:
-    """The first retry delay of a failing blob; a development setting, so tests need not wait seconds."""
-    text = (os.environ if environ is None else environ).get(BLOB_RETRY_BASE_VARIABLE, "").strip()
-    if not text:
-        return RETRY_BASE_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %s", BLOB_RETRY_BASE_VARIABLE, text, RETRY_BASE_SECONDS)
-        return RETRY_BASE_SECONDS
-    return max(value, 0.0)

@@ -18,7 +18,6 @@ from local_host.admin import AdminEndpoints
 from local_host.http_functions import HttpFunctions
 from local_host.local_settings import CorsSettings
 from local_host.problems import problem
-from local_host.routing import decode_path
 
 access_log = logging.getLogger("local_host.http")
 
@@ -27,25 +26,17 @@ EXPOSED_HEADERS = ["Location", "ETag", "Retry-After"]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
-def build_app(
-    http: HttpFunctions, admin: AdminEndpoints, route_prefix: str, cors: CorsSettings | None = None
-) -> ASGIApp:
-    prefix = route_prefix.strip("/")
-
-    async def functions(request: Request) -> Response:
-        return await http.dispatch(request, decode_path(function_path(request.scope, prefix)))
+def build_app(http: HttpFunctions, admin: AdminEndpoints, cors: CorsSettings | None = None) -> ASGIApp:
+    prefix = http.prefix
 
     async def not_found(request: Request) -> Response:
         return problem(404)
 
     routes = admin.routes()
     if prefix:
-        routes += [
-            Route(f"/{prefix}", functions, methods=ALL_METHODS),
-            Route(f"/{prefix}/{{path:path}}", functions, methods=ALL_METHODS),
-        ]
+        routes += [Route(f"/{prefix}", http), Route(f"/{prefix}/{{path:path}}", http)]
     else:
-        routes += [Route("/{path:path}", functions, methods=ALL_METHODS)]
+        routes += [Route("/{path:path}", http)]
     routes.append(Route("/{path:path}", not_found, methods=ALL_METHODS))
 
     async def http_error(request: Request, error: Exception) -> Response:
@@ -68,20 +59,6 @@ def with_cors(app: ASGIApp, cors: CorsSettings) -> ASGIApp:
         allow_headers=["*"],
         expose_headers=EXPOSED_HEADERS,
     )
-
-
-def function_path(scope: Scope, prefix: str) -> str:
-    """The raw path after the route prefix (``/api/a%2Fb`` -> ``/a%2Fb``), still percent-encoded.
-
-    Starlette's own path is decoded already, which would decode route values twice and split a segment
-    on an encoded slash.
-    """
-    raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
-    path = path.split("?", 1)[0]
-    segments = path.lstrip("/").split("/")
-    skipped = len(prefix.split("/")) if prefix else 0
-    return "/" + "/".join(segments[skipped:])
 
 
 class AccessLog:

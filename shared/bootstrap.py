@@ -1,38 +1,46 @@
 """Composition root: picks the adapter for every port from the settings, once per process.
 
-Entry points call ``dependencies()``; nothing else constructs adapters, so a function cold start
-pays for exactly the clients its settings ask for, and tests can build their own ``Dependencies``.
+Entry points call a service with ``call(service, ...)``, which fills the service's keyword-only
+parameters from ``dependencies()`` by name (``shared.injection``). Nothing else constructs
+adapters, so a function cold start pays for exactly the clients its settings ask for (each adapter
+module is imported only when chosen), and tests build their own ``Dependencies`` from fakes.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from shared import injection
 from shared.ports.clock import AdjustableClock, Clock, SystemClock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
-from shared.ports.identity import DevTokenIssuer, TokenValidator
+from shared.ports.identity import TokenValidator
 from shared.ports.mail import Mailer
+from shared.ports.malware import MalwareScanner
 from shared.ports.messages import MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
 from shared.ports.vault import PersonalDataVault
+from shared.services.containers import BLOB_CONTAINERS, OUTBOX_CONTAINER, RECORDS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_cache import HearingCache
 from shared.settings import Environment, Settings
 
-# Blob containers the portal uses.
-UPLOADS_CONTAINER = "uploads"  # browsers PUT files here through a short-lived URL
-DOCUMENTS_CONTAINER = "documents"  # validated hearing documents
-RECORDS_CONTAINER = "records"  # the local archive standing in for the records system
-OUTBOX_CONTAINER = "outbox"  # in Azure, notifications for channels without a delivery adapter yet
-BLOB_CONTAINERS = (UPLOADS_CONTAINER, DOCUMENTS_CONTAINER, RECORDS_CONTAINER, OUTBOX_CONTAINER)
+if TYPE_CHECKING:
+    from shared.adapters.jwt_validator import TrustedIssuer
+
+R = TypeVar("R")
+__all__ = ["BLOB_CONTAINERS", "UPLOADS_CONTAINER", "Dependencies", "build", "call", "dependencies", "override"]
 
 
 @dataclass
 class Dependencies:
+    """One object per name a service may ask for; the field's type is the type it is checked against."""
+
     settings: Settings
     documents: DocumentStore
     bus: MessageBus
@@ -43,11 +51,28 @@ class Dependencies:
     clock: Clock
     vault: PersonalDataVault
     limiter: RateLimiter
-    dev_issuer: DevTokenIssuer | None = None
     intake_hearings: HearingCache | None = None
+    # Defaulted so dependencies built by hand (the tests, the local host) need not name it; build() always does.
+    scanner: MalwareScanner = field(default_factory=lambda: _scanner(Settings(malware_scanner="embedded")))
+    # Ports whose port module names their provider (``injection.provided_port``), built on first use;
+    # tests put fakes here under the parameter name.
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def port(self, name: str, port_type: type) -> object:
+        built = self.extras.get(name)
+        if built is None:
+            with _ports_lock:
+                built = self.extras.get(name)
+                if built is None:
+                    target = injection.provided_port(port_type)
+                    if target is None:
+                        raise injection.InjectionError(f"nothing provides '{name}: {port_type.__name__}'")
+                    built = self.extras[name] = injection.build_port(target, port_type, self.settings)
+        return built
 
 
 _lock = threading.Lock()
+_ports_lock = threading.Lock()
 _current: Dependencies | None = None
 
 
@@ -60,6 +85,11 @@ def dependencies() -> Dependencies:
     return _current
 
 
+def call(service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+    """Call a service with its ports filled from this process's dependencies."""
+    return injection.call(dependencies(), service, *args, **kwargs)
+
+
 def override(deps: Dependencies | None) -> None:
     """Install dependencies built elsewhere (the local host, tests); None forgets them."""
     global _current
@@ -67,27 +97,27 @@ def override(deps: Dependencies | None) -> None:
         _current = deps
 
 
-def build(settings: Settings) -> Dependencies:
+def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> Dependencies:
+    """``extra_issuers`` are trusted besides those the settings name (the local host's development issuer)."""
     data_dir = Path(settings.data_dir)
-    if settings.document_store == "sqlite" or settings.message_bus == "local" or settings.dev_issuer:
+    if settings.document_store == "sqlite" or settings.message_bus == "local":
         data_dir.mkdir(parents=True, exist_ok=True)
     files = _files(settings)
-    dev_issuer = _dev_issuer(settings, data_dir)
     return Dependencies(
         settings=settings,
         documents=_documents(settings, data_dir),
         bus=_bus(settings, data_dir),
         files=files,
-        tokens=_tokens(settings, dev_issuer),
+        tokens=_tokens(settings, extra_issuers),
         mailer=_mailer(settings, data_dir, files),
         records=_records(files),
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
+        scanner=_scanner(settings),
         intake_hearings=HearingCache(timedelta(seconds=settings.intake_cache_seconds))
         if settings.intake_cache_seconds > 0
         else None,
-        dev_issuer=dev_issuer,
     )
 
 
@@ -126,17 +156,8 @@ def _files(settings: Settings) -> FileStore:
     return BlobFileStore.from_connection_string(settings.storage_connection_string)
 
 
-def _dev_issuer(settings: Settings, data_dir: Path) -> DevTokenIssuer | None:
-    if not settings.dev_issuer:
-        return None
-    from shared.adapters.dev_issuer import DevIssuer
-
-    return DevIssuer.for_settings(settings, data_dir)
-
-
-def _tokens(settings: Settings, dev_issuer: DevTokenIssuer | None) -> TokenValidator:
-    from shared.adapters.dev_issuer import DevIssuer
-    from shared.adapters.jwt_validator import JwtValidator, TrustedIssuer, broker_issuer, entra_issuer
+def _tokens(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> TokenValidator:
+    from shared.adapters.jwt_validator import JwtValidator, broker_issuer, entra_issuer
 
     trusted: list[TrustedIssuer] = []
     if settings.entra_tenant_id is not None:
@@ -153,8 +174,7 @@ def _tokens(settings: Settings, dev_issuer: DevTokenIssuer | None) -> TokenValid
                 algorithms=settings.broker_algorithms,
             )
         )
-    if isinstance(dev_issuer, DevIssuer):
-        trusted.append(dev_issuer.trusted_issuer())
+    trusted.extend(extra_issuers)
     return JwtValidator(trusted)
 
 
@@ -198,6 +218,22 @@ def _limiter(settings: Settings) -> RateLimiter:
     from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
 
     return SlidingWindowLimiter(settings.response_rate_limit, settings.response_rate_window_seconds)
+
+
+def _scanner(settings: Settings) -> MalwareScanner:
+    if settings.scanner == "clamav":
+        from shared.adapters.clamd_scanner import ClamdScanner
+
+        return ClamdScanner(settings.clamav_address or "")
+    if settings.scanner == "defender":
+        from shared.adapters.defender_scan import DefenderScanResults
+
+        if settings.blob_endpoint:
+            return DefenderScanResults.with_managed_identity(settings.blob_endpoint)
+        return DefenderScanResults.from_connection_string(settings.storage_connection_string)
+    from shared.adapters.eicar_scanner import EicarScanner
+
+    return EicarScanner()
 
 
 def _records(files: FileStore) -> RecordsSystem:

@@ -1,16 +1,26 @@
-"""Settings from the environment (app settings in Azure, local.settings.json Values locally)."""
+"""Settings from the environment (app settings in Azure, local.settings.json Values locally).
+
+One model says everything about a setting: its field, its environment name (the alias), its type, its
+default and what it means. ``Settings.from_environment()`` reads the environment; ``Settings(...)`` takes
+keyword field names only and never the environment, so tests are not steered by the shell they run in.
+The README's settings table is generated from this model (``python -m shared.settings_table``).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import EnvSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
 
 # Azurite's well-known development account; public by design, useless outside a developer machine.
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -33,64 +43,306 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-class Settings(BaseModel):
-    environment: Environment = Environment.DEVELOPMENT
-    hosted_in_azure: bool = False  # set by the Functions host in Azure, not by configuration
-    data_dir: Path = Path(".data")
-    public_base_url: str = "http://localhost:7071"
-    web_base_url: str | None = None  # the web front end, for links in notifications
+def shown_default(text: str) -> dict[str, Any]:
+    """How the settings table shows a default that is not a plain value (computed, generated, or a secret)."""
+    return {"shown_default": text}
 
-    document_store: str = Field(default="sqlite", pattern="^(sqlite|cosmos)$")
-    cosmos_endpoint: str | None = None
+
+# A list setting in the environment is items separated by commas or white space, not JSON.
+Items = Annotated[tuple[str, ...], NoDecode]
+# A JSON object setting; parsed by the model so that a mistake names the setting.
+JsonObject = Annotated[dict[str, Any], NoDecode]
+
+
+# Azure scales one app as a whole, so deadline-day intake and the queue consumers run as two apps
+# from one package; each app's PORTAL_FUNCTION_GROUP says which functions it indexes.
+FunctionGroup = Literal["all", "intake", "workers"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        case_sensitive=True,  # AzureWebJobsStorage and ServiceBusConnection are spelled as Azure spells them
+        env_ignore_empty=True,  # an empty value in local.settings.json means "not set"
+        populate_by_name=True,  # Settings(dev_issuer=True) as well as the environment names
+        extra="forbid",
+        hide_input_in_errors=True,  # a refused start-up must not print the connection strings it was given
+    )
+
+    # Set by the Functions host in Azure, not by configuration; it must come first, environment's default reads it.
+    hosted_in_azure: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME"),
+        description="set by the Functions host in Azure: the app is deployed, so it needs the Azure adapters "
+        "and refuses the development switches",
+        json_schema_extra=shown_default("unset"),
+    )
+    environment: Environment = Field(
+        default_factory=lambda values: Environment.PRODUCTION if values["hosted_in_azure"] else Environment.DEVELOPMENT,
+        alias="PORTAL_ENVIRONMENT",
+        description="`development` or `production` (production refuses the development issuer and clock, "
+        "and needs a trusted token issuer)",
+        json_schema_extra=shown_default("production in Azure, else development"),
+    )
+    data_dir: Path = Field(
+        default=Path(".data"),
+        alias="PORTAL_DATA_DIR",
+        description="folder for SQLite, the local queue, the outbox, the development issuer's key",
+    )
+    public_base_url: str = Field(
+        default="http://localhost:7071",
+        alias="PORTAL_PUBLIC_BASE_URL",
+        description="the portal's own address, for links to the API and the development issuer "
+        "(the local host follows its `--port`)",
+    )
+    web_base_url: str | None = Field(
+        default=None,
+        alias="PORTAL_WEB_BASE_URL",
+        description="the web front end that links in notifications lead to",
+        json_schema_extra=shown_default("none: links to the API"),
+    )
+
+    document_store: str = Field(
+        default="sqlite", pattern="^(sqlite|cosmos)$", alias="PORTAL_DOCUMENT_STORE", description="`sqlite` or `cosmos`"
+    )
+    cosmos_endpoint: str | None = Field(
+        default=None, alias="COSMOS_ENDPOINT", description="the Cosmos DB account, with `PORTAL_DOCUMENT_STORE=cosmos`"
+    )
     # Secrets are kept out of repr(), so a logged Settings shows none of them.
-    cosmos_key: str | None = Field(default=None, repr=False)  # omit to use the managed identity
-    cosmos_database: str = "hearings"
+    cosmos_key: str | None = Field(
+        default=None,
+        repr=False,
+        alias="COSMOS_KEY",
+        description="the Cosmos DB key; leave unset to connect with the managed identity",
+    )
+    cosmos_database: str = Field(default="hearings", alias="COSMOS_DATABASE", description="the Cosmos DB database")
 
-    message_bus: str = Field(default="local", pattern="^(local|servicebus)$")
-    servicebus_namespace: str | None = None  # fully qualified, for the managed identity
-    servicebus_connection_string: str | None = Field(default=None, repr=False)
-    # Local queue behaviour, mirroring the Service Bus queue settings in infra/.
-    queue_lock_seconds: float = Field(default=60, gt=0)
-    # Service Bus hands a failed message back at once, so by default the local queue does too.
-    queue_backoff_seconds: float = Field(default=0, ge=0)
-    queue_max_deliveries: int = Field(default=5, ge=1)
+    message_bus: str = Field(
+        default="local",
+        pattern="^(local|servicebus)$",
+        alias="PORTAL_MESSAGE_BUS",
+        description="`local` or `servicebus`",
+    )
+    servicebus_namespace: str | None = Field(
+        default=None,
+        alias="ServiceBusConnection__fullyQualifiedNamespace",
+        description="the Service Bus namespace, reached with the managed identity",
+    )
+    servicebus_connection_string: str | None = Field(
+        default=None,
+        repr=False,
+        alias="ServiceBusConnection",
+        description="a Service Bus connection string, instead of the managed identity",
+    )
+    # Local queue behaviour, mirroring the Service Bus queue in infra/ (lockDuration, maxDeliveryCount).
+    queue_lock_seconds: float = Field(
+        default=60, gt=0, alias="PORTAL_QUEUE_LOCK_SECONDS", description="local queue: how long a delivery is locked"
+    )
+    # Service Bus hands an abandoned message back at once (the Functions host has no retry delay for it), so
+    # the local queue does too by default: what fails fast in Azure fails as fast on a developer's machine.
+    queue_backoff_seconds: float = Field(
+        default=0,
+        ge=0,
+        alias="PORTAL_QUEUE_BACKOFF_SECONDS",
+        description="local queue: first wait before a failed message is delivered again, doubling each time",
+    )
+    queue_max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        alias="PORTAL_QUEUE_MAX_DELIVERIES",
+        description="local queue: deliveries before a message is dead-lettered",
+    )
+    blob_retry_base_seconds: float = Field(
+        default=1,
+        ge=0,
+        alias="PORTAL_BLOB_RETRY_BASE_SECONDS",
+        description="local host: first wait before a failed blob is tried again, doubling each time (at most 5 min)",
+    )
 
-    storage_connection_string: str = Field(default="UseDevelopmentStorage=true", repr=False)
-    blob_endpoint: str | None = None  # for the managed identity in Azure
+    storage_connection_string: str = Field(
+        default="UseDevelopmentStorage=true",
+        repr=False,
+        alias="AzureWebJobsStorage",
+        description="blob storage connection (Azurite locally)",
+    )
+    blob_endpoint: str | None = Field(
+        default=None,
+        alias="AzureWebJobsStorage__blobServiceUri",
+        description="the blob service, reached with the managed identity in Azure",
+    )
 
-    dev_issuer: bool = False
-    adjustable_clock: bool = False
+    dev_issuer: bool = Field(
+        default=False,
+        alias="PORTAL_DEV_ISSUER",
+        description="enable the development token issuer and its sign-in page",
+    )
+    adjustable_clock: bool = Field(
+        default=False, alias="PORTAL_ADJUSTABLE_CLOCK", description="let `/admin/clock` move time (tests)"
+    )
 
     # Trusted token issuers beside the development issuer; one left unset is not trusted. Production
     # refuses to start without any: nobody could sign in, and that should show at deployment.
-    token_audience: str = "api://hearing-portal"  # the audience of the development issuer's tokens
-    entra_tenant_id: str | None = None  # the tenant's GUID, as in the v2.0 issuer
-    entra_audiences: tuple[str, ...] = ()  # the API's application id URI and/or client id
-    broker_name: str = "mitid"  # prefixes subjects; changing it changes everyone's subject
-    broker_issuer: str | None = None
-    broker_audience: str | None = None
-    broker_jwks_uri: str | None = None
-    broker_jwks: dict[str, Any] | None = None  # inline key set, for a broker that publishes none
-    broker_claims: dict[str, Any] = Field(default_factory=dict)  # overrides the default claim names
-    broker_algorithms: tuple[str, ...] = ("RS256",)
+    token_audience: str = Field(
+        default="api://hearing-portal",
+        alias="PORTAL_TOKEN_AUDIENCE",
+        description="the audience of the development issuer's tokens",
+    )
+    entra_tenant_id: str | None = Field(
+        default=None, alias="PORTAL_ENTRA_TENANT_ID", description="the Entra ID tenant's GUID, as in its token issuer"
+    )
+    entra_audiences: Items = Field(
+        default=(),
+        alias="PORTAL_ENTRA_AUDIENCE",
+        description="the API's application id URI and/or client id, separated by commas",
+        json_schema_extra=shown_default("none"),
+    )
+    broker_name: str = Field(
+        default="mitid",
+        alias="PORTAL_BROKER_NAME",
+        description="prefixes the broker's subjects; changing it changes everyone's subject",
+    )
+    broker_issuer: str | None = Field(
+        default=None, alias="PORTAL_BROKER_ISSUER", description="the MitID broker's token issuer"
+    )
+    broker_audience: str | None = Field(
+        default=None, alias="PORTAL_BROKER_AUDIENCE", description="the audience of the broker's tokens"
+    )
+    broker_jwks_uri: str | None = Field(
+        default=None, alias="PORTAL_BROKER_JWKS_URI", description="where the broker publishes its signing keys"
+    )
+    broker_jwks: JsonObject | None = Field(
+        default=None,
+        alias="PORTAL_BROKER_JWKS",
+        description="the broker's key set inline (JSON), for a broker that publishes none",
+    )
+    broker_claims: JsonObject = Field(
+        default_factory=dict,
+        alias="PORTAL_BROKER_CLAIMS",
+        description="JSON mapping of identity fields to the broker's claim names, "
+        'such as `{"cpr": "cprNumberIdentifier"}`',
+        json_schema_extra=shown_default("NemLog-in's claim names"),
+    )
+    broker_algorithms: Items = Field(
+        default=("RS256",),
+        alias="PORTAL_BROKER_ALGORITHMS",
+        description="the signing algorithms accepted from the broker, separated by commas",
+        json_schema_extra=shown_default("`RS256`"),
+    )
 
     # Notifications: the local outbox, or e-mail through Microsoft Graph with the app's own identity.
-    mailer: str = Field(default="local", pattern="^(local|graph)$")
-    graph_tenant_id: str | None = None
-    graph_client_id: str | None = None
-    graph_client_secret: SecretStr | None = None  # a Key Vault reference in Azure
-    mail_sender: str | None = None  # the mailbox the portal sends from
+    mailer: str = Field(
+        default="local",
+        pattern="^(local|graph)$",
+        alias="PORTAL_MAILER",
+        description="`local` (an outbox folder; a blob container in Azure) or `graph` (e-mail through Microsoft Graph)",
+    )
+    graph_tenant_id: str | None = Field(
+        default=None, alias="PORTAL_GRAPH_TENANT_ID", description="Graph mail: the tenant of the app registration"
+    )
+    graph_client_id: str | None = Field(
+        default=None, alias="PORTAL_GRAPH_CLIENT_ID", description="Graph mail: the app registration's client id"
+    )
+    graph_client_secret: SecretStr | None = Field(
+        default=None,
+        alias="PORTAL_GRAPH_CLIENT_SECRET",
+        description="Graph mail: the client secret (a Key Vault reference in Azure)",
+    )
+    mail_sender: str | None = Field(
+        default=None, alias="PORTAL_MAIL_SENDER", description="Graph mail: the mailbox the portal sends from"
+    )
 
-    max_upload_bytes: int = 25 * 1024 * 1024
+    max_upload_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        gt=0,
+        alias="PORTAL_MAX_UPLOAD_BYTES",
+        description="the largest document or attachment accepted, in bytes",
+        json_schema_extra=shown_default("26214400 (25 MiB)"),
+    )
 
-    # Base64 of 32 random bytes (a Key Vault reference in Azure): seals CPR numbers and e-mail
-    # addresses and keys their look-up hashes. Development keeps a generated key in the data folder.
-    personal_data_key: str | None = Field(default=None, repr=False)
-    # Submissions, edits and withdrawals per identity in a sliding window.
-    response_rate_limit: int = Field(default=10, ge=1)
-    response_rate_window_seconds: float = Field(default=60, gt=0)
-    # How long the intake path may use its copy of a hearing; 0 reads the hearing for every response.
-    intake_cache_seconds: float = Field(default=2, ge=0)
+    # Attachments pass a malware scan before anyone can download them.
+    malware_scanner: str | None = Field(
+        default=None,
+        pattern="^(embedded|clamav|defender)$",
+        alias="PORTAL_MALWARE_SCANNER",
+        description="`defender` (Defender for Storage's verdict in the blob's index tags), `clamav` (clamd) or "
+        "`embedded` (recognises the EICAR test file only; for development)",
+        json_schema_extra=shown_default(
+            "`clamav` when `PORTAL_CLAMAV_ADDRESS` is set, `defender` in Azure, else `embedded`"
+        ),
+    )
+    clamav_address: str | None = Field(
+        default=None,
+        alias="PORTAL_CLAMAV_ADDRESS",
+        description="clamd's address for `PORTAL_MALWARE_SCANNER=clamav`: `tcp://host:3310` or `unix:///run/clamav/clamd.ctl`",
+    )
+
+    # Seals CPR numbers and e-mail addresses and keys their look-up hashes.
+    personal_data_key: str | None = Field(
+        default=None,
+        repr=False,
+        alias="PORTAL_CPR_KEY",
+        description="base64 of 32 random bytes sealing CPR numbers and e-mail addresses (a Key Vault reference)",
+        json_schema_extra=shown_default("generated in the data folder in development; required in production"),
+    )
+    response_rate_limit: int = Field(
+        default=10, ge=1, alias="PORTAL_RESPONSE_RATE_LIMIT", description="responses and edits per identity per window"
+    )
+    response_rate_window_seconds: float = Field(
+        default=60, gt=0, alias="PORTAL_RESPONSE_RATE_WINDOW_SECONDS", description="the rate limit's sliding window"
+    )
+    intake_cache_seconds: float = Field(
+        default=2,
+        ge=0,
+        alias="PORTAL_INTAKE_CACHE_SECONDS",
+        description="how long the intake path uses its copy of a hearing (0: read it for every response)",
+    )
+    function_group: FunctionGroup = Field(
+        default="all",
+        alias="PORTAL_FUNCTION_GROUP",
+        description="which functions this app runs: `intake` (HTTP, uploads), `workers` (queues, timers) or `all`",
+    )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (the process environment when None), by their environment names."""
+        values = _EnvironmentSource(cls, os.environ if environ is None else environ)()
+        return cls(**values)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Keyword arguments only: from_environment() is the one door for the environment.
+        return (init_settings,)
+
+    @field_validator("hosted_in_azure", mode="before")
+    @classmethod
+    def _any_instance_id_means_azure(cls, value: object) -> object:
+        # The Functions host sets WEBSITE_INSTANCE_ID / WEBSITE_SITE_NAME to an id, not to "true".
+        return bool(value.strip()) if isinstance(value, str) else value
+
+    @field_validator("entra_audiences", "broker_algorithms", mode="before")
+    @classmethod
+    def _items(cls, value: object) -> object:
+        return tuple(item for item in re.split(r"[\s,]+", value) if item) if isinstance(value, str) else value
+
+    @field_validator("broker_jwks", "broker_claims", mode="before")
+    @classmethod
+    def _json_object(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        name = _environment_name(info.field_name)
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise ValueError(f"{name} is not valid JSON") from None
+        if not isinstance(parsed, dict):
+            raise ValueError(f"{name} must be a JSON object")
+        return parsed
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:
@@ -156,6 +408,21 @@ class Settings(BaseModel):
                 raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
         return self
 
+    @model_validator(mode="after")
+    def _scanner_is_complete(self) -> Settings:
+        if self.scanner == "clamav" and not self.clamav_address:
+            raise ValueError("PORTAL_MALWARE_SCANNER=clamav needs PORTAL_CLAMAV_ADDRESS")
+        return self
+
+    @property
+    def scanner(self) -> str:
+        """The malware scanner in use: the one named, else clamd when addressed, Defender in Azure."""
+        if self.malware_scanner:
+            return self.malware_scanner
+        if self.clamav_address:
+            return "clamav"
+        return "defender" if self.hosted_in_azure else "embedded"
+
     @property
     def trusts_entra(self) -> bool:
         return self.entra_tenant_id is not None
@@ -164,77 +431,21 @@ class Settings(BaseModel):
     def trusts_broker(self) -> bool:
         return self.broker_issuer is not None
 
-    @classmethod
-    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
 
-        def flag(name: str) -> bool:
-            return env.get(name, "").strip().lower() in {"1", "true", "yes"}
+class _EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping instead of ``os.environ`` (tests pass one)."""
 
-        values: dict[str, object] = {
-            "environment": env.get("PORTAL_ENVIRONMENT", "production" if _running_in_azure(env) else "development"),
-            "hosted_in_azure": _running_in_azure(env),
-            "data_dir": env.get("PORTAL_DATA_DIR", ".data"),
-            "public_base_url": env.get("PORTAL_PUBLIC_BASE_URL", "http://localhost:7071"),
-            "web_base_url": env.get("PORTAL_WEB_BASE_URL") or None,
-            "document_store": env.get("PORTAL_DOCUMENT_STORE", "sqlite"),
-            "cosmos_endpoint": env.get("COSMOS_ENDPOINT") or None,
-            "cosmos_key": env.get("COSMOS_KEY") or None,
-            "cosmos_database": env.get("COSMOS_DATABASE", "hearings"),
-            "message_bus": env.get("PORTAL_MESSAGE_BUS", "local"),
-            "servicebus_namespace": env.get("ServiceBusConnection__fullyQualifiedNamespace") or None,
-            "servicebus_connection_string": env.get("ServiceBusConnection") or None,
-            "personal_data_key": env.get("PORTAL_CPR_KEY") or None,
-            "response_rate_limit": env.get("PORTAL_RESPONSE_RATE_LIMIT") or 10,
-            "response_rate_window_seconds": env.get("PORTAL_RESPONSE_RATE_WINDOW_SECONDS") or 60,
-            "intake_cache_seconds": env.get("PORTAL_INTAKE_CACHE_SECONDS") or 2,
-            "queue_lock_seconds": env.get("PORTAL_QUEUE_LOCK_SECONDS") or 60,
-            "queue_backoff_seconds": env.get("PORTAL_QUEUE_BACKOFF_SECONDS") or 0,
-            "queue_max_deliveries": env.get("PORTAL_QUEUE_MAX_DELIVERIES") or 5,
-            "storage_connection_string": env.get("AzureWebJobsStorage", "UseDevelopmentStorage=true"),
-            "blob_endpoint": env.get("AzureWebJobsStorage__blobServiceUri") or None,
-            "dev_issuer": flag("PORTAL_DEV_ISSUER"),
-            "adjustable_clock": flag("PORTAL_ADJUSTABLE_CLOCK"),
-            "token_audience": env.get("PORTAL_TOKEN_AUDIENCE", "api://hearing-portal"),
-            "entra_tenant_id": env.get("PORTAL_ENTRA_TENANT_ID") or None,
-            "entra_audiences": _items(env.get("PORTAL_ENTRA_AUDIENCE", "")),
-            "broker_name": env.get("PORTAL_BROKER_NAME") or "mitid",
-            "broker_issuer": env.get("PORTAL_BROKER_ISSUER") or None,
-            "broker_audience": env.get("PORTAL_BROKER_AUDIENCE") or None,
-            "broker_jwks_uri": env.get("PORTAL_BROKER_JWKS_URI") or None,
-            "broker_jwks": _json_object(env, "PORTAL_BROKER_JWKS"),
-            "broker_claims": _json_object(env, "PORTAL_BROKER_CLAIMS") or {},
-            "broker_algorithms": _items(env.get("PORTAL_BROKER_ALGORITHMS", "")) or ("RS256",),
-            "mailer": env.get("PORTAL_MAILER") or "local",
-            "graph_tenant_id": env.get("PORTAL_GRAPH_TENANT_ID") or None,
-            "graph_client_id": env.get("PORTAL_GRAPH_CLIENT_ID") or None,
-            "graph_client_secret": env.get("PORTAL_GRAPH_CLIENT_SECRET") or None,
-            "mail_sender": env.get("PORTAL_MAIL_SENDER") or None,
-        }
-        return cls.model_validate(values)
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+def _environment_name(field_name: str | None) -> str:
+    field = Settings.model_fields[field_name or ""]
+    return field.alias or field_name or ""
 
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _items(value: str) -> tuple[str, ...]:
-    """A list setting: items separated by commas or white space."""
-    return tuple(item for item in re.split(r"[\s,]+", value) if item)
-
-
-def _json_object(env: dict[str, str], name: str) -> dict[str, Any] | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise ValueError(f"{name} is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{name} must be a JSON object")
-    return value
-
-
-def _running_in_azure(env: dict[str, str]) -> bool:
-    # Set by the Functions host in Azure; a deployed app is production unless told otherwise.
-    return bool(env.get("WEBSITE_INSTANCE_ID") or env.get("WEBSITE_SITE_NAME"))

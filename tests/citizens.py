@@ -11,7 +11,7 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from shared.adapters.dev_issuer import KEY_FILE_NAME, DevIssuer
+from local_host.dev_identity.issuer import KEY_FILE_NAME, DevIssuer
 
 
 def citizen_tokens(data_dir: Path, count: int, issuer: str = "http://localhost:7071/api/dev") -> list[str]:

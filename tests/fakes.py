@@ -10,35 +10,39 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.eicar_scanner import EicarScanner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity, IdentityKind, Role
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
 from shared.domain.response import Response
+from shared.injection import call
 from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, Query, Stored
 from shared.ports.files import FileExists, FileInfo
+from shared.ports.identity import InvalidToken
 from shared.ports.mail import Notification
+from shared.ports.malware import MalwareScanner
 from shared.ports.messages import OutgoingMessage
 from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
-from shared.services.documents import DocumentDeps
+from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
+from shared.services.hearing_cache import HearingCache
 from shared.services.hearings import (
-    HearingDeps,
     advance_due_hearings,
     cancel_hearing,
     conclude_hearing,
     create_hearing,
     schedule_hearing,
 )
-from shared.services.records import RecordsDeps
 from shared.services.repositories import HearingRepository, ReferenceRepository, ResponseRepository
-from shared.services.responses import ResponseDeps
-from shared.services.subscriptions import SubscriptionDeps
+from shared.settings import Settings
 
 
 class InjectedFailure(Exception):
@@ -77,6 +81,9 @@ class FailingStore:
     def delete(self, container: str, partition: PartitionKey, doc_id: str) -> None:
         self._write(f"delete {container}")
         self.inner.delete(container, partition, doc_id)
+
+    def check(self) -> None:
+        self.inner.check()
 
     def _write(self, what: str) -> None:
         self.writes += 1
@@ -126,6 +133,9 @@ class FakeBus:
             return
         self._seen[queue].add(message.message_id)
         self.queues[queue].append(message)
+
+    def check(self) -> None:
+        pass
 
     def messages(self, queue: str) -> list[OutgoingMessage]:
         return list(self.queues.get(queue, []))
@@ -206,6 +216,9 @@ class InMemoryFiles:
 
     def delete(self, container: str, name: str) -> None:
         self._blobs.pop((container, name), None)
+
+    def check(self) -> None:
+        pass
 
     def names(self, container: str) -> builtins.list[str]:
         return [info.name for info in self.list(container)]
@@ -302,8 +315,8 @@ def admin(subject: str = "entra:ada") -> Identity:
 # -- a portal wired with the fakes ---------------------------------------------------------------------
 
 TEMPLATE_ID = "standard"
-UPLOADS = "uploads"
-DOCUMENTS = "documents"
+UPLOADS = UPLOADS_CONTAINER
+DOCUMENTS = HEARING_FILES_CONTAINER
 SUMMER_MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 
@@ -319,9 +332,23 @@ class FakeLimiter:
         return self.refuse_with
 
 
+class RefusingTokens:
+    """Services never see tokens; the HTTP edge does. A portal for the services refuses every one."""
+
+    def validate(self, token: str) -> Identity:
+        raise InvalidToken("no tokens in service tests")
+
+
+R = TypeVar("R")
+
+
 @dataclass
 class Portal:
-    """Every service's dependencies over one in-memory store, one bus, one clock."""
+    """Every service's dependencies over one in-memory store, one bus, one clock.
+
+    ``portal.call(service, ...)`` fills a service's ports from these fakes the way the composition
+    root fills them in a running function.
+    """
 
     clock: FixedClock
     store: DocumentStore
@@ -334,6 +361,8 @@ class Portal:
     max_upload_bytes: int = 1024 * 1024
     vault: AesGcmVault = field(default_factory=lambda: AesGcmVault(bytes(range(32))))
     limiter: FakeLimiter = field(default_factory=lambda: FakeLimiter())
+    scanner: MalwareScanner = field(default_factory=EicarScanner)
+    intake_hearings: HearingCache | None = None
 
     @classmethod
     def start(cls, now: datetime = SUMMER_MORNING) -> Portal:
@@ -351,46 +380,32 @@ class Portal:
         return portal
 
     @property
-    def hearings(self) -> HearingDeps:
-        return HearingDeps(documents=self.store, bus=self.bus, clock=self.clock, vault=self.vault)
-
-    @property
-    def responses(self) -> ResponseDeps:
-        return ResponseDeps(
-            documents=self.store, bus=self.bus, clock=self.clock, vault=self.vault, limiter=self.limiter
-        )
-
-    @property
-    def subscriptions(self) -> SubscriptionDeps:
-        return SubscriptionDeps(
-            documents=self.store,
-            mailer=self.mailer,
-            clock=self.clock,
-            vault=self.vault,
+    def settings(self) -> Settings:
+        return Settings(
             public_base_url=self.public_base_url,
             web_base_url=self.web_base_url,
+            max_upload_bytes=self.max_upload_bytes,
         )
 
-    @property
-    def archive(self) -> RecordsDeps:
-        return RecordsDeps(
+    def dependencies(self) -> Dependencies:
+        return Dependencies(
+            settings=self.settings,
             documents=self.store,
+            bus=self.bus,
             files=self.files,
+            tokens=RefusingTokens(),
+            mailer=self.mailer,
             records=self.records,
             clock=self.clock,
-            documents_container=DOCUMENTS,
+            vault=self.vault,
+            limiter=self.limiter,
+            scanner=self.scanner,
+            intake_hearings=self.intake_hearings,
         )
 
-    @property
-    def uploads(self) -> DocumentDeps:
-        return DocumentDeps(
-            documents=self.store,
-            files=self.files,
-            clock=self.clock,
-            uploads_container=UPLOADS,
-            documents_container=DOCUMENTS,
-            max_bytes=self.max_upload_bytes,
-        )
+    def call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        """``service(*args, **kwargs)`` with its ports filled from this portal's fakes."""
+        return call(self.dependencies(), service, *args, **kwargs)
 
     def stored_hearing(self, hearing_id: str) -> Hearing:
         loaded = HearingRepository(self.store).get(hearing_id)
@@ -415,7 +430,7 @@ class Portal:
             "case_number": "2026-0042",
             **fields,
         }
-        view = create_hearing(self.hearings, owner or caseworker(), HearingDraft.model_validate(values))
+        view = self.call(create_hearing, owner or caseworker(), HearingDraft.model_validate(values))
         return view.id
 
     def scheduled(
@@ -429,14 +444,14 @@ class Portal:
         hearing_id = self.draft(who, **fields)
         start = self.clock.now() + starts_in
         request = ScheduleRequest(start=start, deadline=start + runs_for)
-        schedule_hearing(self.hearings, who, hearing_id, request)
+        self.call(schedule_hearing, who, hearing_id, request)
         return hearing_id
 
     def active(self, owner: Identity | None = None, **fields: Any) -> str:
         """Scheduled to have started one second ago, and opened by the timer."""
         hearing_id = self.scheduled(owner, starts_in=timedelta(seconds=1), **fields)
         self.clock.advance(seconds=1)
-        advance_due_hearings(self.hearings)
+        self.call(advance_due_hearings)
         return hearing_id
 
     def past_deadline(self, owner: Identity | None = None, **fields: Any) -> str:
@@ -444,19 +459,19 @@ class Portal:
         deadline = self.stored_hearing(hearing_id).deadline
         assert deadline is not None
         self.clock.set(deadline)
-        advance_due_hearings(self.hearings)
+        self.call(advance_due_hearings)
         return hearing_id
 
     def concluded(self, owner: Identity | None = None, **fields: Any) -> str:
         who = owner or caseworker()
         hearing_id = self.past_deadline(who, **fields)
-        conclude_hearing(self.hearings, who, hearing_id, Conclusion(conclusion="Cykelstien anlægges som foreslået."))
+        self.call(conclude_hearing, who, hearing_id, Conclusion(conclusion="Cykelstien anlægges som foreslået."))
         return hearing_id
 
     def cancelled(self, owner: Identity | None = None, **fields: Any) -> str:
         who = owner or caseworker()
         hearing_id = self.scheduled(who, **fields)
-        cancel_hearing(self.hearings, who, hearing_id)
+        self.call(cancel_hearing, who, hearing_id)
         return hearing_id
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from shared.domain.hearing import Hearing, HearingDocument, HearingStatus
 from shared.domain.identity import Identity, IdentityKind
 from shared.domain.kle import Kle
+from shared.domain.redaction import Language
 from shared.domain.response import Response
 from shared.ports.pdf import PdfContent
 
@@ -76,7 +77,7 @@ class RedactedResponse(Response):
 
     redacted: str
 
-    def public_text(self) -> str:
+    def public_text(self, language: Language = "da") -> str:
         return self.redacted
 
 

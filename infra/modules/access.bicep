@@ -1,17 +1,27 @@
-// Role assignments for the function app's managed identity: the least each connection needs.
+// Role assignments for one function app's managed identity: the least each of its connections
+// needs, each on the one resource it is for. tests/unit/test_infra_least_privilege.py fails on any
+// role outside the list below and on any assignment wider than a single resource.
 
 @description('Object id of the function app\'s system-assigned identity.')
 param principalId string
 
+@description('Storage roles by name (see roles below): blob data for the host and the portal\'s files, queues for blob trigger receipts, delegator for upload URLs.')
+param storageRoleNames array
+
+@description('Service Bus roles by name: sender to publish, receiver to consume.')
+param serviceBusRoleNames array
+
 param storageAccountName string
 param cosmosAccountName string
+param cosmosDatabaseName string
 param serviceBusNamespaceName string
 param keyVaultName string
 param appInsightsName string
 
-// Built-in role definition ids.
+// Built-in role definition ids, each narrower than Owner or Contributor.
 var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
@@ -19,20 +29,8 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
-// Blob Data Owner: host leases, the deployment package, the portal's files and the user
-// delegation key behind upload URLs. Queue Data Contributor: blob trigger receipts.
-var storageRoleIds = [
-  roles.storageBlobDataOwner
-  roles.storageQueueDataContributor
-]
-
-// Sender: services publish; Receiver: queue triggers consume.
-var serviceBusRoleIds = [
-  roles.serviceBusDataSender
-  roles.serviceBusDataReceiver
-]
-
-// Cosmos DB data-plane role "Cosmos DB Built-in Data Contributor".
+// Cosmos DB data-plane role "Cosmos DB Built-in Data Contributor": read and write items, no
+// control plane (containers change only through deployments).
 var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -55,21 +53,21 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in storageRoleIds: {
-  name: guid(storage.id, principalId, roleId)
+resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleName in storageRoleNames: {
+  name: guid(storage.id, principalId, roles[roleName])
   scope: storage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[roleName])
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
 }]
 
-resource serviceBusRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in serviceBusRoleIds: {
-  name: guid(serviceBus.id, principalId, roleId)
+resource serviceBusRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleName in serviceBusRoleNames: {
+  name: guid(serviceBus.id, principalId, roles[roleName])
   scope: serviceBus
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[roleName])
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
@@ -95,12 +93,13 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }
 
+// Scoped to the portal's database, not the whole account.
 resource cosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
   parent: cosmos
   name: guid(cosmos.id, principalId, cosmosDataContributor)
   properties: {
     roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}'
     principalId: principalId
-    scope: cosmos.id
+    scope: '${cosmos.id}/dbs/${cosmosDatabaseName}'
   }
 }

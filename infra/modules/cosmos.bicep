@@ -21,7 +21,7 @@ param databaseName string
 ])
 param capacityMode string = 'serverless'
 
-@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit).')
+@description('autoscale only: maximum RU/s shared by the small containers (hearings, subscriptions, reference, audit, campaigns).')
 @minValue(1000)
 param sharedMaxThroughput int = 1000
 
@@ -40,6 +40,7 @@ var containers = [
       '/id'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
   }
   {
     name: 'responses'
@@ -48,6 +49,29 @@ var containers = [
       '/id'
     ]
     dedicatedMaxThroughput: responsesMaxThroughput
+    // Every query on responses filters or sorts on metadata (status, published, receivedAt,
+    // updatedAt); none looks inside the text, the digest, the sealed CPR number or the flags.
+    // Leaving them out of the index makes every write cheaper (docs/capacity.md).
+    excludedPaths: [
+      {
+        path: '/text/?'
+      }
+      {
+        path: '/digest/?'
+      }
+      {
+        path: '/respondent/cprSealed/?'
+      }
+      {
+        path: '/respondent/name/?'
+      }
+      {
+        path: '/flags/*'
+      }
+      {
+        path: '/attachments/*'
+      }
+    ]
   }
   {
     name: 'subscriptions'
@@ -55,6 +79,7 @@ var containers = [
       '/target'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
   }
   {
     name: 'reference'
@@ -62,6 +87,7 @@ var containers = [
       '/type'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
   }
   {
     // Append-only audit trail, read per hearing.
@@ -70,10 +96,30 @@ var containers = [
       '/hearingId'
     ]
     dedicatedMaxThroughput: 0
+    excludedPaths: []
+  }
+  {
+    // Each hearing's append-only Merkle log of signed receipts.
+    name: 'receiptlog'
+    partitionKeyPaths: [
+      '/hearingId'
+    ]
+    dedicatedMaxThroughput: 0
+  }
+  {
+    // Campaign groups, their members and LSH band keys, written by the screening consumer.
+    name: 'campaigns'
+    partitionKeyPaths: [
+      '/hearingId'
+      '/id'
+    ]
+    dedicatedMaxThroughput: 0
   }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  // checkov:skip=CKV_AZURE_101: No virtual network in this deployment and Flex Consumption instances have no fixed outbound addresses; keys are disabled, so every request needs an Entra ID token with the data-plane role.
+  // checkov:skip=CKV_AZURE_99: Same reason as CKV_AZURE_101.
   name: name
   location: location
   tags: tags
@@ -129,6 +175,20 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
         paths: container.partitionKeyPaths
         kind: length(container.partitionKeyPaths) > 1 ? 'MultiHash' : 'Hash'
         version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: concat([
+          {
+            path: '/"_etag"/?'
+          }
+        ], container.excludedPaths)
       }
     }
     options: (serverless || container.dedicatedMaxThroughput == 0) ? {} : {

@@ -12,6 +12,25 @@ param tags object = {}
 @maxLength(50)
 param name string
 
+@description('Standard: shared, throttled at 1,000 operations per second per namespace. Premium: dedicated messaging units, for deadline days (docs/capacity.md).')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param sku string = 'Standard'
+
+@description('Premium only: messaging units (1, 2, 4, 8 or 16).')
+@allowed([
+  1
+  2
+  4
+  8
+  16
+])
+param messagingUnits int = 1
+
+var premium = sku == 'Premium'
+
 // Queues the services publish to and the queue triggers consume.
 var queueNames = [
   'responses-received'
@@ -24,8 +43,9 @@ resource sbNamespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   location: location
   tags: tags
   sku: {
-    name: 'Standard'
-    tier: 'Standard'
+    name: sku
+    tier: sku
+    capacity: premium ? messagingUnits : null
   }
   properties: {
     disableLocalAuth: true
@@ -46,7 +66,8 @@ resource queues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for queue
     deadLetteringOnMessageExpiration: true
     lockDuration: 'PT1M'
     defaultMessageTimeToLive: 'P14D'
-    maxSizeInMegabytes: 5120
+    // Premium queues hold up to 80 GB: a deadline-day backlog waits in the queue, not in the app.
+    maxSizeInMegabytes: premium ? 81920 : 5120
     enableBatchedOperations: true
   }
 }]

@@ -26,6 +26,7 @@ param webOrigins array = []
 @allowed([
   'Standard_LRS'
   'Standard_ZRS'
+  'Standard_GZRS'
 ])
 param skuName string = 'Standard_ZRS'
 
@@ -35,9 +36,15 @@ var portalContainers = [
   'documents'
   'records'
   'outbox'
+  'response-uploads'
+  'attachments'
+  'quarantine'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  // checkov:skip=CKV_AZURE_35: Browsers PUT uploads straight into Blob Storage, so the endpoint must be reachable; every request needs an Entra ID token or a short-lived user delegation SAS (shared keys are off).
+  // checkov:skip=CKV_AZURE_59: Same as CKV_AZURE_35; anonymous blob access is off (allowBlobPublicAccess false).
+  // checkov:skip=CKV_AZURE_206: The data is replicated across zones (Standard_ZRS) or regions (Standard_GZRS) by skuName; LRS is allowed for test environments only.
   name: name
   location: location
   tags: tags

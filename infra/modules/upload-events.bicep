@@ -10,6 +10,9 @@ param functionAppName string
 @description('Python name of the blob-triggered function.')
 param uploadFunctionName string
 
+@description('Python name of the blob-triggered function for response attachments ("response-uploads").')
+param attachmentFunctionName string
+
 @description('Event Grid system topic of the storage account.')
 param systemTopicName string
 
@@ -46,6 +49,33 @@ resource uploads 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15
     }
     eventDeliverySchema: 'EventGridSchema'
     // Keep retrying for a day: an upload is processed late rather than never.
+    retryPolicy: {
+      maxDeliveryAttempts: 30
+      eventTimeToLiveInMinutes: 1440
+    }
+  }
+}
+
+// The same for respondents' attachments, put into "response-uploads".
+resource attachmentUploads 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: systemTopic
+  name: 'response-uploads-blob-created'
+  properties: {
+    destination: {
+      endpointType: 'WebHook'
+      properties: {
+        endpointUrl: 'https://${app.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${attachmentFunctionName}&code=${host.listKeys().systemKeys.blobs_extension}'
+        maxEventsPerBatch: 1
+        preferredBatchSizeInKilobytes: 64
+      }
+    }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Storage.BlobCreated'
+      ]
+      subjectBeginsWith: '/blobServices/default/containers/response-uploads/'
+    }
+    eventDeliverySchema: 'EventGridSchema'
     retryPolicy: {
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440

@@ -155,6 +155,10 @@ class BlobFileStore:
             etag=props.etag,
         )
 
+    def check(self) -> None:
+        # One page of at most one container: a round trip that authenticates and reads nothing large.
+        next(iter(self._client.list_containers(results_per_page=1).by_page()), None)
+
     def list(self, container: str, prefix: str = "") -> list[FileInfo]:
         blobs = self._client.get_container_client(container).list_blobs(name_starts_with=prefix or None)
         try:

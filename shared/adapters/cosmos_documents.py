@@ -56,6 +56,9 @@ class CosmosDocumentStore:
 
         return cls(CosmosClient(endpoint, credential=managed_identity()), database)
 
+    def check(self) -> None:
+        self._database.read()
+
     def ensure_containers(self) -> None:
         """Create the database and every container of CONTAINERS (development and tests; infra/ does it in Azure)."""
         self._database = self._client.create_database_if_not_exists(id=self._database_name)

@@ -3,43 +3,90 @@
 Graph has no idempotency key, so the mailer remembers which notification ids it delivered: a
 notification is skipped when its id is marked sent, and marked after Graph accepted it. A crash
 between the two sends that one e-mail twice on redelivery, which is better than losing it.
+
+When Graph throttles (429) or is unavailable (503) it says how long to wait in ``Retry-After``. A
+short wait is waited out here, within a small budget per message; a longer one becomes
+``RetryLater(after)`` so the queue re-schedules the message instead of spending its attempts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
+from shared.ports.clock import Clock, SystemClock
 from shared.ports.files import FileStore
-from shared.ports.mail import Channel, Mailer, Notification
+from shared.ports.mail import Channel, DeliveryError, Mailer, Notification, RetryLater, Undeliverable
 
 GRAPH_ENDPOINT = "https://graph.microsoft.com/v1.0"
 GRAPH_TIMEOUT_SECONDS = 30.0
+WAIT_BUDGET_SECONDS = 10.0  # at most this long waiting out Retry-After within one send
+DEFAULT_RETRY_AFTER_SECONDS = 10.0  # when a 429 or 503 does not say how long
+_THROTTLED = (429, 503)
 
-# (url, body, headers) -> (status, body)
-HttpPost = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
+
+class HttpAnswer(NamedTuple):
+    status: int
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
 
 
-class MailError(Exception):
+# (url, body, headers) -> answer
+HttpPost = Callable[[str, bytes, dict[str, str]], HttpAnswer]
+
+
+class MailError(DeliveryError):
     """Graph did not accept the message; the message names the status and Graph's error code only."""
+
+
+class GraphRefused(MailError, Undeliverable):
+    """Graph refused this message as it is (400), e.g. an invalid recipient: trying again will not help."""
+
+
+class GraphThrottled(MailError, RetryLater):
+    """Graph asked to wait longer than this send may wait."""
+
+    def __init__(self, detail: str, after: float) -> None:
+        RetryLater.__init__(self, detail, after)
 
 
 class AccessTokens(Protocol):
     def token(self, scope: str = ...) -> str: ...
 
 
-def urllib_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def urllib_post(url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (https only)
     try:
         with urllib.request.urlopen(request, timeout=GRAPH_TIMEOUT_SECONDS) as answer:  # noqa: S310
-            return int(answer.status), answer.read()
+            return HttpAnswer(int(answer.status), _lower(answer.headers.items()), answer.read())
     except urllib.error.HTTPError as error:
-        return int(error.code), error.read()
+        return HttpAnswer(int(error.code), _lower(error.headers.items()), error.read())
+
+
+def _lower(items: Any) -> dict[str, str]:
+    return {str(name).lower(): str(value) for name, value in items}
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float:
+    """``Retry-After`` as seconds from ``now``: delay-seconds or an HTTP date (RFC 9110, 10.2.3)."""
+    if value is None or not value.strip():
+        return DEFAULT_RETRY_AFTER_SECONDS
+    text = value.strip()
+    if text.isdigit():
+        return float(int(text))
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(0.0, (moment - now).total_seconds())
 
 
 class GraphMailer:
@@ -54,6 +101,9 @@ class GraphMailer:
         mark_sent: Callable[[str], None],
         http_post: HttpPost = urllib_post,
         endpoint: str = GRAPH_ENDPOINT,
+        wait_budget_seconds: float = WAIT_BUDGET_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
     ) -> None:
         if "@" not in sender_mailbox:
             raise ValueError("the sender must be a mailbox address")
@@ -64,22 +114,36 @@ class GraphMailer:
         self._already_sent = already_sent
         self._mark_sent = mark_sent
         self._post = http_post
+        self._wait_budget = wait_budget_seconds
+        self._sleep = sleep
+        self._clock: Clock = clock or SystemClock()
 
     def send(self, notification: Notification) -> bool:
         if notification.channel != "email":
             raise ValueError(f"GraphMailer sends e-mail only, not {notification.channel}")
         if self._already_sent(notification.notification_id):
             return False
-        status, body = self._post(
-            self._url,
-            json.dumps(_message(notification), ensure_ascii=False).encode("utf-8"),
-            {
-                "Authorization": f"Bearer {self._credentials.token()}",
-                "Content-Type": "application/json; charset=utf-8",
-            },
-        )
-        if status != 202:
-            raise MailError(f"Graph answered {status} ({_error_code(body)})")
+        body = json.dumps(_message(notification), ensure_ascii=False).encode("utf-8")
+        waited = 0.0
+        while True:
+            answer = self._post(
+                self._url,
+                body,
+                {
+                    "Authorization": f"Bearer {self._credentials.token()}",
+                    "Content-Type": "application/json; charset=utf-8",
+                },
+            )
+            if answer.status == 202:
+                break
+            detail = f"Graph answered {answer.status} ({_error_code(answer.body)})"
+            if answer.status not in _THROTTLED:
+                raise (GraphRefused if answer.status == 400 else MailError)(detail)
+            after = retry_after_seconds(answer.headers.get("retry-after"), self._clock.now())
+            if waited + after > self._wait_budget:
+                raise GraphThrottled(f"{detail}; retry after {after:g} s", after)
+            self._sleep(after)
+            waited += after
         self._mark_sent(notification.notification_id)
         return True
 

@@ -1,7 +1,9 @@
 """The local outbox: every notification becomes an ``.eml`` file a developer can open.
 
 Stands in for e-mail and Digital Post on a developer machine and in tests. One file per
-notification id, created atomically, so a redelivered message is written once.
+notification id, created atomically, so a redelivered message is written once. Given a MeMo
+composer, a Digital Post notification also leaves the MeMo message NgDP would get beside its
+``.eml`` (``<id>.memo.xml``), checked by the same rules, so a developer sees what a citizen would.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Protocol
 
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.mail import Notification
+
+
+class MemoWriter(Protocol):
+    """Renders a Digital Post notification as MeMo XML; raises ``Undeliverable`` when it cannot be one."""
+
+    def __call__(self, notification: Notification) -> bytes: ...
+
 
 DEFAULT_SENDER = "Hearing portal <no-reply@hearing-portal.invalid>"
 _SAFE_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -36,12 +46,15 @@ def file_name(notification_id: str) -> str:
     return f"{escaped}.eml"
 
 
-def message_id(notification_id: str) -> str:
+def message_id(notification_id: str, domain: str = "hearing-portal.invalid") -> str:
+    """The same id for every delivery of one notification, so a mail program sees a duplicate as one."""
     digest = hashlib.sha256(notification_id.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}@hearing-portal.invalid>"
+    return f"<{digest}@{domain}>"
 
 
-def compose(notification: Notification, sender: str, now: datetime) -> EmailMessage:
+def compose(
+    notification: Notification, sender: str, now: datetime, domain: str = "hearing-portal.invalid"
+) -> EmailMessage:
     """The notification as an RFC 5322 message with text and HTML parts.
 
     ``To`` carries the recipient of an e-mail; a Digital Post recipient is not an address, so it is
@@ -53,29 +66,48 @@ def compose(notification: Notification, sender: str, now: datetime) -> EmailMess
         message["To"] = notification.recipient
     message["Subject"] = " ".join(notification.subject.split())  # one line, whatever the template did
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(notification.notification_id)
+    message["Message-ID"] = message_id(notification.notification_id, domain)
+    for name, value in (notification.unsubscribe.headers() if notification.unsubscribe else {}).items():
+        message[name] = value
     message["X-Portal-Channel"] = notification.channel
     message["X-Portal-Recipient"] = notification.recipient
     message["X-Portal-Notification-Id"] = notification.notification_id
     message.set_content(notification.text)
     message.add_alternative(notification.html, subtype="html")
+    for attachment in notification.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *parameters = (part.strip() for part in rest.split(";"))
+        params = dict(p.split("=", 1) for p in parameters if "=" in p and not p.startswith("charset="))
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
+        )
+    # Last: setting the content moves or drops the Content-* fields set before it.
+    message["Content-Language"] = notification.language
     return message
 
 
 class LocalOutbox:
     """Mailer writing RFC 5322 messages into ``folder``."""
 
-    def __init__(self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None) -> None:
+    def __init__(
+        self, folder: Path, sender: str = DEFAULT_SENDER, clock: Clock | None = None, memo: MemoWriter | None = None
+    ) -> None:
         self.folder = Path(folder)
         self._sender = sender
         self._clock: Clock = clock or SystemClock()
+        self._memo = memo
 
     def send(self, notification: Notification) -> bool:
         target = self.folder / file_name(notification.notification_id)
         if target.exists():
             return False
         data = compose(notification, self._sender, self._clock.now()).as_bytes()
+        # Built before anything is written: a notification that cannot be a MeMo message leaves no file.
+        memo = self._memo(notification) if self._memo and notification.channel == "digital-post" else None
         self.folder.mkdir(parents=True, exist_ok=True)
+        if memo is not None:
+            # Before the .eml, which marks the notification delivered; a crash in between rewrites it.
+            self._write_replacing(target.with_suffix(".memo.xml"), memo)
         # Write a temporary file, then hard-link it under its final name: the link either creates the
         # complete message or fails because the id was delivered, so no reader sees half a file.
         fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".sending-", suffix=".tmp")
@@ -91,6 +123,24 @@ class LocalOutbox:
         finally:
             os.unlink(temp_name)
         return True
+
+    def _write_replacing(self, path: Path, data: bytes) -> None:
+        fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".writing-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            os.unlink(temp_name)
+            raise
+
+    def memo_messages(self) -> list[bytes]:
+        """The MeMo XML of every Digital Post notification sent so far, ordered by file name."""
+        if not self.folder.exists():
+            return []
+        return [path.read_bytes() for path in sorted(self.folder.glob("*.memo.xml"))]
 
     def messages(self) -> list[EmailMessage]:
         """Every message sent so far, ordered by file name."""

@@ -293,6 +293,10 @@ class LocalQueue:
             rows = conn.execute("SELECT name FROM queues ORDER BY name").fetchall()
         return [row[0] for row in rows]
 
+    def check(self) -> None:
+        with self._db.connection() as conn:
+            conn.execute("SELECT 1 FROM queues LIMIT 1").fetchall()
+
     def close(self) -> None:
         self._db.close()
 

@@ -43,6 +43,13 @@ class ServiceBusMessageBus:
         with send_lock:
             sender.send_messages(outgoing)
 
+    def check(self) -> None:
+        from shared.services.queues import RESPONSES_RECEIVED
+
+        # Opening a link authenticates against the namespace and finds the queue; nothing is sent.
+        with self._client.get_queue_sender(queue_name=RESPONSES_RECEIVED):
+            pass
+
     def close(self) -> None:
         with self._lock:
             for sender in self._senders.values():

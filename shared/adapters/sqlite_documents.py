@@ -159,6 +159,10 @@ class SqliteDocumentStore:
             continuation = _encode_token(query, [last[4], last[5], last[0], last[1]])
         return Page(items=items, continuation=continuation)
 
+    def check(self) -> None:
+        with self._db.connection() as conn:
+            conn.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
+
     # -- housekeeping -----------------------------------------------------------------------------
 
     def close(self) -> None:

@@ -1,8 +1,13 @@
-"""Domain errors. Entry points turn them into application/problem+json answers (RFC 9457)."""
+"""Domain errors: what went wrong, in the portal's words. How each is answered over HTTP (status,
+problem type, title) is decided at the edge, in ``functions/problems.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
@@ -12,10 +17,6 @@ class FieldProblem:
 
 
 class PortalError(Exception):
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
-
     def __init__(self, detail: str, *, field: str | None = None, problems: list[FieldProblem] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -23,51 +24,51 @@ class PortalError(Exception):
 
 
 class InvalidInput(PortalError):
-    status = 422
-    slug = "invalid-input"
-    title = "The request has invalid fields"
+    """Input that breaks a rule; ``field`` names it."""
 
 
 class NotAuthenticated(PortalError):
-    status = 401
-    slug = "not-authenticated"
-    title = "Sign-in required"
+    """Nobody (or nobody we trust) is signed in."""
 
 
 class Forbidden(PortalError):
-    status = 403
-    slug = "forbidden"
-    title = "Not allowed"
+    """The caller sees the thing but may not do this."""
 
 
 class NotFound(PortalError):
-    status = 404
-    slug = "not-found"
-    title = "Not found"
+    """It does not exist, or the caller may not know that it does."""
 
 
 class Conflict(PortalError):
-    status = 409
-    slug = "conflict"
-    title = "Conflict with the current state"
+    """The current state does not allow this."""
 
 
 class HearingNotOpen(Conflict):
-    slug = "hearing-not-open"
-    title = "The hearing does not accept responses"
+    """The hearing does not take responses now."""
 
 
 class StaleWrite(PortalError):
-    status = 412
-    slug = "stale-write"
-    title = "Someone else changed this first"
+    """Someone else changed the thing since the caller read it."""
 
 
 class TooManyRequests(PortalError):
-    status = 429
-    slug = "too-many-requests"
-    title = "Too many requests"
+    """The caller asked too often; ``retry_after`` seconds until the next try may succeed."""
 
     def __init__(self, detail: str, retry_after: float) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+def raises(*errors: type[PortalError]) -> Callable[[F], F]:
+    """Declares the domain errors a service may raise; the HTTP edge documents their answers from it."""
+
+    def declare(service: F) -> F:
+        service.raises = errors  # type: ignore[attr-defined]
+        return service
+
+    return declare
+
+
+def declared_errors(service: Callable[..., object]) -> tuple[type[PortalError], ...]:
+    found: tuple[type[PortalError], ...] = getattr(service, "raises", ())
+    return found

@@ -77,6 +77,18 @@ class HearingDocument(PortalModel):
     uploaded_at: Instant
 
 
+class RejectedUpload(PortalModel):
+    """A caseworker's upload the checks refused, with the reason shown in the hearing view."""
+
+    document_id: str
+    filename: str
+    reason: str
+    rejected_at: Instant
+
+
+MAX_REJECTED_UPLOADS = 20  # the latest are kept; the audit trail has them all
+
+
 class HearingEdit(InputModel):
     """What a caseworker may change by editing; only the fields set change. Status, owner, dates,
     invitees and documents change through their own rules. ``kle`` may be null to clear it."""
@@ -130,6 +142,7 @@ class Hearing(Aggregate):
     start: Instant | None = None
     deadline: Instant | None = None
     documents: list[HearingDocument] = Field(default_factory=list)
+    rejected_uploads: list[RejectedUpload] = Field(default_factory=list)
     conclusion: str | None = None
     concluded_at: Instant | None = None
     journalised_at: Instant | None = None
@@ -270,6 +283,14 @@ class Hearing(Aggregate):
             return
         if len(self.documents) >= MAX_DOCUMENTS:
             raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
+
+    def note_rejected_upload(self, document_id: str, filename: str, reason: str, now: datetime) -> bool:
+        """Keep why an upload was refused; False when this upload's refusal is noted already."""
+        if any(earlier.document_id == document_id for earlier in self.rejected_uploads):
+            return False
+        rejected = RejectedUpload(document_id=document_id, filename=filename, reason=reason, rejected_at=now)
+        self.rejected_uploads = [*self.rejected_uploads, rejected][-MAX_REJECTED_UPLOADS:]
+        return True
 
     def attach(self, document: HearingDocument, now: datetime) -> bool:
         self.check_takes_document(document.id)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import Field
+
 from shared.domain.base import PortalModel
+from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
 
 
@@ -12,6 +15,16 @@ class ReferenceType(StrEnum):
     TEMPLATE = "template"
     SUBJECT_AREA = "subject-area"
     CITY_AREA = "city-area"
+
+
+class AttachmentLimits(PortalModel):
+    """What a response to a hearing of this type may carry; ``PORTAL_MAX_UPLOAD_BYTES`` caps ``max_bytes``."""
+
+    max_files: int = Field(default=10, ge=0, le=50, description="attachments per response")
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="bytes per attachment")
+    kinds: list[FileKind] = Field(
+        default_factory=lambda: [FileKind.PDF, FileKind.PNG, FileKind.JPEG, FileKind.DOCX], min_length=1
+    )
 
 
 class HearingTemplate(PortalModel):
@@ -22,6 +35,7 @@ class HearingTemplate(PortalModel):
     default_visibility: Visibility = Visibility.EXTERNAL
     default_summary: str = ""
     default_body: str = ""
+    attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
 
 
 class Area(PortalModel):

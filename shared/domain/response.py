@@ -11,10 +11,12 @@ from enum import StrEnum
 from pydantic import Field, computed_field
 
 from shared.domain.aggregate import Aggregate
+from shared.domain.attachments import Attachment
 from shared.domain.base import Instant, PortalModel, copenhagen_text, format_instant
 from shared.domain.errors import Conflict
 from shared.domain.identity import Identity, IdentityKind
-from shared.domain.screening import Flag
+from shared.domain.redaction import Language, public_text
+from shared.domain.screening import Flag, resolve_open
 
 _RESPONSE_NAMESPACE = uuid.UUID("6f1f6a8e-3d5b-4c1e-9a57-2f8b0c1d9e42")
 
@@ -74,6 +76,7 @@ class Response(Aggregate):
     published: bool = False
     decided_by: str | None = None
     decided_at: Instant | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -100,7 +103,8 @@ class Response(Aggregate):
 
     @property
     def open_flags(self) -> list[Flag]:
-        return [flag for flag in self.flags if not flag.cleared]
+        """The text's open flags and its attachments': both hold back approval until decided."""
+        return [flag for flag in self.flags if flag.is_open] + [f for a in self.attachments for f in a.open_flags]
 
     def revise(self, text: str, publish_name: bool, now: datetime) -> None:
         if self.status is ResponseStatus.WITHDRAWN:
@@ -135,8 +139,13 @@ class Response(Aggregate):
             if not clear_flags:
                 kinds = ", ".join(sorted({flag.kind for flag in self.open_flags}))
                 raise Conflict(f"the response has uncleared personal-data flags ({kinds})", field="clearFlags")
-            for flag in self.flags:
-                flag.cleared = True
+            # Clearing decides each open flag the default way: redacted, except the respondent's own name
+            # when they chose to publish it.
+            resolve_open(
+                self.flags, self.text, own_name=self.respondent.name, publish_name=self.respondent.publish_name
+            )
+            for attachment in self.attachments:
+                attachment.withhold_flagged()
         self.status, self.published = ResponseStatus.APPROVED, publish
         self.decided_by, self.decided_at, self.updated_at = by, now, now
 
@@ -149,6 +158,10 @@ class Response(Aggregate):
     @property
     def is_public(self) -> bool:
         return self.status is ResponseStatus.APPROVED and self.published
+
+    def public_text(self, language: Language = "da") -> str:
+        """The text as the public may read it: every redacted flag replaced."""
+        return public_text(self.text, self.flags, language)
 
 
 def content_digest(hearing_id: str, response_id: str, text: str, received_at: datetime) -> str:

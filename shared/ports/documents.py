@@ -92,6 +92,10 @@ class DocumentStore(Protocol):
 
     def query(self, container: str, query: Query) -> Page: ...
 
+    def check(self) -> None:
+        """A cheap round trip to the backing service for the health answer; raises when it is down."""
+        ...
+
 
 # Partition key paths of each container, shared by both adapters and by infra/.
 # - hearings: a few hundred a year; one logical partition per hearing keeps point reads cheap.
@@ -103,10 +107,15 @@ class DocumentStore(Protocol):
 #   followers of an event is a single-partition query.
 # - reference: templates, subject areas, city areas, by type; small and read-mostly.
 # - audit: by hearing, since a trail is read per hearing; append-only.
+# - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
+# - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
+#   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
     "subscriptions": ("/target",),
     "reference": ("/type",),
     "audit": ("/hearingId",),
+    "receiptlog": ("/hearingId",),
+    "campaigns": ("/hearingId", "/id"),
 }

@@ -27,3 +27,7 @@ class MessageBus(Protocol):
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         """Durably hand the message to the broker before returning."""
         ...
+
+    def check(self) -> None:
+        """A cheap round trip to the backing service for the health answer; raises when it is down."""
+        ...

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
-from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, Visibility
+from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, RejectedUpload, Visibility
 from shared.domain.kle import Kle
 
 
@@ -84,6 +84,7 @@ class HearingView(PortalModel):
     reviewers: list[str] | None = None
     invitees: list[str] | None = Field(default=None, description="Masked labels")
     journalised_at: Instant | None = None
+    rejected_uploads: list[RejectedUpload] | None = Field(default=None, description="Uploads refused, and why")
     etag: str | None = None
 
     @classmethod
@@ -111,6 +112,7 @@ class HearingView(PortalModel):
             reviewers=hearing.reviewers if staff else None,
             invitees=[invitee.label for invitee in hearing.invitees] if staff else None,
             journalised_at=hearing.journalised_at if staff else None,
+            rejected_uploads=hearing.rejected_uploads if staff else None,
             etag=etag if staff else None,
         )
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 import posixpath
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from shared.domain import access
 from shared.domain.base import format_instant
-from shared.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotAuthenticated
+from shared.domain.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    StaleWrite,
+    raises,
+)
 from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.ports.clock import Clock
@@ -18,6 +26,7 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus
 from shared.ports.vault import PersonalDataVault
+from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.guards import managed_hearing, visible_hearing
 from shared.services.hearing_api import (
     AuditPage,
@@ -46,29 +55,32 @@ log = logging.getLogger(__name__)
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 
 
-@dataclass
-class HearingDeps:
-    documents: DocumentStore
-    bus: MessageBus
-    clock: Clock
-    vault: PersonalDataVault
-
-
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def get_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    viewer = viewer_of(who, deps.vault)
-    loaded = visible_hearing(deps.documents, viewer, hearing_id)
+@raises(NotFound)
+def get_hearing(
+    who: Identity | None, hearing_id: str, *, documents: DocumentStore, clock: Clock, vault: PersonalDataVault
+) -> HearingView:
+    viewer = viewer_of(who, vault)
+    loaded = visible_hearing(documents, viewer, hearing_id)
     staff = access.sees_every_state(viewer, loaded.model)
-    return HearingView.of(loaded.model, deps.clock.now(), staff, loaded.etag)
+    return HearingView.of(loaded.model, clock.now(), staff, loaded.etag)
 
 
+@raises(NotAuthenticated)
 def list_hearings(
-    deps: HearingDeps, who: Identity | None, limit: int = 50, continuation: str | None = None, mine: bool = False
+    who: Identity | None,
+    limit: int = 50,
+    continuation: str | None = None,
+    mine: bool = False,
+    *,
+    documents: DocumentStore,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> HearingPage:
     """Filtered in the query by the caller's access keys: nobody ever loads what they may not see."""
-    viewer = viewer_of(who, deps.vault)
+    viewer = viewer_of(who, vault)
     if mine:
         if who is None:
             raise NotAuthenticated("sign in to list your own hearings")
@@ -76,21 +88,28 @@ def list_hearings(
     else:
         keys = access.list_filter_keys(viewer)
         filters = () if keys is None else (Filter("accessKeys", "contains_any", keys),)
-    hearings, token = HearingRepository(deps.documents).page(filters, limit, continuation)
-    now = deps.clock.now()
+    hearings, token = HearingRepository(documents).page(filters, limit, continuation)
+    now = clock.now()
     items = [HearingView.of(h, now, access.sees_every_state(viewer, h)) for h in hearings]
     return HearingPage(items=items, continuation=token)
 
 
+@raises(NotAuthenticated, Forbidden, NotFound)
 def audit_trail(
-    deps: HearingDeps, who: Identity | None, hearing_id: str, limit: int = 100, continuation: str | None = None
+    who: Identity | None,
+    hearing_id: str,
+    limit: int = 100,
+    continuation: str | None = None,
+    *,
+    documents: DocumentStore,
+    vault: PersonalDataVault,
 ) -> AuditPage:
     """Owners and admins read a hearing's trail, including entries still waiting in an outbox."""
-    hearing = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id).model
-    trail = AuditRepository(deps.documents)
+    hearing = managed_hearing(documents, viewer_of(who, vault), hearing_id).model
+    trail = AuditRepository(documents)
     events, token = trail.page(hearing_id, limit, continuation)
     if token is None:  # the last page also shows what a crash left waiting for the relay
-        waiting = [*hearing.pending_audit, *ResponseRepository(deps.documents).pending_audit(hearing_id)]
+        waiting = [*hearing.pending_audit, *ResponseRepository(documents).pending_audit(hearing_id)]
         shown = {event.id for event in events} | trail.ids_among(hearing_id, [event.id for event in waiting])
         extra = {event.id: event for event in waiting if event.id not in shown}
         events = sorted([*events, *extra.values()], key=lambda event: (event.at, event.id))
@@ -100,15 +119,18 @@ def audit_trail(
 # -- changing --------------------------------------------------------------------------------------
 
 
-def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft) -> HearingView:
+@raises(NotAuthenticated, Forbidden, InvalidInput)
+def create_hearing(
+    who: Identity | None, draft: HearingDraft, *, documents: DocumentStore, bus: MessageBus, clock: Clock
+) -> HearingView:
     if who is None:
         raise NotAuthenticated("sign in as an employee to create hearings")
     if not access.may_create_hearing(who):
         raise Forbidden("creating hearings needs the HearingCreator or Admin role")
-    template = ReferenceRepository(deps.documents).template(draft.template_id)
+    template = ReferenceRepository(documents).template(draft.template_id)
     if template is None:
         raise InvalidInput("no such template", field="templateId")
-    now = deps.clock.now()
+    now = clock.now()
     hearing = Hearing(
         id=str(uuid.uuid4()),
         template_id=template.id,
@@ -126,76 +148,144 @@ def create_hearing(deps: HearingDeps, who: Identity | None, draft: HearingDraft)
         updated_at=now,
     )
     hearing.record_audit(who, "hearing.created", now)
-    with UnitOfWork(deps.documents, deps.bus) as uow:
+    with UnitOfWork(documents, bus) as uow:
         uow.add(hearing)
         etag = uow.commit()
     return HearingView.of(hearing, now, staff=True, etag=etag)
 
 
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, StaleWrite, InvalidInput)
 def edit_hearing(
-    deps: HearingDeps, who: Identity | None, hearing_id: str, changes: HearingChanges, if_match: str | None = None
+    who: Identity | None,
+    hearing_id: str,
+    changes: HearingChanges,
+    if_match: str | None = None,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
-    fields = loaded.model.edit(changes, deps.clock.now())
-    return _save(deps, loaded, who, "hearing.edited", fields=",".join(fields))
+    fields = loaded.model.edit(changes, clock.now())
+    return _save(
+        loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.edited", fields=",".join(fields)
+    )
 
 
-def set_invitees(deps: HearingDeps, who: Identity | None, hearing_id: str, request: InviteeList) -> HearingView:
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def set_invitees(
+    who: Identity | None,
+    hearing_id: str,
+    request: InviteeList,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
     """Invite people to a closed hearing by CPR, CVR, e-mail or user id; CPR and e-mail are kept sealed."""
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     problems, invitees = [], []
     for index, raw in enumerate(request.invitees):
         try:
-            invitees.append(invitee_from(raw, deps.vault))
+            invitees.append(invitee_from(raw, vault))
         except ValueError as error:
             problems.append(FieldProblem(f"invitees[{index}]", str(error)))
     if problems:
         raise InvalidInput(f"{len(problems)} invitee(s) could not be read", problems=problems)
-    count = loaded.model.invite(invitees, deps.clock.now(), replace=request.replace)
-    return _save(deps, loaded, who, "hearing.invitees-changed", count=str(count))
-
-
-def schedule_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: ScheduleRequest) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    loaded.model.schedule(request.start, request.deadline, deps.clock.now())
+    count = loaded.model.invite(invitees, clock.now(), replace=request.replace)
     return _save(
-        deps,
         loaded,
         who,
-        "hearing.scheduled",
+        documents=documents,
+        bus=bus,
+        clock=clock,
+        action="hearing.invitees-changed",
+        count=str(count),
+    )
+
+
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def schedule_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    request: ScheduleRequest,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    loaded.model.schedule(request.start, request.deadline, clock.now())
+    return _save(
+        loaded,
+        who,
+        documents=documents,
+        bus=bus,
+        clock=clock,
+        action="hearing.scheduled",
         start=format_instant(request.start),
         deadline=format_instant(request.deadline),
     )
 
 
-def conclude_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str, request: Conclusion) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
+def conclude_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    request: Conclusion,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     # Every response that got a receipt must be decided first: a concluded hearing is read-only and
     # goes to the records system with its approved responses.
-    if ResponseRepository(deps.documents).any_undecided(hearing_id):
+    if ResponseRepository(documents).any_undecided(hearing_id):
         raise Conflict("approve or decline every response before concluding", field="responses")
-    loaded.model.conclude(request.conclusion, deps.clock.now())
-    return _save(deps, loaded, who, "hearing.concluded")
+    loaded.model.conclude(request.conclusion, clock.now())
+    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.concluded")
 
 
-def cancel_hearing(deps: HearingDeps, who: Identity | None, hearing_id: str) -> HearingView:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
-    loaded.model.cancel(deps.clock.now())
-    return _save(deps, loaded, who, "hearing.cancelled")
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict)
+def cancel_hearing(
+    who: Identity | None,
+    hearing_id: str,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> HearingView:
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    loaded.model.cancel(clock.now())
+    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.cancelled")
 
 
+@raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
 def request_document_upload(
-    deps: HearingDeps, files: FileStore, who: Identity | None, hearing_id: str, request: UploadRequest, container: str
+    who: Identity | None,
+    hearing_id: str,
+    request: UploadRequest,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
 ) -> UploadTicket:
-    loaded = managed_hearing(deps.documents, viewer_of(who, deps.vault), hearing_id)
+    loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     loaded.model.check_takes_document()
     document_id = str(uuid.uuid4())
     name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
-    now = deps.clock.now()
+    now = clock.now()
     return UploadTicket(
-        upload_url=files.upload_url(container, name, UPLOAD_URL_LIFETIME),
+        upload_url=files.upload_url(UPLOADS_CONTAINER, name, UPLOAD_URL_LIFETIME),
         headers={"x-ms-blob-type": "BlockBlob"},
         document_id=document_id,
         expires_at=now + UPLOAD_URL_LIFETIME,
@@ -205,15 +295,18 @@ def request_document_upload(
 # -- timers ----------------------------------------------------------------------------------------
 
 
-def run_schedule(deps: HearingDeps) -> tuple[int, int]:
+def run_schedule(*, documents: DocumentStore, bus: MessageBus, clock: Clock) -> tuple[int, int]:
     """Timer: persist openings and closings, then publish events a crash left behind."""
-    return advance_due_hearings(deps), dispatch_pending_events(deps)
+    return (
+        advance_due_hearings(documents=documents, bus=bus, clock=clock),
+        dispatch_pending_events(documents=documents, bus=bus),
+    )
 
 
-def advance_due_hearings(deps: HearingDeps) -> int:
+def advance_due_hearings(*, documents: DocumentStore, bus: MessageBus, clock: Clock) -> int:
     """Open hearings whose start has come, close those whose deadline has passed."""
-    now = deps.clock.now()
-    repository = HearingRepository(deps.documents)
+    now = clock.now()
+    repository = HearingRepository(documents)
     changed = 0
     for status, field in ((HearingStatus.SCHEDULED, "start"), (HearingStatus.ACTIVE, "deadline")):
         due = (Filter("status", "=", status.value), Filter(field, "<=", format_instant(now)))
@@ -221,7 +314,7 @@ def advance_due_hearings(deps: HearingDeps) -> int:
             try:
                 if loaded.model.advance(now):
                     loaded.model.record_audit(None, f"hearing.{loaded.model.status.value}", now)
-                    with UnitOfWork(deps.documents, deps.bus) as uow:
+                    with UnitOfWork(documents, bus) as uow:
                         uow.save(loaded)
                         uow.commit()
                     changed += 1
@@ -230,21 +323,21 @@ def advance_due_hearings(deps: HearingDeps) -> int:
     return changed
 
 
-def dispatch_pending_events(deps: HearingDeps) -> int:
+def dispatch_pending_events(*, documents: DocumentStore, bus: MessageBus) -> int:
     """Relay what a crash after a commit left in a hearing's outbox: events to the queue, entries to
     the trail. Returns the number of events handed to the queue."""
-    repository = HearingRepository(deps.documents)
+    repository = HearingRepository(documents)
     sent = 0
     for loaded in repository.each(Filter("hasPendingEvents", "=", True)):
         try:
-            sent += dispatch_events(deps, loaded)
+            sent += dispatch_events(loaded, documents=documents, bus=bus)
         except Exception:
             log.warning("publishing events of hearing %s failed; the next run retries", loaded.model.id, exc_info=True)
     return sent
 
 
-def dispatch_events(deps: HearingDeps, loaded: Loaded[Hearing]) -> int:
-    return relay(deps.documents, deps.bus, loaded)
+def dispatch_events(loaded: Loaded[Hearing], *, documents: DocumentStore, bus: MessageBus) -> int:
+    return relay(documents, bus, loaded)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -258,11 +351,20 @@ def _safe_filename(filename: str) -> str:
     return cleaned[:200]
 
 
-def _save(deps: HearingDeps, loaded: Loaded[Hearing], who: Identity | None, action: str, **details: str) -> HearingView:
+def _save(
+    loaded: Loaded[Hearing],
+    who: Identity | None,
+    action: str,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    **details: str,
+) -> HearingView:
     """Commit the change with its audit entry and events as one write."""
-    now = deps.clock.now()
+    now = clock.now()
     loaded.model.record_audit(who, action, now, **details)
-    with UnitOfWork(deps.documents, deps.bus) as uow:
+    with UnitOfWork(documents, bus) as uow:
         uow.save(loaded)
         uow.commit()
     return HearingView.of(loaded.model, now, staff=True, etag=loaded.etag)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.domain.attachments import Attachment, AttachmentState
 from shared.domain.base import copenhagen_text
 from shared.domain.hearing import Hearing, HearingDocument
 from shared.domain.identity import IdentityKind
@@ -37,7 +38,7 @@ _KIND_LABELS = {
 
 
 @dataclass(frozen=True)
-class Attachment:
+class AttachmentFile:
     """A file that came with a response, as it was uploaded."""
 
     id: str
@@ -45,12 +46,22 @@ class Attachment:
     content_type: str
     content: bytes
 
+    @classmethod
+    def of(cls, attachment: Attachment, content: bytes) -> AttachmentFile:
+        return cls(attachment.id, attachment.filename, attachment.content_type or "application/octet-stream", content)
+
+
+def filed_attachments(response: Response) -> list[Attachment]:
+    """The attachments that are kept with the response: accepted ones (refused and quarantined files
+    are not part of the response)."""
+    return [attachment for attachment in response.attachments if attachment.state is AttachmentState.ACCEPTED]
+
 
 @dataclass(frozen=True)
 class NumberedResponse:
     number: int
     response: Response
-    attachments: Sequence[Attachment] = field(default_factory=tuple)
+    attachments: Sequence[AttachmentFile] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -203,11 +214,8 @@ def _original_document(hearing: Hearing, item: NumberedResponse, pdf: PdfWriter)
 
 
 def published_text(response: Response) -> str:
-    """The text as the public reads it. Screening that redacts gives responses a ``public_text``
-    (a method or a field); a response without one is published as it was written."""
-    public = getattr(response, "public_text", None)
-    value = public() if callable(public) else public
-    return value if isinstance(value, str) else response.text
+    """The text as the public reads it: every redacted flag replaced (in Danish, as filed)."""
+    return response.public_text("da")
 
 
 def _optional_text(response: Response, *names: str) -> str | None:
@@ -284,7 +292,7 @@ def _hearing_facts(hearing: Hearing) -> list[Block]:
     return facts
 
 
-def _attachment_facts(attachments: Sequence[Attachment]) -> list[Block]:
+def _attachment_facts(attachments: Sequence[AttachmentFile]) -> list[Block]:
     return [Fact("Bilag", f"{attachment.filename} ({len(attachment.content)} bytes)") for attachment in attachments]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.base import format_instant
@@ -19,52 +18,49 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.records import FiledDocument, RecordDocument, RecordsSystem
+from shared.services.containers import HEARING_FILES_CONTAINER
 from shared.services.repositories import HearingRepository, ResponseRepository
 from shared.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RecordsDeps:
-    documents: DocumentStore
-    files: FileStore
-    records: RecordsSystem
-    clock: Clock
-    documents_container: str
-
-
-def journalise_hearing(deps: RecordsDeps, hearing_id: str) -> bool:
+def journalise_hearing(
+    hearing_id: str, *, documents: DocumentStore, files: FileStore, records: RecordsSystem, clock: Clock
+) -> bool:
     """Returns True when this run completed the journalising, False when there was nothing to do."""
-    hearings = HearingRepository(deps.documents)
+    hearings = HearingRepository(documents)
     loaded = hearings.get(hearing_id)
     if loaded is None or loaded.model.status is not HearingStatus.CONCLUDED or loaded.model.journalised_at:
         return False
     hearing = loaded.model
-    filed = [deps.records.file_document(hearing.case_number, hearing.id, item) for item in _documents_of(deps, hearing)]
-    now = deps.clock.now()
-    reference = deps.records.write_manifest(hearing.case_number, hearing.id, _manifest(hearing, filed, now))
+    filed = [
+        records.file_document(hearing.case_number, hearing.id, item)
+        for item in _documents_of(documents, files, hearing)
+    ]
+    now = clock.now()
+    reference = records.write_manifest(hearing.case_number, hearing.id, _manifest(hearing, filed, now))
     hearing.mark_journalised(reference, now)
     hearing.record_audit(None, "hearing.journalised", now, reference=reference)
-    with UnitOfWork(deps.documents) as uow:
+    with UnitOfWork(documents) as uow:
         uow.save(loaded)
         uow.commit()
     return True
 
 
-def journalise_pending(deps: RecordsDeps) -> int:
+def journalise_pending(*, documents: DocumentStore, files: FileStore, records: RecordsSystem, clock: Clock) -> int:
     """Timer: catch concluded hearings whose journalising message was lost or dead-lettered."""
     done = 0
     pending = (Filter("status", "=", HearingStatus.CONCLUDED.value), Filter("journalisedAt", "=", None))
-    for loaded in HearingRepository(deps.documents).each(*pending):
+    for loaded in HearingRepository(documents).each(*pending):
         try:
-            done += journalise_hearing(deps, loaded.model.id)
+            done += journalise_hearing(loaded.model.id, documents=documents, files=files, records=records, clock=clock)
         except Exception:  # one hearing that cannot be filed yet must not hold back the others
             log.exception("journalising hearing %s failed; the next run retries", loaded.model.id)
     return done
 
 
-def _documents_of(deps: RecordsDeps, hearing: Hearing) -> list[RecordDocument]:
+def _documents_of(documents: DocumentStore, files: FileStore, hearing: Hearing) -> list[RecordDocument]:
     items = [
         RecordDocument(
             key="hearing-text",
@@ -90,11 +86,11 @@ def _documents_of(deps: RecordsDeps, hearing: Hearing) -> list[RecordDocument]:
                 title=f"Høringsmateriale: {document.filename}",
                 filename=document.filename,
                 content_type=document.content_type,
-                content=deps.files.read(deps.documents_container, document.blob_name),
+                content=files.read(HEARING_FILES_CONTAINER, document.blob_name),
             )
         )
     approved = Filter("status", "=", ResponseStatus.APPROVED.value)
-    for response in ResponseRepository(deps.documents).each(hearing.id, approved):
+    for response in ResponseRepository(documents).each(hearing.id, approved):
         items.append(_response_document(response))
     items.append(
         RecordDocument(

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import Field
 
 from shared.domain import access
 from shared.domain.access import Viewer
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
-from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound
+from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound, raises
 from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
@@ -25,15 +25,27 @@ from shared.ports.mail import Mailer, Notification
 from shared.ports.vault import PersonalDataVault
 from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
 from shared.services.viewers import viewer_of
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _NOTIFICATION_NAMESPACE = uuid.UUID("9d3a4f60-2b1e-4c8f-a6d2-71e5c0b4f813")
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@functools.cache
+def _templates() -> Environment:
+    # Loaded on the first notification: the HTTP functions of this module never render one.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
 
 # What a follower is told, in Danish like the portal.
 _HEADLINES = {
@@ -68,49 +80,53 @@ class SubscriptionView(PortalModel):
         )
 
 
-@dataclass
-class SubscriptionDeps:
-    documents: DocumentStore
-    mailer: Mailer
-    clock: Clock
-    vault: PersonalDataVault
-    public_base_url: str
-    web_base_url: str | None = None  # the citizens' web front end, where links in messages lead
-
-
-def follow(deps: SubscriptionDeps, who: Identity | None, request: FollowRequest) -> SubscriptionView:
+@raises(NotAuthenticated, NotFound, InvalidInput)
+def follow(
+    who: Identity | None, request: FollowRequest, *, documents: DocumentStore, clock: Clock, vault: PersonalDataVault
+) -> SubscriptionView:
     if who is None:
         raise NotAuthenticated("sign in to follow hearings")
-    viewer = viewer_of(who, deps.vault)
-    _check_target(deps, viewer, request.kind, request.target_id)
-    subscription = Subscription.follow(who, request.kind, request.target_id, deps.clock.now(), viewer.keys)
-    SubscriptionRepository(deps.documents).upsert(subscription)  # following twice is still one follow
+    viewer = viewer_of(who, vault)
+    _check_target(documents, viewer, request.kind, request.target_id)
+    subscription = Subscription.follow(who, request.kind, request.target_id, clock.now(), viewer.keys)
+    SubscriptionRepository(documents).upsert(subscription)  # following twice is still one follow
     return SubscriptionView.of(subscription)
 
 
-def unfollow(deps: SubscriptionDeps, who: Identity | None, kind: TargetKind, target_id: str) -> None:
+@raises(NotAuthenticated, NotFound)
+def unfollow(who: Identity | None, kind: TargetKind, target_id: str, *, documents: DocumentStore, clock: Clock) -> None:
     if who is None:
         raise NotAuthenticated("sign in to manage what you follow")
-    repository = SubscriptionRepository(deps.documents)
-    probe = Subscription.follow(who, kind, target_id, deps.clock.now())
+    repository = SubscriptionRepository(documents)
+    probe = Subscription.follow(who, kind, target_id, clock.now())
     if repository.get(probe.target, probe.id) is None:
         raise NotFound("you do not follow this", field="targetId")
     repository.remove(probe)
 
 
-def my_subscriptions(deps: SubscriptionDeps, who: Identity | None) -> list[SubscriptionView]:
+@raises(NotAuthenticated)
+def my_subscriptions(who: Identity | None, *, documents: DocumentStore) -> list[SubscriptionView]:
     if who is None:
         raise NotAuthenticated("sign in to see what you follow")
-    return [SubscriptionView.of(s) for s in SubscriptionRepository(deps.documents).of_subscriber(who.subject)]
+    return [SubscriptionView.of(s) for s in SubscriptionRepository(documents).of_subscriber(who.subject)]
 
 
-def notify_followers(deps: SubscriptionDeps, hearing_id: str, event_id: str, kind: EventKind) -> int:
+def notify_followers(
+    hearing_id: str,
+    event_id: str,
+    kind: EventKind,
+    *,
+    documents: DocumentStore,
+    mailer: Mailer,
+    vault: PersonalDataVault,
+    settings: Settings,
+) -> int:
     """Queue consumer: one message per follower per event; a redelivery sends nothing twice."""
-    loaded = HearingRepository(deps.documents).get(hearing_id)
+    loaded = HearingRepository(documents).get(hearing_id)
     if loaded is None:
         return 0
     hearing = loaded.model
-    repository = SubscriptionRepository(deps.documents)
+    repository = SubscriptionRepository(documents)
     recipients: dict[str, Subscription] = {}
     for target in _targets(hearing, kind):
         for subscription in repository.followers(target):
@@ -124,28 +140,28 @@ def notify_followers(deps: SubscriptionDeps, hearing_id: str, event_id: str, kin
             continue  # nobody is told about a hearing they may not see (any more)
         if hearing.visibility is not Visibility.EXTERNAL and subscription.target_kind is not TargetKind.HEARING:
             continue  # area followers hear about public hearings only
-        sent += deps.mailer.send(
-            _render(deps, hearing, event_id, kind, subscription.channel, subscription.address, subscription)
+        sent += mailer.send(
+            _render(settings, hearing, event_id, kind, subscription.channel, subscription.address, subscription)
         )
     if kind is EventKind.OPENED and hearing.visibility is Visibility.CLOSED:
-        sent += _invite(deps, hearing, event_id)
+        sent += _invite(mailer, vault, settings, hearing, event_id)
     return sent
 
 
-def _invite(deps: SubscriptionDeps, hearing: Hearing, event_id: str) -> int:
+def _invite(mailer: Mailer, vault: PersonalDataVault, settings: Settings, hearing: Hearing, event_id: str) -> int:
     """Invitees of a closed hearing are told it opened: e-mail, or Digital Post by CPR (sealed) or CVR."""
     sent = 0
     for invitee in hearing.invitees:
         if invitee.kind is InviteeKind.EMAIL and invitee.sealed:
-            channel, address = "email", deps.vault.unseal(invitee.sealed)
+            channel, address = "email", vault.unseal(invitee.sealed)
         elif invitee.kind is InviteeKind.CPR and invitee.sealed:
             channel, address = "digital-post", f"cpr-sealed:{invitee.sealed}"  # the adapter unseals it
         elif invitee.kind is InviteeKind.CVR:
             channel, address = "digital-post", f"cvr:{invitee.label}"
         else:
             channel, address = "digital-post", invitee.label
-        sent += deps.mailer.send(
-            _render(deps, hearing, event_id, EventKind.OPENED, channel, address, None, invitee.match_key)
+        sent += mailer.send(
+            _render(settings, hearing, event_id, EventKind.OPENED, channel, address, None, invitee.match_key)
         )
     return sent
 
@@ -161,7 +177,7 @@ def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
 
 
 def _render(
-    deps: SubscriptionDeps,
+    settings: Settings,
     hearing: Hearing,
     event_id: str,
     kind: EventKind,
@@ -173,8 +189,8 @@ def _render(
     headline = _HEADLINES[kind].format(title=hearing.title)
     # Links lead to the web front end when there is one; the API's own URLs are the fallback for
     # reading, while stopping a follow needs sign-in, so without a front end the message only says where.
-    web = deps.web_base_url.rstrip("/") if deps.web_base_url else None
-    url = f"{web}/hoeringer/{hearing.id}" if web else f"{deps.public_base_url}/api/hearings/{hearing.id}"
+    web = settings.web_base_url.rstrip("/") if settings.web_base_url else None
+    url = f"{web}/hoeringer/{hearing.id}" if web else f"{settings.public_base_url}/api/hearings/{hearing.id}"
     unfollow = f"{web}/abonnementer" if web and sub else None
     context = {
         "headline": headline,
@@ -191,14 +207,14 @@ def _render(
         channel="email" if channel == "email" else "digital-post",
         recipient=address,
         subject=headline,
-        text=_templates.get_template("hearing_event.txt").render(context),
-        html=_templates.get_template("hearing_event.html").render(context),
+        text=_templates().get_template("hearing_event.txt").render(context),
+        html=_templates().get_template("hearing_event.html").render(context),
     )
 
 
-def _check_target(deps: SubscriptionDeps, viewer: Viewer, kind: TargetKind, target_id: str) -> None:
+def _check_target(documents: DocumentStore, viewer: Viewer, kind: TargetKind, target_id: str) -> None:
     if kind is TargetKind.HEARING:
-        loaded = HearingRepository(deps.documents).get(target_id)
+        loaded = HearingRepository(documents).get(target_id)
         if loaded is None or not access.may_view(viewer, loaded.model):
             raise NotFound("no such hearing", field="targetId")
     elif kind is TargetKind.KLE:
@@ -208,5 +224,5 @@ def _check_target(deps: SubscriptionDeps, viewer: Viewer, kind: TargetKind, targ
             raise InvalidInput(str(error), field="targetId") from None
     else:
         area_type = ReferenceType.SUBJECT_AREA if kind is TargetKind.SUBJECT_AREA else ReferenceType.CITY_AREA
-        if all(area.id != target_id for area in ReferenceRepository(deps.documents).areas(area_type)):
+        if all(area.id != target_id for area in ReferenceRepository(documents).areas(area_type)):
             raise NotFound(f"no such {kind.value}", field="targetId")

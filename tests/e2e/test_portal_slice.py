@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from local_host.azurite import Azurite
+from local_host.dev_identity.personas import PERSONAS
 from shared.adapters.blob_files import BlobFileStore
-from shared.adapters.personas import PERSONAS
 from tests.local_host_fixture import LocalHostProcess
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -24,7 +24,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import azure.functions as func
@@ -34,9 +34,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import function_app
-from shared import bootstrap
+from local_host import dev_identity
+from local_host.dev_identity import functions as dev_functions
+from local_host.dev_identity.issuer import DevIssuer
+from shared import bootstrap, injection
 from shared.adapters.aes_vault import AesGcmVault
-from shared.adapters.dev_issuer import DevIssuer
 from shared.adapters.jwt_validator import JwtValidator
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
@@ -45,13 +47,18 @@ from shared.domain.identity import Identity
 from shared.domain.reference import HearingTemplate
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
-from shared.services import hearings, responses
+from shared.services import hearing_files, hearings, response_attachments, responses
+from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
+from shared.services.response_attachments import AttachmentUploadRequest
 from shared.services.responses import Decision, ResponseSubmission
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
+from tests.attachment_files import pdf_with_text
 from tests.fakes import FakeBus, FakeLimiter, FakeMailer, FixedClock, InMemoryFiles, InMemoryRecords
+
+R = TypeVar("R")
 
 # -- who and what -------------------------------------------------------------------------------------
 
@@ -104,6 +111,10 @@ _EXTRA_CLAIMS: dict[str, tuple[str, str, dict[str, Any]]] = {
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # the portal's clock while the matrix runs
 TEMPLATE_ID = "standard"
 SEEDED_TEXT = "jeg støtter forslaget, men ønsker flere træer langs cykelstien."
+# Every hearing holds one document, and every seeded response one accepted attachment.
+SEEDED_DOCUMENT_ID = "matrix-document"
+_SEEDED_PDF = pdf_with_text("Bilag til høringen.")
+SEEDED_ATTACHMENTS: dict[str, str] = {}  # response id -> attachment id
 _VISIBILITY = {EXTERNAL: Visibility.EXTERNAL, INTERNAL: Visibility.INTERNAL, CLOSED: Visibility.CLOSED}
 
 
@@ -178,12 +189,13 @@ class World:
             clock=self.clock,
             vault=self.vault,
             limiter=FakeLimiter(),
-            dev_issuer=self.issuer,
         )
         bootstrap.override(deps)
+        dev_functions.use(self.issuer)
         try:
             yield deps
         finally:
+            dev_functions.use(None)
             bootstrap.override(None)
             store.close()
             path.unlink(missing_ok=True)
@@ -213,11 +225,22 @@ class _Builder:
         self.world = world
         self.store = store
         self.clock = world.clock
-        self.hearing_deps = hearings.HearingDeps(documents=store, bus=FakeBus(), clock=world.clock, vault=world.vault)
-        self.response_deps = responses.ResponseDeps(
-            documents=store, bus=self.hearing_deps.bus, clock=world.clock, vault=world.vault, limiter=FakeLimiter()
+        self.deps = Dependencies(
+            settings=world.settings,
+            documents=store,
+            bus=FakeBus(),
+            files=InMemoryFiles(),
+            tokens=world.validator,
+            mailer=FakeMailer(),
+            records=InMemoryRecords(),
+            clock=world.clock,
+            vault=world.vault,
+            limiter=FakeLimiter(),
         )
         self.owner = world.identities[OWNER]
+
+    def _call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        return injection.call(self.deps, service, *args, **kwargs)
 
     def build(self) -> tuple[HearingSet, HearingSet]:
         ReferenceRepository(self.store).put(HearingTemplate(id=TEMPLATE_ID, name="Standardhøring"))
@@ -234,18 +257,16 @@ class _Builder:
         starts[CONCLUDED] = self.clock.now() + timedelta(hours=1)
         self._schedule(ids[CONCLUDED], starts[CONCLUDED], NOW - timedelta(days=20))
         self.clock.set(starts[CONCLUDED] + timedelta(hours=1))
-        hearings.advance_due_hearings(self.hearing_deps)
+        self._call(hearings.advance_due_hearings)
         if lived_in:
             response_id = self._respond(ids[CONCLUDED], BO)
             # Every response is decided before a hearing is concluded; declined keeps it unpublished.
-            responses.decide_response(
-                self.response_deps, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
+            self._call(
+                responses.decide_response, self.owner, ids[CONCLUDED], response_id, approve=False, decision=Decision()
             )
         self.clock.set(NOW - timedelta(days=20))
-        hearings.advance_due_hearings(self.hearing_deps)
-        hearings.conclude_hearing(
-            self.hearing_deps, self.owner, ids[CONCLUDED], Conclusion(conclusion="Cykelstien anlægges.")
-        )
+        self._call(hearings.advance_due_hearings)
+        self._call(hearings.conclude_hearing, self.owner, ids[CONCLUDED], Conclusion(conclusion="Cykelstien anlægges."))
         # The others: made yesterday; the active ones opened an hour later.
         self.clock.set(NOW - timedelta(days=1))
         ids[DRAFT] = self._draft(Visibility.EXTERNAL)
@@ -256,11 +277,11 @@ class _Builder:
             ids[kind] = self._draft(_VISIBILITY[kind])
             if kind == CLOSED:
                 # By CPR number, so the invitee is matched by the keyed hash of the number in their token.
-                hearings.set_invitees(self.hearing_deps, self.owner, ids[kind], InviteeList(invitees=[INVITEE_CPR]))
+                self._call(hearings.set_invitees, self.owner, ids[kind], InviteeList(invitees=[INVITEE_CPR]))
             starts[kind] = NOW - timedelta(days=1) + timedelta(hours=1)
             self._schedule(ids[kind], starts[kind], NOW + timedelta(days=14))
         self.clock.set(NOW)
-        hearings.advance_due_hearings(self.hearing_deps)
+        self._call(hearings.advance_due_hearings)
         if lived_in:
             for kind in ACTIVE_KINDS:
                 self._respond(ids[kind], RESPONSE_AUTHOR[kind])
@@ -274,21 +295,33 @@ class _Builder:
         draft = HearingDraft(
             template_id=TEMPLATE_ID, title="Cykelsti på Amagerbrogade", case_number="2026-0042", visibility=visibility
         )
-        hearing_id = hearings.create_hearing(self.hearing_deps, self.owner, draft).id
+        hearing_id = self._call(hearings.create_hearing, self.owner, draft).id
         changes = HearingChanges(reviewers=[self.world.subject(REVIEWER)])
-        hearings.edit_hearing(self.hearing_deps, self.owner, hearing_id, changes)
+        self._call(hearings.edit_hearing, self.owner, hearing_id, changes)
+        document = f"{hearing_id}/{SEEDED_DOCUMENT_ID}/bilag.pdf"
+        self.deps.files.write(UPLOADS_CONTAINER, document, _SEEDED_PDF)
+        self._call(hearing_files.process_upload, document, _SEEDED_PDF)
         return hearing_id
 
     def _schedule(self, hearing_id: str, start: datetime, deadline: datetime) -> None:
         request = ScheduleRequest(start=start, deadline=deadline)
-        hearings.schedule_hearing(self.hearing_deps, self.owner, hearing_id, request)
+        self._call(hearings.schedule_hearing, self.owner, hearing_id, request)
 
     def _respond(self, hearing_id: str, persona: str) -> str:
         who = self.world.identities[persona]
-        receipt, _ = responses.submit_response(
-            self.response_deps, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT)
+        receipt, _ = self._call(responses.submit_response, who, hearing_id, ResponseSubmission(text=SEEDED_TEXT))
+        self._call(responses.screen_response, hearing_id, receipt.response_id)  # the queue consumer's part
+        ticket = self._call(
+            response_attachments.request_attachment_upload,
+            who,
+            hearing_id,
+            receipt.response_id,
+            AttachmentUploadRequest(filename="bilag.pdf"),
         )
-        responses.screen_response(self.response_deps, hearing_id, receipt.response_id)  # the queue consumer's part
+        blob = f"{hearing_id}/{receipt.response_id}/{ticket.attachment_id}/bilag.pdf"
+        self.deps.files.write(RESPONSE_UPLOADS_CONTAINER, blob, _SEEDED_PDF)
+        self._call(response_attachments.process_attachment_blob, blob, len(_SEEDED_PDF), lambda: _SEEDED_PDF)
+        SEEDED_ATTACHMENTS[receipt.response_id] = ticket.attachment_id
         return receipt.response_id
 
     def _follow_everything(self, ids: dict[str, str]) -> None:
@@ -340,16 +373,13 @@ def registered_http_functions() -> dict[str, HttpFunction]:
 
 
 def _listed_functions() -> list[Any]:
-    # The app remembers the names it has listed and refuses to list them again in the same process,
-    # where other tests list them too: list with a clean memory and leave the app as it was found.
-    # A name registered twice is still refused within this listing.
-    app = function_app.app
-    remembered = app.functions_bindings
-    app.functions_bindings = {}
-    try:
-        return list(app.get_functions())
-    finally:
-        app.functions_bindings = remembered
+    # The portal as the local host runs it: the deployed app plus the development sign-in. A name
+    # registered twice is still refused within this listing.
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    for blueprint in function_app.BLUEPRINTS:
+        app.register_functions(blueprint)
+    dev_identity.register(app)
+    return list(app.get_functions())
 
 
 @dataclass(frozen=True)
@@ -389,6 +419,7 @@ _FORM = {"content-type": "application/x-www-form-urlencoded"}
 # A valid request per function; functions not about a hearing ignore the target.
 ASKS: dict[str, Callable[[Target], Ask]] = {
     "health": lambda t: Ask(),
+    "health_live": lambda t: Ask(),
     "openapi": lambda t: Ask(),
     "dev_discovery": lambda t: Ask(),
     "dev_jwks": lambda t: Ask(),
@@ -418,6 +449,9 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "request_attachment_upload": lambda t: Ask({"filename": "bilag.pdf"}),
+    "download_document": lambda t: Ask(route={"document_id": SEEDED_DOCUMENT_ID}),
+    "download_attachment": lambda t: Ask(route={"attachment_id": SEEDED_ATTACHMENTS.get(t.response_id, "none")}),
 }
 
 # Functions that act on the hearing set without responses and follows.

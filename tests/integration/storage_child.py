@@ -24,7 +24,7 @@ from shared.adapters.local_queue import LocalQueue
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, Query, Stored
 from shared.ports.messages import OutgoingMessage
-from shared.services.hearings import HearingDeps, cancel_hearing
+from shared.services.hearings import cancel_hearing
 from tests.fakes import FixedClock, caseworker
 
 
@@ -33,6 +33,9 @@ class KilledAtWrite:
 
     def __init__(self, inner: DocumentStore, when: str, n: int) -> None:
         self.inner, self.when, self.n, self.writes = inner, when, n, 0
+
+    def check(self) -> None:
+        self.inner.check()
 
     def read(self, container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
         return self.inner.read(container, partition, doc_id)
@@ -111,13 +114,14 @@ def create(path: Path, first: int) -> None:
 
 def cancel(documents: Path, queue: Path, hearing_id: str, now: str, when: str, n: int) -> None:
     store = KilledAtWrite(SqliteDocumentStore(documents), when, n)
-    deps = HearingDeps(
+    cancel_hearing(
+        caseworker(),
+        hearing_id,
         documents=store,
         bus=LocalQueue(queue),
         clock=FixedClock(datetime.fromisoformat(now)),
         vault=AesGcmVault(bytes(range(32))),
     )
-    cancel_hearing(deps, caseworker(), hearing_id)
     print("cancelled", store.writes, flush=True)
 
 

@@ -144,6 +144,12 @@ def own_response_while_active(persona: str, kind: str) -> str:
     return "409" if kind == CONCLUDED else "200"
 
 
+def attaching(persona: str, kind: str) -> str:
+    if not is_author(persona, kind):
+        return "404"  # someone else's response, or none at all
+    return "409" if kind == CONCLUDED else "201"
+
+
 def reads_response(persona: str, kind: str) -> bool:
     # The seeded responses are not published yet: only their author and the managers read them.
     # Drafts and scheduled hearings hold none.
@@ -175,6 +181,7 @@ MODERATION = by_kind("200", draft="404", scheduled="404", concluded="409")
 MATRIX: dict[str, Rule] = {
     # Platform and the development issuer (enabled here): no hearing, no sign-in.
     "health": everyone("200"),
+    "health_live": everyone("200"),
     "openapi": everyone("200"),
     "dev_discovery": everyone("200"),
     "dev_jwks": everyone("200"),
@@ -205,6 +212,11 @@ MATRIX: dict[str, Rule] = {
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
     "unfollow": signed_in("204"),
+    # Attachments and downloads: a document follows its hearing; an unpublished response's attachment
+    # is read by whoever reads the response.
+    "request_attachment_upload": signed_in_and_visible(attaching),
+    "download_document": visible(everyone("302")),
+    "download_attachment": visible(lambda persona, kind: "302" if reads_response(persona, kind) else "404"),
 }
 
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from local_host.azurite import Azurite
-from shared.adapters.dev_issuer import KEY_FILE_NAME
+from local_host.dev_identity.issuer import KEY_FILE_NAME
 from tests.local_host_fixture import LocalHostProcess, free_port, start_local_host
 
 CLIENT_ID = "portal-web-dev"

@@ -19,7 +19,7 @@ from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.domain.hearing import HearingStatus
 from shared.domain.reference import HearingTemplate
 from shared.services import queues
-from shared.services.hearings import HearingDeps, audit_trail, dispatch_pending_events
+from shared.services.hearings import audit_trail, dispatch_pending_events
 from shared.services.repositories import AuditRepository, HearingRepository, ReferenceRepository
 from tests.fakes import (
     SUMMER_MORNING,
@@ -85,13 +85,12 @@ def test_a_process_killed_between_writes_leaves_all_or_nothing(
 
     # A fresh process: new connections to the same files.
     store, queue = SqliteDocumentStore(documents), LocalQueue(queue_file)
-    deps = HearingDeps(documents=store, bus=queue, clock=portal.clock, vault=portal.vault)
     hearing = HearingRepository(store).require(hearing_id).model
     assert (hearing.status is HearingStatus.CANCELLED) is cancelled
-    read = [event.action for event in audit_trail(deps, caseworker(), hearing_id).items]
+    read = [event.action for event in audit_trail(caseworker(), hearing_id, documents=store, vault=portal.vault).items]
     assert read.count("hearing.cancelled") == (1 if cancelled else 0)
 
-    dispatch_pending_events(deps)
+    dispatch_pending_events(documents=store, bus=queue)
 
     trail, _ = AuditRepository(store).page(hearing_id, 100, None)
     assert [event.action for event in trail].count("hearing.cancelled") == (1 if cancelled else 0)

@@ -22,10 +22,10 @@ def test_a_made_up_continuation_token_is_refused_by_name() -> None:
     portal = Portal.start()
     hearing_id = portal.active()
     with pytest.raises(InvalidInput) as refused:
-        list_hearings(portal.hearings, None, continuation="not-a-token")
+        portal.call(list_hearings, None, continuation="not-a-token")
     assert refused.value.problems[0].field == "continuation"
     with pytest.raises(InvalidInput):
-        list_responses(portal.responses, None, hearing_id, continuation="eyJ4IjoxfQ==")
+        portal.call(list_responses, None, hearing_id, continuation="eyJ4IjoxfQ==")
 
 
 @pytest.mark.parametrize("instant", ["0001-01-01T00:30", "9999-12-31T23:59-02:00"])

@@ -13,9 +13,9 @@ from typing import Any
 import jwt
 import pytest
 
-from shared.adapters.dev_issuer import DevIssuer, thumbprint
+from local_host.dev_identity.issuer import DevIssuer, thumbprint
+from local_host.dev_identity.personas import PERSONAS
 from shared.adapters.jwt_validator import JwtValidator
-from shared.adapters.personas import PERSONAS
 from shared.domain.danish_ids import is_valid_cvr, normalise_cpr
 from shared.domain.identity import IdentityKind
 from shared.ports.identity import InvalidToken

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from shared.domain.hearing import MAX_DOCUMENTS
-from shared.services.documents import UploadOutcome, process_blob, process_upload
+from shared.services.hearing_files import UploadOutcome, process_blob, process_upload
 from tests.fakes import DOCUMENTS, UPLOADS, Portal
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
@@ -31,7 +31,7 @@ def test_a_pdf_is_attached_and_the_upload_cleared_away(portal: Portal) -> None:
     hearing_id = portal.draft()
     name = uploaded(portal, hearing_id, PDF, "lokalplan.pdf")
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ATTACHED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.ATTACHED
 
     [document] = portal.stored_hearing(hearing_id).documents
     assert (document.id, document.filename, document.content_type) == ("doc-1", "lokalplan.pdf", "application/pdf")
@@ -44,7 +44,7 @@ def test_the_content_decides_the_type_not_the_name(portal: Portal) -> None:
     hearing_id = portal.active()
     name = uploaded(portal, hearing_id, PNG, "kort.pdf")
 
-    assert process_upload(portal.uploads, name, PNG) is UploadOutcome.ATTACHED
+    assert portal.call(process_upload, name, PNG) is UploadOutcome.ATTACHED
 
     [document] = portal.stored_hearing(hearing_id).documents
     assert document.content_type == "image/png"
@@ -63,7 +63,7 @@ def test_a_file_that_is_not_an_allowed_format_is_rejected_and_deleted(
     hearing_id = portal.draft()
     name = uploaded(portal, hearing_id, data, filename)
 
-    assert process_upload(portal.uploads, name, data) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, name, data) is UploadOutcome.REJECTED
 
     assert portal.stored_hearing(hearing_id).documents == []
     assert portal.files.names(UPLOADS) == []
@@ -77,11 +77,11 @@ def test_size_limits(portal: Portal) -> None:
     too_large = just_right + b"0"
 
     big = uploaded(portal, hearing_id, too_large, "stor.pdf", "doc-big")
-    assert process_upload(portal.uploads, big, too_large) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, big, too_large) is UploadOutcome.REJECTED
     empty = uploaded(portal, hearing_id, b"", "tom.pdf", "doc-empty")
-    assert process_upload(portal.uploads, empty, b"") is UploadOutcome.REJECTED
+    assert portal.call(process_upload, empty, b"") is UploadOutcome.REJECTED
     fits = uploaded(portal, hearing_id, just_right, "passer.pdf", "doc-fits")
-    assert process_upload(portal.uploads, fits, just_right) is UploadOutcome.ATTACHED
+    assert portal.call(process_upload, fits, just_right) is UploadOutcome.ATTACHED
 
     assert [d.id for d in portal.stored_hearing(hearing_id).documents] == ["doc-fits"]
     assert portal.files.names(UPLOADS) == []
@@ -91,8 +91,8 @@ def test_processing_the_same_blob_twice_attaches_it_once(portal: Portal) -> None
     hearing_id = portal.draft()
     name = uploaded(portal, hearing_id, PDF, "lokalplan.pdf")
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ATTACHED
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ALREADY_ATTACHED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.ATTACHED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.ALREADY_ATTACHED
 
     assert len(portal.stored_hearing(hearing_id).documents) == 1
     assert portal.files.names(DOCUMENTS) == [name]
@@ -103,7 +103,7 @@ def test_a_run_that_stopped_after_copying_completes_the_attachment(portal: Porta
     name = uploaded(portal, hearing_id, PDF, "lokalplan.pdf")
     portal.files.write(DOCUMENTS, name, PDF, content_type="application/pdf")  # the first run got this far
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ATTACHED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.ATTACHED
 
     assert [d.id for d in portal.stored_hearing(hearing_id).documents] == ["doc-1"]
 
@@ -114,7 +114,7 @@ def test_a_run_that_stopped_after_copying_completes_the_attachment(portal: Porta
 def test_a_blob_outside_the_expected_layout_is_rejected(portal: Portal, name: str) -> None:
     portal.files.write(UPLOADS, name, PDF)
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.REJECTED
 
     assert portal.files.names(UPLOADS) == []
 
@@ -122,7 +122,7 @@ def test_a_blob_outside_the_expected_layout_is_rejected(portal: Portal, name: st
 def test_a_document_for_an_unknown_hearing_is_rejected(portal: Portal) -> None:
     name = uploaded(portal, "no-such-hearing", PDF, "lokalplan.pdf")
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.REJECTED
 
     assert portal.files.names(UPLOADS) == []
     assert portal.files.names(DOCUMENTS) == []
@@ -132,7 +132,7 @@ def test_a_document_for_a_concluded_hearing_is_rejected_and_leaves_nothing_behin
     hearing_id = portal.concluded()
     name = uploaded(portal, hearing_id, PDF, "for-sent.pdf")
 
-    assert process_upload(portal.uploads, name, PDF) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, name, PDF) is UploadOutcome.REJECTED
 
     assert portal.stored_hearing(hearing_id).documents == []
     assert portal.files.names(UPLOADS) == []
@@ -146,9 +146,9 @@ def test_a_blob_stated_too_large_is_rejected_without_being_read(portal: Portal) 
     def never() -> bytes:
         raise AssertionError("a too large blob must not be read into memory")
 
-    assert process_blob(portal.uploads, name, portal.max_upload_bytes + 1, never) is UploadOutcome.REJECTED
+    assert portal.call(process_blob, name, portal.max_upload_bytes + 1, never) is UploadOutcome.REJECTED
     assert portal.files.names(UPLOADS) == []
-    assert process_blob(portal.uploads, uploaded(portal, hearing_id, PDF, "lille.pdf"), len(PDF), lambda: PDF) is (
+    assert portal.call(process_blob, uploaded(portal, hearing_id, PDF, "lille.pdf"), len(PDF), lambda: PDF) is (
         UploadOutcome.ATTACHED
     )
 
@@ -157,9 +157,9 @@ def test_no_more_documents_than_the_limit_even_with_many_upload_urls_handed_out(
     hearing_id = portal.draft()
     for n in range(MAX_DOCUMENTS):
         name = uploaded(portal, hearing_id, PDF, f"bilag-{n}.pdf", document_id=f"doc-{n}")
-        assert process_upload(portal.uploads, name, PDF) is UploadOutcome.ATTACHED
+        assert portal.call(process_upload, name, PDF) is UploadOutcome.ATTACHED
     one_more = uploaded(portal, hearing_id, PDF, "en-til.pdf", document_id="doc-extra")
 
-    assert process_upload(portal.uploads, one_more, PDF) is UploadOutcome.REJECTED
+    assert portal.call(process_upload, one_more, PDF) is UploadOutcome.REJECTED
     assert len(portal.stored_hearing(hearing_id).documents) == MAX_DOCUMENTS
     assert not any("en-til" in name for name in portal.files.names(DOCUMENTS))

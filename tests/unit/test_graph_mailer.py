@@ -6,23 +6,32 @@ import functools
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared import bootstrap
-from shared.adapters.graph_mailer import BlobSentLog, GraphMailer, MailerByChannel, MailError
+from shared.adapters.graph_mailer import (
+    BlobSentLog,
+    GraphMailer,
+    HttpAnswer,
+    MailerByChannel,
+    MailError,
+    retry_after_seconds,
+)
 from shared.adapters.local_outbox import LocalOutbox
 from shared.adapters.msal_credentials import GRAPH_SCOPE, ClientCredentials, CredentialsError, msal_app
-from shared.ports.mail import Notification
+from shared.ports.mail import Notification, RetryLater, Undeliverable
 from shared.settings import Settings
-from tests.fakes import FakeMailer, InMemoryFiles
+from tests.fakes import FakeMailer, FixedClock, InMemoryFiles
 
 TENANT = "0d1f6a4e-5b7c-4e55-9a35-2b1f0c9e7a11"
 CLIENT_ID = "6e8d2c1a-3b4f-4c5d-8e9f-0a1b2c3d4e5f"
 SECRET = "client-secret-value"
 SENDER = "hoeringer@kommune.example"
+NOW = datetime(2026, 12, 12, 11, 0, tzinfo=UTC)
 
 
 def notification(notification_id: str = "hearing-1:opened:anna", channel: str = "email") -> Notification:
@@ -159,14 +168,16 @@ def test_msal_serves_the_second_token_from_its_cache() -> None:
 
 
 class FakeGraph:
-    def __init__(self, status: int = 202, body: bytes = b"") -> None:
-        self.status = status
-        self.body = body
+    """Answers with ``status`` and ``body``; ``answers`` first, one per request, when given."""
+
+    def __init__(self, status: int = 202, body: bytes = b"", answers: list[HttpAnswer] | None = None) -> None:
+        self.answer = HttpAnswer(status, {}, body)
+        self.answers = list(answers or [])
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
         self.requests.append((url, json.loads(body), headers))
-        return self.status, self.body
+        return self.answers.pop(0) if self.answers else self.answer
 
 
 class FixedToken:
@@ -174,10 +185,16 @@ class FixedToken:
         return "graph-token"
 
 
-def mailer(graph: FakeGraph, files: InMemoryFiles | None = None) -> GraphMailer:
+def mailer(graph: FakeGraph, files: InMemoryFiles | None = None, waits: list[float] | None = None) -> GraphMailer:
     sent = BlobSentLog(files or InMemoryFiles(), "records")
     return GraphMailer(
-        FixedToken(), SENDER, already_sent=sent.already_sent, mark_sent=sent.mark_sent, http_post=graph.post
+        FixedToken(),
+        SENDER,
+        already_sent=sent.already_sent,
+        mark_sent=sent.mark_sent,
+        http_post=graph.post,
+        sleep=(waits if waits is not None else []).append,
+        clock=FixedClock(NOW),
     )
 
 
@@ -209,7 +226,7 @@ def test_a_notification_is_sent_once_even_when_redelivered() -> None:
     assert len(graph.requests) == 2
 
 
-@pytest.mark.parametrize("status", [400, 401, 429, 500, 503])
+@pytest.mark.parametrize("status", [400, 401, 403, 500, 502])
 def test_a_refused_send_raises_and_is_tried_again_next_time(status: int) -> None:
     failing, files = (
         FakeGraph(status, b'{"error": {"code": "ErrorInvalidRecipients", "message": "anna@borger.example"}}'),
@@ -223,6 +240,60 @@ def test_a_refused_send_raises_and_is_tried_again_next_time(status: int) -> None
     assert str(status) in str(caught.value) and "ErrorInvalidRecipients" in str(caught.value)
     assert "anna@borger.example" not in str(caught.value)
     assert retried is True
+
+
+def test_an_invalid_recipient_is_undeliverable_while_other_refusals_may_pass() -> None:
+    with pytest.raises(Undeliverable):
+        mailer(FakeGraph(400, b'{"error": {"code": "ErrorInvalidRecipients"}}')).send(notification())
+    with pytest.raises(MailError) as caught:
+        mailer(FakeGraph(500)).send(notification())
+
+    assert not isinstance(caught.value, Undeliverable | RetryLater)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_short_retry_after_is_waited_out_and_the_mail_goes_once(status: int) -> None:
+    answers = [HttpAnswer(status, {"retry-after": "2"}, b""), HttpAnswer(status, {"retry-after": "3"}, b"")]
+    graph, files, waits = FakeGraph(answers=answers), InMemoryFiles(), list[float]()
+
+    assert mailer(graph, files, waits).send(notification()) is True
+
+    assert waits == [2.0, 3.0]
+    assert len(graph.requests) == 3
+    assert mailer(graph, files).send(notification()) is False
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_long_retry_after_becomes_retry_later_without_marking_it_sent(status: int) -> None:
+    graph, files = FakeGraph(answers=[HttpAnswer(status, {"retry-after": "120"}, b"")]), InMemoryFiles()
+    waits: list[float] = []
+
+    with pytest.raises(RetryLater) as caught:
+        mailer(graph, files, waits).send(notification())
+    retried = mailer(FakeGraph(), files).send(notification())
+
+    assert caught.value.after == 120.0
+    assert isinstance(caught.value, MailError)  # whoever caught MailError before still catches it
+    assert waits == []
+    assert retried is True
+
+
+def test_waits_add_up_to_the_budget_and_no_further() -> None:
+    throttled = HttpAnswer(429, {"retry-after": "4"}, b"")
+    graph, waits = FakeGraph(answers=[throttled, throttled, throttled, throttled]), list[float]()
+
+    with pytest.raises(RetryLater):
+        mailer(graph, waits=waits).send(notification())
+
+    assert waits == [4.0, 4.0]  # a third wait would pass the 10 s budget
+    assert len(graph.requests) == 3
+
+
+def test_retry_after_is_seconds_or_an_http_date() -> None:
+    assert retry_after_seconds("7", NOW) == 7.0
+    assert retry_after_seconds("Sat, 12 Dec 2026 11:01:30 GMT", NOW) == 90.0
+    assert retry_after_seconds("Sat, 12 Dec 2026 10:00:00 GMT", NOW) == 0.0
+    assert retry_after_seconds(None, NOW) == retry_after_seconds("soon", NOW) > 0
 
 
 def test_graph_mailer_sends_email_only() -> None:

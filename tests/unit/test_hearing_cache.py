@@ -58,15 +58,14 @@ def test_an_unknown_hearing_is_remembered_as_unknown_and_the_cache_stays_small()
 def test_responses_use_the_copy_and_still_refuse_at_the_exact_deadline() -> None:
     portal = Portal.start()
     hearing_id = portal.active()
-    deps = portal.responses
-    deps.hearings = HearingCache(ttl=timedelta(minutes=10))  # long, to show the deadline still holds
+    portal.intake_hearings = HearingCache(ttl=timedelta(minutes=10))  # long, to show the deadline still holds
     deadline = portal.stored_hearing(hearing_id).deadline
     assert deadline is not None
 
     portal.clock.set(deadline - timedelta(microseconds=1))
-    _, created = submit_response(deps, citizen("mitid:anna"), hearing_id, ResponseSubmission(text="Lige i tide"))
+    _, created = portal.call(submit_response, citizen("mitid:anna"), hearing_id, ResponseSubmission(text="Lige i tide"))
     assert created
 
     portal.clock.set(deadline)
     with pytest.raises(HearingNotOpen):
-        submit_response(deps, citizen("mitid:bo"), hearing_id, ResponseSubmission(text="For sent"))
+        portal.call(submit_response, citizen("mitid:bo"), hearing_id, ResponseSubmission(text="For sent"))

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from functions.http import invalid_from
+from functions.problems import problem_type
 from shared.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, StaleWrite
 from shared.domain.hearing import HearingStatus, Visibility
 from shared.services import queues
@@ -61,7 +62,7 @@ def draft_request(**fields: object) -> HearingDraft:
 
 
 def test_a_caseworker_creates_a_draft_from_a_template(portal: Portal) -> None:
-    view = create_hearing(portal.hearings, caseworker(), draft_request())
+    view = portal.call(create_hearing, caseworker(), draft_request())
 
     assert view.status is HearingStatus.DRAFT
     assert (view.summary, view.body) == ("Kort resumé", "Tekst")  # the template's defaults
@@ -71,31 +72,31 @@ def test_a_caseworker_creates_a_draft_from_a_template(portal: Portal) -> None:
 
 
 def test_an_admin_may_create_hearings_too(portal: Portal) -> None:
-    assert create_hearing(portal.hearings, admin(), draft_request()).status is HearingStatus.DRAFT
+    assert portal.call(create_hearing, admin(), draft_request()).status is HearingStatus.DRAFT
 
 
 def test_creating_needs_sign_in(portal: Portal) -> None:
     with pytest.raises(NotAuthenticated) as refused:
-        create_hearing(portal.hearings, None, draft_request())
+        portal.call(create_hearing, None, draft_request())
 
-    assert refused.value.status == 401
+    assert problem_type(refused.value).status == 401
 
 
 @pytest.mark.parametrize("who", [citizen(), company_user(), employee()], ids=["citizen", "company", "employee"])
 def test_creating_needs_the_caseworker_or_admin_role(portal: Portal, who: object) -> None:
     with pytest.raises(Forbidden) as refused:
-        create_hearing(portal.hearings, who, draft_request())  # type: ignore[arg-type]
+        portal.call(create_hearing, who, draft_request())  # type: ignore[arg-type]
 
-    assert refused.value.status == 403
-    assert list_hearings(portal.hearings, admin()).items == []
+    assert problem_type(refused.value).status == 403
+    assert portal.call(list_hearings, admin()).items == []
 
 
 def test_an_unknown_template_names_the_field(portal: Portal) -> None:
     with pytest.raises(InvalidInput) as refused:
-        create_hearing(portal.hearings, caseworker(), draft_request(templateId="no-such-template"))
+        portal.call(create_hearing, caseworker(), draft_request(templateId="no-such-template"))
 
     assert [p.field for p in refused.value.problems] == ["templateId"]
-    assert list_hearings(portal.hearings, admin()).items == []
+    assert portal.call(list_hearings, admin()).items == []
 
 
 # -- who finds what -----------------------------------------------------------------------------------
@@ -120,13 +121,13 @@ def many(portal: Portal) -> dict[str, str]:
 
 
 def _invite(portal: Portal, hearing_id: str, subject: str) -> str:
-    set_invitees(portal.hearings, caseworker(), hearing_id, InviteeList(invitees=[subject]))
+    portal.call(set_invitees, caseworker(), hearing_id, InviteeList(invitees=[subject]))
     return hearing_id
 
 
 def _listed(portal: Portal, who: object, many: dict[str, str], **options: object) -> set[str]:
     names = {hearing_id: name for name, hearing_id in many.items()}
-    page = list_hearings(portal.hearings, who, **options)  # type: ignore[arg-type]
+    page = portal.call(list_hearings, who, **options)  # type: ignore[arg-type]
     return {names[item.id] for item in page.items}
 
 
@@ -161,7 +162,7 @@ def test_a_caseworker_lists_their_own_drafts_with_mine(portal: Portal, many: dic
     assert mine == set(many)
     assert _listed(portal, caseworker("entra:otto"), many, mine=True) == set()
     with pytest.raises(NotAuthenticated):
-        list_hearings(portal.hearings, None, mine=True)
+        portal.call(list_hearings, None, mine=True)
 
 
 def test_the_list_pages_newest_first(portal: Portal) -> None:
@@ -170,9 +171,9 @@ def test_the_list_pages_newest_first(portal: Portal) -> None:
         created.append(portal.scheduled())
         portal.clock.advance(seconds=1)
 
-    first = list_hearings(portal.hearings, None, limit=2)
-    second = list_hearings(portal.hearings, None, limit=2, continuation=first.continuation)
-    third = list_hearings(portal.hearings, None, limit=2, continuation=second.continuation)
+    first = portal.call(list_hearings, None, limit=2)
+    second = portal.call(list_hearings, None, limit=2, continuation=first.continuation)
+    third = portal.call(list_hearings, None, limit=2, continuation=second.continuation)
 
     assert [item.id for page in (first, second, third) for item in page.items] == created[::-1]
     assert third.continuation is None
@@ -183,21 +184,21 @@ def test_a_draft_is_not_found_rather_than_forbidden(portal: Portal) -> None:
 
     for who in (None, citizen(), employee(), caseworker("entra:otto")):
         with pytest.raises(NotFound) as refused:
-            get_hearing(portal.hearings, who, hearing_id)
+            portal.call(get_hearing, who, hearing_id)
         assert refused.value.problems[0].field == "hearingId"
-    assert get_hearing(portal.hearings, caseworker(), hearing_id).status is HearingStatus.DRAFT
+    assert portal.call(get_hearing, caseworker(), hearing_id).status is HearingStatus.DRAFT
 
 
 def test_an_unknown_hearing_is_not_found(portal: Portal) -> None:
     with pytest.raises(NotFound):
-        get_hearing(portal.hearings, admin(), "no-such-hearing")
+        portal.call(get_hearing, admin(), "no-such-hearing")
 
 
 def test_the_public_view_hides_case_number_and_owner(portal: Portal) -> None:
     hearing_id = portal.scheduled()
 
-    public = get_hearing(portal.hearings, None, hearing_id)
-    managed = get_hearing(portal.hearings, caseworker(), hearing_id)
+    public = portal.call(get_hearing, None, hearing_id)
+    managed = portal.call(get_hearing, caseworker(), hearing_id)
 
     assert (public.case_number, public.owner, public.etag) == (None, None, None)
     assert (managed.case_number, managed.owner) == ("2026-0042", caseworker().name)
@@ -211,7 +212,7 @@ def test_a_visitor_sees_a_hearing_open_at_its_start_even_before_the_timer_runs(p
 
     portal.clock.set(start)
 
-    assert get_hearing(portal.hearings, None, hearing_id).status is HearingStatus.ACTIVE
+    assert portal.call(get_hearing, None, hearing_id).status is HearingStatus.ACTIVE
     assert portal.stored_hearing(hearing_id).status is HearingStatus.SCHEDULED
 
 
@@ -219,7 +220,7 @@ def test_the_view_shows_copenhagen_times(portal: Portal) -> None:
     hearing_id = portal.draft()
     request = ScheduleRequest.model_validate({"start": "2026-05-05T09:00", "deadline": "2026-05-19T23:59"})
 
-    view = schedule_hearing(portal.hearings, caseworker(), hearing_id, request)
+    view = portal.call(schedule_hearing, caseworker(), hearing_id, request)
 
     assert (view.start_local, view.deadline_local) == ("2026-05-05T09:00+02:00", "2026-05-19T23:59+02:00")
     assert view.to_document()["deadline"] == "2026-05-19T21:59:00.000000Z"
@@ -233,23 +234,23 @@ def test_only_the_owner_or_an_admin_manages(portal: Portal) -> None:
     changes = HearingChanges(summary="Nyt resumé")
 
     with pytest.raises(NotAuthenticated):
-        edit_hearing(portal.hearings, None, hearing_id, changes)
+        portal.call(edit_hearing, None, hearing_id, changes)
     for who in (citizen(), employee(), caseworker("entra:otto")):
         with pytest.raises(Forbidden):
-            edit_hearing(portal.hearings, who, hearing_id, changes)
+            portal.call(edit_hearing, who, hearing_id, changes)
 
-    assert edit_hearing(portal.hearings, admin(), hearing_id, changes).summary == "Nyt resumé"
+    assert portal.call(edit_hearing, admin(), hearing_id, changes).summary == "Nyt resumé"
 
 
 def test_an_edit_from_a_stale_view_is_refused(portal: Portal) -> None:
     hearing_id = portal.draft()
-    seen = get_hearing(portal.hearings, caseworker(), hearing_id).etag
-    edit_hearing(portal.hearings, admin(), hearing_id, HearingChanges(summary="Admins rettelse"))
+    seen = portal.call(get_hearing, caseworker(), hearing_id).etag
+    portal.call(edit_hearing, admin(), hearing_id, HearingChanges(summary="Admins rettelse"))
 
     with pytest.raises(StaleWrite) as refused:
-        edit_hearing(portal.hearings, caseworker(), hearing_id, HearingChanges(summary="Min rettelse"), if_match=seen)
+        portal.call(edit_hearing, caseworker(), hearing_id, HearingChanges(summary="Min rettelse"), if_match=seen)
 
-    assert refused.value.status == 412
+    assert problem_type(refused.value).status == 412
     assert portal.stored_hearing(hearing_id).summary == "Admins rettelse"
 
 
@@ -261,8 +262,8 @@ def test_sending_null_for_a_required_field_is_refused_and_breaks_nothing(portal:
 
     assert [problem.field for problem in refused.problems] == [field]
     # The hearing, and the public list it is in, still read.
-    assert get_hearing(portal.hearings, None, hearing_id).title == "Cykelsti på Amagerbrogade"
-    assert [item.id for item in list_hearings(portal.hearings, None).items] == [hearing_id]
+    assert portal.call(get_hearing, None, hearing_id).title == "Cykelsti på Amagerbrogade"
+    assert [item.id for item in portal.call(list_hearings, None).items] == [hearing_id]
 
 
 def _refusal_of_edit(portal: Portal, hearing_id: str, body: dict[str, object]) -> InvalidInput:
@@ -272,7 +273,7 @@ def _refusal_of_edit(portal: Portal, hearing_id: str, body: dict[str, object]) -
     except ValidationError as error:
         return invalid_from(error)
     with pytest.raises(InvalidInput) as refused:
-        edit_hearing(portal.hearings, caseworker(), hearing_id, changes)
+        portal.call(edit_hearing, caseworker(), hearing_id, changes)
     return refused.value
 
 
@@ -280,10 +281,10 @@ def test_cancel_only_before_the_start(portal: Portal) -> None:
     active = portal.active()
 
     with pytest.raises(Conflict):
-        cancel_hearing(portal.hearings, caseworker(), active)
+        portal.call(cancel_hearing, caseworker(), active)
 
     scheduled = portal.scheduled()
-    assert cancel_hearing(portal.hearings, caseworker(), scheduled).status is HearingStatus.CANCELLED
+    assert portal.call(cancel_hearing, caseworker(), scheduled).status is HearingStatus.CANCELLED
     assert portal.bus.ids(queues.HEARING_EVENTS)[-1] == f"{scheduled}:cancelled"
 
 
@@ -291,7 +292,7 @@ def test_conclude_only_after_the_deadline(portal: Portal) -> None:
     hearing_id = portal.active()
 
     with pytest.raises(Conflict):
-        conclude_hearing(portal.hearings, caseworker(), hearing_id, Conclusion(conclusion="Vedtaget."))
+        portal.call(conclude_hearing, caseworker(), hearing_id, Conclusion(conclusion="Vedtaget."))
     assert portal.stored_hearing(hearing_id).status is HearingStatus.ACTIVE
 
 
@@ -302,15 +303,15 @@ def test_the_timer_opens_then_closes_and_publishes_each_event_once(portal: Porta
     hearing_id = portal.scheduled(starts_in=timedelta(hours=1), runs_for=timedelta(days=7))
     assert portal.bus.messages(queues.HEARING_EVENTS) == []
 
-    assert advance_due_hearings(portal.hearings) == 0
+    assert portal.call(advance_due_hearings) == 0
     portal.clock.advance(hours=1)
-    assert advance_due_hearings(portal.hearings) == 1
-    assert advance_due_hearings(portal.hearings) == 0
+    assert portal.call(advance_due_hearings) == 1
+    assert portal.call(advance_due_hearings) == 0
     assert portal.stored_hearing(hearing_id).status is HearingStatus.ACTIVE
 
     portal.clock.advance(days=7)
-    assert advance_due_hearings(portal.hearings) == 1
-    assert advance_due_hearings(portal.hearings) == 0
+    assert portal.call(advance_due_hearings) == 1
+    assert portal.call(advance_due_hearings) == 0
 
     opened, closed = portal.bus.messages(queues.HEARING_EVENTS)
     assert opened.message_id == f"{hearing_id}:opened"
@@ -331,15 +332,15 @@ def test_a_crash_between_saving_and_publishing_is_swept_up_later(portal: Portal)
     portal.bus.fail_next()
 
     with contextlib.suppress(InjectedFailure):
-        advance_due_hearings(portal.hearings)
+        portal.call(advance_due_hearings)
 
     stored = portal.stored_hearing(hearing_id)
     assert stored.status is HearingStatus.ACTIVE
     assert stored.has_pending_events is True
     assert portal.bus.messages(queues.HEARING_EVENTS) == []
 
-    assert dispatch_pending_events(portal.hearings) == 1
-    assert dispatch_pending_events(portal.hearings) == 0
+    assert portal.call(dispatch_pending_events) == 1
+    assert portal.call(dispatch_pending_events) == 0
 
     assert portal.bus.ids(queues.HEARING_EVENTS) == [f"{hearing_id}:opened"]
     assert portal.stored_hearing(hearing_id).has_pending_events is False
@@ -349,11 +350,11 @@ def test_a_failed_publish_does_not_fail_the_owners_request(portal: Portal) -> No
     hearing_id = portal.past_deadline()
     portal.bus.fail_next()
 
-    view = conclude_hearing(portal.hearings, caseworker(), hearing_id, Conclusion(conclusion="Vedtaget."))
+    view = portal.call(conclude_hearing, caseworker(), hearing_id, Conclusion(conclusion="Vedtaget."))
 
     assert view.status is HearingStatus.CONCLUDED
     assert portal.stored_hearing(hearing_id).has_pending_events is True
-    assert dispatch_pending_events(portal.hearings) == 1
+    assert portal.call(dispatch_pending_events) == 1
     assert portal.bus.ids(queues.HEARING_EVENTS)[-1] == f"{hearing_id}:concluded"
     assert portal.bus.bodies(queues.RECORDS_JOURNALISE) == [{"hearingId": hearing_id}]
 
@@ -372,9 +373,7 @@ def test_moving_the_deadline_later_reopens_and_tells_followers(portal: Portal) -
     assert stored.start is not None and stored.deadline is not None
     later = stored.deadline + timedelta(days=7)
 
-    view = schedule_hearing(
-        portal.hearings, caseworker(), hearing_id, ScheduleRequest(start=stored.start, deadline=later)
-    )
+    view = portal.call(schedule_hearing, caseworker(), hearing_id, ScheduleRequest(start=stored.start, deadline=later))
 
     assert view.status is HearingStatus.ACTIVE
     assert portal.bus.messages(queues.HEARING_EVENTS)[-1].subject == "changed"
@@ -385,10 +384,10 @@ def test_a_reopened_hearing_that_closes_again_reaches_the_queue_again(portal: Po
     stored = portal.stored_hearing(hearing_id)
     assert stored.start is not None and stored.deadline is not None
     later = stored.deadline + timedelta(days=7)
-    schedule_hearing(portal.hearings, caseworker(), hearing_id, ScheduleRequest(start=stored.start, deadline=later))
+    portal.call(schedule_hearing, caseworker(), hearing_id, ScheduleRequest(start=stored.start, deadline=later))
 
     portal.clock.set(later)
-    advance_due_hearings(portal.hearings)
+    portal.call(advance_due_hearings)
 
     closings = [m for m in portal.bus.messages(queues.HEARING_EVENTS) if m.subject == "closed"]
     assert len(closings) == 2, "the second closing was dropped as a duplicate of the first"
@@ -400,13 +399,11 @@ def test_a_reopened_hearing_that_closes_again_reaches_the_queue_again(portal: Po
 def test_an_upload_ticket_points_into_the_uploads_container_under_the_hearing(portal: Portal) -> None:
     hearing_id = portal.draft()
 
-    ticket = request_document_upload(
-        portal.hearings,
-        portal.files,
+    ticket = portal.call(
+        request_document_upload,
         caseworker(),
         hearing_id,
         UploadRequest(filename="../../Lokalplan 12.pdf"),
-        UPLOADS,
     )
 
     assert ticket.upload_url.startswith(f"memory://{UPLOADS}/{hearing_id}/{ticket.document_id}/")
@@ -418,19 +415,13 @@ def test_an_upload_ticket_points_into_the_uploads_container_under_the_hearing(po
 def test_no_upload_ticket_for_a_concluded_hearing_or_a_stranger(portal: Portal) -> None:
     concluded = portal.concluded()
     with pytest.raises(Conflict):
-        request_document_upload(
-            portal.hearings, portal.files, caseworker(), concluded, UploadRequest(filename="a.pdf"), UPLOADS
-        )
+        portal.call(request_document_upload, caseworker(), concluded, UploadRequest(filename="a.pdf"))
     with pytest.raises(Forbidden):
-        request_document_upload(
-            portal.hearings, portal.files, employee(), portal.scheduled(), UploadRequest(filename="a.pdf"), UPLOADS
-        )
+        portal.call(request_document_upload, employee(), portal.scheduled(), UploadRequest(filename="a.pdf"))
 
 
 def test_a_file_name_without_usable_characters_is_refused(portal: Portal) -> None:
     with pytest.raises(InvalidInput) as refused:
-        request_document_upload(
-            portal.hearings, portal.files, caseworker(), portal.draft(), UploadRequest(filename="../.."), UPLOADS
-        )
+        portal.call(request_document_upload, caseworker(), portal.draft(), UploadRequest(filename="../.."))
 
     assert refused.value.problems[0].field == "filename"

@@ -68,7 +68,7 @@ def entra_jwks(monkeypatch: pytest.MonkeyPatch, entra_key: Key) -> list[str]:
 
 
 def validator_for(env: dict[str, str]) -> TokenValidator:
-    return bootstrap._tokens(Settings.from_environment(env), None)
+    return bootstrap._tokens(Settings.from_environment(env))
 
 
 def entra_env() -> dict[str, str]:
@@ -299,7 +299,7 @@ def test_development_trusts_only_the_development_issuer_by_default() -> None:
     settings = Settings.from_environment({})
 
     assert not settings.trusts_entra and not settings.trusts_broker
-    assert refusal(bootstrap._tokens(settings, None), Key("k").sign({"iss": ENTRA_ISSUER})) == "untrusted issuer"
+    assert refusal(bootstrap._tokens(settings), Key("k").sign({"iss": ENTRA_ISSUER})) == "untrusted issuer"
 
 
 # --- e-mail through Graph -------------------------------------------------------------------------

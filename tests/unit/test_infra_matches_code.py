@@ -14,6 +14,7 @@ from shared.bootstrap import BLOB_CONTAINERS, UPLOADS_CONTAINER
 from shared.ports.documents import CONTAINERS
 from shared.services import queues
 from shared.settings import Settings
+from tools import bicep
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -31,7 +32,7 @@ def read(path: Path) -> str:
 
 
 def all_infra_text() -> str:
-    files = sorted(INFRA.rglob("*.bicep")) + sorted(INFRA.rglob("*.bicepparam"))
+    files = sorted(INFRA.rglob("*.bicep")) + sorted(INFRA.rglob("*.bicepparam")) + sorted(INFRA.rglob("*.json"))
     return "\n".join(read(path) for path in files)
 
 
@@ -53,12 +54,9 @@ def declared_containers() -> dict[str, tuple[str, ...]]:
 
 
 def app_settings() -> dict[str, str]:
-    """Name to Bicep value expression of every app setting of the function app."""
-    text = read(MODULES / "function-app.bicep")
-    block = re.search(r"appSettings: \[\n(.*?)\n\s*\]\n", text, re.DOTALL)
-    assert block, "the function app declares no appSettings array"
-    pairs = re.findall(r"name: '([^']+)'\s*\n\s*value: ([^\n]+)", block.group(1))
-    return {name: value.strip() for name, value in pairs}
+    """Name to value of every app setting the portal reads (both function apps share them)."""
+    listed = bicep.variable(bicep.module("function-app"), "portalSettings")
+    return {entry["name"]: entry["value"] for entry in listed}
 
 
 def test_every_document_container_is_declared_with_the_partition_key_the_code_uses() -> None:
@@ -78,6 +76,8 @@ def test_the_database_is_the_one_the_settings_default_to() -> None:
 
     assert f"var cosmosDatabaseName = '{Settings().cosmos_database}'" in main
     assert app_settings()["COSMOS_DATABASE"] == "cosmosDatabaseName"
+    for app in ("intakeApp", "workersApp"):
+        assert bicep.main()["modules"][app]["config"]["params"]["cosmosDatabaseName"] == "cosmosDatabaseName"
 
 
 def test_the_three_queues_exist_with_duplicate_detection() -> None:
@@ -129,10 +129,10 @@ def test_every_trigger_connection_has_identity_based_settings() -> None:
 def test_production_app_settings_select_production_and_the_azure_adapters() -> None:
     settings = app_settings()
 
-    assert settings["PORTAL_ENVIRONMENT"] == "'production'"
-    assert settings["PORTAL_DOCUMENT_STORE"] == "'cosmos'"
-    assert settings["PORTAL_MESSAGE_BUS"] == "'servicebus'"
-    assert settings["PORTAL_CPR_KEY"].startswith("'@Microsoft.KeyVault(SecretUri=")
+    assert settings["PORTAL_ENVIRONMENT"] == "production"
+    assert settings["PORTAL_DOCUMENT_STORE"] == "cosmos"
+    assert settings["PORTAL_MESSAGE_BUS"] == "servicebus"
+    assert settings["PORTAL_CPR_KEY"].startswith("@Microsoft.KeyVault(SecretUri=")
     # Production refuses to start without a trusted token issuer: employees sign in with Entra ID.
     assert settings["PORTAL_ENTRA_TENANT_ID"] == "entraTenantId"
     assert settings["PORTAL_ENTRA_AUDIENCE"] == "entraAudience"

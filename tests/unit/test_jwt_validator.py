@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from local_host.dev_identity.issuer import DevIssuer, thumbprint
 from shared.adapters import jwt_validator
-from shared.adapters.dev_issuer import DevIssuer, thumbprint
 from shared.adapters.jwt_validator import ClaimMapping, JwtValidator, TrustedIssuer
 from shared.domain.identity import Identity, IdentityKind, Role
 from shared.ports.identity import InvalidToken

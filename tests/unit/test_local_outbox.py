@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from shared.adapters.digital_post import MEMO_NAMESPACE, MemoComposer, MemoSender
 from shared.adapters.local_outbox import LocalOutbox
 from shared.ports.clock import AdjustableClock
-from shared.ports.mail import Notification
+from shared.ports.mail import Notification, Undeliverable
+
+MEMO = {"memo": MEMO_NAMESPACE}
 
 
 def notification(notification_id: str = "hearing-opened:h1:user-7", **changes: str) -> Notification:
@@ -87,3 +93,32 @@ def test_an_id_cannot_write_outside_the_outbox(tmp_path: Path) -> None:
     assert outbox.send(notification("../escape")) is True
     assert [path.name for path in (tmp_path / "outbox").iterdir()] == ["%2E.%2Fescape.eml"]
     assert not (tmp_path / "escape.eml").exists()
+
+
+def memo_composer() -> MemoComposer:
+    sender = MemoSender(cvr="64942212", label="Københavns Kommune")
+    return MemoComposer(sender, unseal=lambda sealed: "0101904321")
+
+
+def test_digital_post_leaves_its_memo_message_beside_the_eml(tmp_path: Path) -> None:
+    outbox = LocalOutbox(tmp_path, memo=memo_composer())
+
+    outbox.send(notification("dp-1", channel="digital-post", recipient="cpr-sealed:v1.x"))
+    outbox.send(notification("mail-1"))
+    again = outbox.send(notification("dp-1", channel="digital-post", recipient="cpr-sealed:v1.x"))
+
+    [memo] = outbox.memo_messages()
+    root = ET.fromstring(memo)  # noqa: S314 (the test's own output)
+    assert root.findtext("memo:MessageHeader/memo:label", namespaces=MEMO) == "Høringen om Ørestad er åbnet"
+    assert root.findtext("memo:MessageHeader/memo:Recipient/memo:idType", namespaces=MEMO) == "CPR"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["dp-1.eml", "dp-1.memo.xml", "mail-1.eml"]
+    assert again is False
+
+
+def test_a_digital_post_notification_that_cannot_be_memo_leaves_nothing(tmp_path: Path) -> None:
+    outbox = LocalOutbox(tmp_path, memo=memo_composer())
+
+    with pytest.raises(Undeliverable):
+        outbox.send(notification("dp-2", channel="digital-post", recipient="Anna Jensen"))
+
+    assert list(tmp_path.iterdir()) == []

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -14,11 +13,9 @@ import azure.functions as func
 import jwt
 import pytest
 
-from functions import dev_login
-from shared.adapters.dev_issuer import DevIssuer
-from shared.adapters.jwt_validator import JwtValidator
-from shared.domain.identity import IdentityKind, Role
-from shared.services.dev_sign_in import (
+from local_host.dev_identity import functions as dev_login
+from local_host.dev_identity.issuer import DevIssuer
+from local_host.dev_identity.sign_in import (
     AuthorizationCodes,
     AuthorizationError,
     AuthorizationRequest,
@@ -27,6 +24,8 @@ from shared.services.dev_sign_in import (
     form_fields,
     s256,
 )
+from shared.adapters.jwt_validator import JwtValidator
+from shared.domain.identity import IdentityKind, Role
 
 ISSUER = "http://localhost:7071/api/dev"
 AUDIENCE = "api://hearing-portal"
@@ -323,7 +322,7 @@ def handler(name: str) -> Callable[[func.HttpRequest], func.HttpResponse]:
 
 def install(dev_issuer: DevIssuer | None, monkeypatch: pytest.MonkeyPatch) -> None:
     # The sign-in endpoints need nothing from the composition root but the issuer.
-    monkeypatch.setattr(dev_login, "dependencies", lambda: SimpleNamespace(dev_issuer=dev_issuer))
+    monkeypatch.setattr(dev_login, "_issuer", dev_issuer)
 
 
 @pytest.fixture

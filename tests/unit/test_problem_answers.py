@@ -12,6 +12,7 @@ import pytest
 
 from functions import http
 from functions.openapi import build_document
+from functions.problems import problem_type
 from shared import bootstrap
 from shared.adapters.aes_vault import AesGcmVault
 from shared.domain.errors import Conflict, HearingNotOpen, InvalidInput, NotAuthenticated, NotFound, PortalError
@@ -49,7 +50,7 @@ def test_a_body_that_is_not_json_names_the_body(body: bytes) -> None:
     error = refusal(body, ResponseSubmission)
 
     assert fields(error) == ["body"]
-    assert error.status == 422
+    assert problem_type(error).status == 422
 
 
 def test_a_json_value_that_is_not_an_object_names_the_body() -> None:
@@ -163,7 +164,7 @@ def test_a_portal_error_becomes_a_problem_answer_naming_the_field(
     body = problem_of(response)
     assert body == {
         "type": f"/problems/{slug}",
-        "title": error.title,
+        "title": problem_type(error).title,
         "status": status,
         "detail": error.detail,
         "errors": [{"field": error.problems[0].field, "detail": error.detail}],

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from shared.domain.attachments import Attachment
 from shared.domain.identity import IdentityKind
 from shared.ports.records import RecordStep
 from shared.services.record_documents import (
     ORIGINAL_NOTE,
-    Attachment,
+    AttachmentFile,
     CampaignCount,
     NumberedResponse,
     conclusion_document,
+    filed_attachments,
     hearing_material_document,
     hearing_text_document,
     memo_document,
@@ -112,7 +114,7 @@ def test_a_redacted_response_is_filed_as_published_and_as_the_original_marked_as
 def test_attachments_are_filed_as_uploaded_and_linked_to_their_response() -> None:
     hearing = concluded_hearing()
     response = approved(hearing, company(1), "Se vedlagte.", minutes=1)
-    attachment = Attachment(id="a1", filename="tegning.png", content_type="image/png", content=b"\x89PNG....")
+    attachment = AttachmentFile(id="a1", filename="tegning.png", content_type="image/png", content=b"\x89PNG....")
 
     published, filed = response_documents(
         hearing, NumberedResponse(2, response, (attachment,)), pdf=RecordingPdfWriter()
@@ -158,3 +160,20 @@ def test_the_conclusion_is_its_own_document() -> None:
     assert (document.key, document.step) == ("conclusion", RecordStep.CONCLUSION)
     assert "Planen vedtages med en større park ved åen." in pdf.text("Konklusion")
     assert "Konkluderet: 2026-04-20 11:30 (+02:00)" in pdf.text("Konklusion")
+
+
+def test_only_accepted_attachments_are_kept_with_the_response() -> None:
+    hearing = concluded_hearing()
+    response = approved(hearing, citizen(1), "Se bilag.", minutes=1)
+    at = response.received_at
+    kept, refused, pending = (
+        Attachment(id=name, filename=f"{name}.pdf", requested_at=at, upload_expires_at=at) for name in ("a", "b", "c")
+    )
+    kept.accept("application/pdf", 10, "0" * 64, "uploads/a", [], at)
+    refused.reject("not a PDF", at)
+    response.attachments = [kept, refused, pending]
+
+    [only] = filed_attachments(response)
+    file = AttachmentFile.of(only, b"%PDF-1.7 a")
+
+    assert (file.id, file.filename, file.content_type, file.content) == ("a", "a.pdf", "application/pdf", b"%PDF-1.7 a")

@@ -46,10 +46,10 @@ def attach_document(portal: Portal, hearing_id: str, document_id: str = "doc-1")
 
 def respond(portal: Portal, hearing_id: str, who: object, text: str, approve: bool | None) -> str:
     """Submit and screen a response; approve it (True), decline it (False) or leave it (None)."""
-    receipt, _ = submit_response(portal.responses, who, hearing_id, ResponseSubmission(text=text))  # type: ignore[arg-type]
-    screen_response(portal.responses, hearing_id, receipt.response_id)
+    receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text=text))  # type: ignore[arg-type]
+    portal.call(screen_response, hearing_id, receipt.response_id)
     if approve is not None:
-        decide_response(portal.responses, caseworker(), hearing_id, receipt.response_id, approve, Decision())
+        portal.call(decide_response, caseworker(), hearing_id, receipt.response_id, approve, Decision())
     portal.clock.advance(seconds=1)
     return receipt.response_id
 
@@ -67,7 +67,7 @@ def concluded(portal: Portal) -> tuple[str, dict[str, str]]:
     deadline = portal.stored_hearing(hearing_id).deadline
     assert deadline is not None
     portal.clock.set(deadline)
-    conclude_hearing(portal.hearings, caseworker(), hearing_id, Conclusion(conclusion="Planen vedtages."))
+    portal.call(conclude_hearing, caseworker(), hearing_id, Conclusion(conclusion="Planen vedtages."))
     portal.clock.advance(hours=1)
     return hearing_id, responses
 
@@ -87,7 +87,7 @@ def test_journalising_files_text_document_approved_responses_conclusion_and_a_ma
 ) -> None:
     hearing_id, responses = concluded
 
-    assert journalise_hearing(portal.archive, hearing_id) is True
+    assert portal.call(journalise_hearing, hearing_id) is True
 
     assert portal.records.keys(CASE, hearing_id) == expected_keys(responses)
     assert portal.records.contents[(CASE, hearing_id, "document-doc-1")] == PLAN_PDF
@@ -112,11 +112,11 @@ def test_journalising_files_text_document_approved_responses_conclusion_and_a_ma
 
 def test_a_second_run_files_nothing(portal: Portal, concluded: tuple[str, dict[str, str]]) -> None:
     hearing_id, _ = concluded
-    journalise_hearing(portal.archive, hearing_id)
+    portal.call(journalise_hearing, hearing_id)
     calls, journalised_at = portal.records.calls, portal.stored_hearing(hearing_id).journalised_at
     portal.clock.advance(days=1)
 
-    assert journalise_hearing(portal.archive, hearing_id) is False
+    assert portal.call(journalise_hearing, hearing_id) is False
 
     assert portal.records.calls == calls
     assert portal.stored_hearing(hearing_id).journalised_at == journalised_at
@@ -129,13 +129,13 @@ def test_a_run_that_crashed_half_way_completes_on_the_next_run_without_duplicate
     portal.records.fail_on_call(3)
 
     with pytest.raises(InjectedFailure):
-        journalise_hearing(portal.archive, hearing_id)
+        portal.call(journalise_hearing, hearing_id)
 
     assert portal.records.keys(CASE, hearing_id) == ["hearing-text", "document-doc-1"]
     assert portal.records.read_manifest(CASE, hearing_id) is None
     assert portal.stored_hearing(hearing_id).journalised_at is None
 
-    assert journalise_hearing(portal.archive, hearing_id) is True
+    assert portal.call(journalise_hearing, hearing_id) is True
 
     assert portal.records.keys(CASE, hearing_id) == expected_keys(responses)
     manifest = portal.records.read_manifest(CASE, hearing_id)
@@ -150,10 +150,10 @@ def test_the_sweep_picks_up_a_hearing_whose_journalising_failed(
     hearing_id, responses = concluded
     portal.records.fail_on_call(3)
     with pytest.raises(InjectedFailure):
-        journalise_hearing(portal.archive, hearing_id)
+        portal.call(journalise_hearing, hearing_id)
 
-    assert journalise_pending(portal.archive) == 1
-    assert journalise_pending(portal.archive) == 0
+    assert portal.call(journalise_pending) == 1
+    assert portal.call(journalise_pending) == 0
 
     assert portal.records.keys(CASE, hearing_id) == expected_keys(responses)
     assert portal.stored_hearing(hearing_id).journalised_at is not None
@@ -162,10 +162,10 @@ def test_the_sweep_picks_up_a_hearing_whose_journalising_failed(
 def test_the_sweep_leaves_hearings_that_are_not_concluded_alone(portal: Portal) -> None:
     active, awaiting = portal.active(), portal.past_deadline()
 
-    assert journalise_pending(portal.archive) == 0
-    assert journalise_hearing(portal.archive, active) is False
-    assert journalise_hearing(portal.archive, awaiting) is False
-    assert journalise_hearing(portal.archive, "no-such-hearing") is False
+    assert portal.call(journalise_pending) == 0
+    assert portal.call(journalise_hearing, active) is False
+    assert portal.call(journalise_hearing, awaiting) is False
+    assert portal.call(journalise_hearing, "no-such-hearing") is False
     assert portal.records.filed == {}
 
 
@@ -173,7 +173,7 @@ def test_a_hearing_without_documents_or_responses_still_files_text_and_conclusio
     hearing_id = portal.concluded()
     portal.clock.advance(timedelta(minutes=5))
 
-    assert journalise_hearing(portal.archive, hearing_id) is True
+    assert portal.call(journalise_hearing, hearing_id) is True
 
     assert portal.records.keys(CASE, hearing_id) == ["hearing-text", "conclusion"]
 
@@ -184,7 +184,7 @@ def test_one_hearing_that_cannot_be_filed_does_not_hold_back_the_others(portal: 
     portal.files.delete(DOCUMENTS, document.blob_name)  # its document has gone missing
     fine = portal.concluded()
 
-    assert journalise_pending(portal.archive) == 1
+    assert portal.call(journalise_pending) == 1
 
     assert portal.stored_hearing(fine).journalised_at is not None
     assert portal.stored_hearing(broken).journalised_at is None  # tried again by the next run

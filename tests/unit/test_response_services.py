@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from functions.problems import problem_type
 from shared.domain.errors import Conflict, Forbidden, HearingNotOpen, NotAuthenticated, NotFound
 from shared.domain.hearing import Visibility
 from shared.domain.response import ResponseStatus
@@ -55,7 +56,7 @@ def deadline_of(portal: Portal, hearing_id: str) -> timedelta:
 def test_a_citizen_gets_a_receipt_for_a_stored_response(portal: Portal) -> None:
     hearing_id = portal.active()
 
-    receipt, new = submit_response(portal.responses, ANNA, hearing_id, say("Jeg støtter cykelstien."))
+    receipt, new = portal.call(submit_response, ANNA, hearing_id, say("Jeg støtter cykelstien."))
 
     assert new is True
     assert receipt.hearing_id == hearing_id
@@ -70,18 +71,18 @@ def test_a_citizen_gets_a_receipt_for_a_stored_response(portal: Portal) -> None:
 
 def test_anonymous_cannot_respond(portal: Portal) -> None:
     with pytest.raises(NotAuthenticated) as refused:
-        submit_response(portal.responses, None, portal.active(), say("Hej"))
+        portal.call(submit_response, None, portal.active(), say("Hej"))
 
-    assert refused.value.status == 401
+    assert problem_type(refused.value).status == 401
 
 
 def test_a_hearing_that_has_not_started_refuses_responses(portal: Portal) -> None:
     hearing_id = portal.scheduled(starts_in=timedelta(hours=1))
 
     with pytest.raises(HearingNotOpen) as refused:
-        submit_response(portal.responses, ANNA, hearing_id, say("For tidligt?"))
+        portal.call(submit_response, ANNA, hearing_id, say("For tidligt?"))
 
-    assert refused.value.status == 409
+    assert problem_type(refused.value).status == 409
     assert refused.value.problems[0].field == "hearingId"
     assert portal.bus.messages(queues.RESPONSES_RECEIVED) == []
 
@@ -90,7 +91,7 @@ def test_responses_count_from_the_exact_start_before_the_timer_runs(portal: Port
     hearing_id = portal.scheduled(starts_in=timedelta(hours=1))
     portal.clock.advance(hours=1)
 
-    _, new = submit_response(portal.responses, ANNA, hearing_id, say("Lige til tiden."))
+    _, new = portal.call(submit_response, ANNA, hearing_id, say("Lige til tiden."))
 
     assert new is True
 
@@ -99,7 +100,7 @@ def test_one_microsecond_before_the_deadline_counts_as_on_time(portal: Portal) -
     hearing_id = portal.active()
     portal.clock.advance(deadline_of(portal, hearing_id) - timedelta(microseconds=1))
 
-    _, new = submit_response(portal.responses, ANNA, hearing_id, say("I sidste øjeblik."))
+    _, new = portal.call(submit_response, ANNA, hearing_id, say("I sidste øjeblik."))
 
     assert new is True
 
@@ -109,7 +110,7 @@ def test_at_the_deadline_responses_are_refused_even_before_the_timer_closes_the_
     portal.clock.advance(deadline_of(portal, hearing_id))
 
     with pytest.raises(HearingNotOpen) as refused:
-        submit_response(portal.responses, ANNA, hearing_id, say("For sent."))
+        portal.call(submit_response, ANNA, hearing_id, say("For sent."))
 
     assert refused.value.problems[0].field == "hearingId"
     assert portal.stored_hearing(hearing_id).status == "active"  # the timer has not run
@@ -117,10 +118,10 @@ def test_at_the_deadline_responses_are_refused_even_before_the_timer_closes_the_
 
 def test_a_retried_submission_returns_the_first_receipt(portal: Portal) -> None:
     hearing_id = portal.active()
-    first, _ = submit_response(portal.responses, ANNA, hearing_id, say("Jeg støtter cykelstien."))
+    first, _ = portal.call(submit_response, ANNA, hearing_id, say("Jeg støtter cykelstien."))
     portal.clock.advance(seconds=30)
 
-    again, new = submit_response(portal.responses, ANNA, hearing_id, say("Jeg støtter cykelstien."))
+    again, new = portal.call(submit_response, ANNA, hearing_id, say("Jeg støtter cykelstien."))
 
     assert new is False
     assert again == first
@@ -131,20 +132,20 @@ def test_a_retry_after_the_deadline_of_a_response_accepted_in_time_returns_its_r
     # The receipt was lost on the way back at 23:59:59; the browser retries after midnight.
     hearing_id = portal.active()
     portal.clock.advance(deadline_of(portal, hearing_id) - timedelta(seconds=1))
-    first, _ = submit_response(portal.responses, ANNA, hearing_id, say("Jeg støtter cykelstien."))
+    first, _ = portal.call(submit_response, ANNA, hearing_id, say("Jeg støtter cykelstien."))
     portal.clock.advance(seconds=2)
 
-    again, new = submit_response(portal.responses, ANNA, hearing_id, say("Jeg støtter cykelstien."))
+    again, new = portal.call(submit_response, ANNA, hearing_id, say("Jeg støtter cykelstien."))
 
     assert (again, new) == (first, False)
 
 
 def test_a_second_different_response_is_a_conflict(portal: Portal) -> None:
     hearing_id = portal.active()
-    first, _ = submit_response(portal.responses, ANNA, hearing_id, say("Ja."))
+    first, _ = portal.call(submit_response, ANNA, hearing_id, say("Ja."))
 
     with pytest.raises(Conflict) as refused:
-        submit_response(portal.responses, ANNA, hearing_id, say("Nej."))
+        portal.call(submit_response, ANNA, hearing_id, say("Nej."))
 
     assert refused.value.problems[0].field == "text"
     assert portal.stored_response(hearing_id, first.response_id).text == "Ja."
@@ -153,8 +154,8 @@ def test_a_second_different_response_is_a_conflict(portal: Portal) -> None:
 def test_responses_of_different_people_are_separate(portal: Portal) -> None:
     hearing_id = portal.active()
 
-    anna, _ = submit_response(portal.responses, ANNA, hearing_id, say("Ja."))
-    bo, _ = submit_response(portal.responses, BO, hearing_id, say("Ja."))
+    anna, _ = portal.call(submit_response, ANNA, hearing_id, say("Ja."))
+    bo, _ = portal.call(submit_response, BO, hearing_id, say("Ja."))
 
     assert anna.response_id != bo.response_id
     assert anna.digest != bo.digest
@@ -164,20 +165,20 @@ def test_employees_respond_to_internal_hearings_not_to_external_ones(portal: Por
     external, internal = portal.active(), portal.active(visibility=Visibility.INTERNAL)
 
     with pytest.raises(Forbidden) as refused:
-        submit_response(portal.responses, employee(), external, say("Som medarbejder mener jeg..."))
+        portal.call(submit_response, employee(), external, say("Som medarbejder mener jeg..."))
     assert refused.value.problems[0].field == "hearingId"
-    assert submit_response(portal.responses, employee(), internal, say("Internt svar."))[1] is True
+    assert portal.call(submit_response, employee(), internal, say("Internt svar."))[1] is True
     with pytest.raises(NotFound):
-        submit_response(portal.responses, ANNA, internal, say("Må jeg svare?"))
+        portal.call(submit_response, ANNA, internal, say("Må jeg svare?"))
 
 
 def test_only_invitees_respond_to_a_closed_hearing(portal: Portal) -> None:
     hearing_id = portal.active(visibility=Visibility.CLOSED)
-    set_invitees(portal.hearings, caseworker(), hearing_id, InviteeList(invitees=[KARIN.subject]))
+    portal.call(set_invitees, caseworker(), hearing_id, InviteeList(invitees=[KARIN.subject]))
 
-    assert submit_response(portal.responses, KARIN, hearing_id, say("Som inviteret part..."))[1] is True
+    assert portal.call(submit_response, KARIN, hearing_id, say("Som inviteret part..."))[1] is True
     with pytest.raises(NotFound):
-        submit_response(portal.responses, ANNA, hearing_id, say("Jeg er ikke inviteret."))
+        portal.call(submit_response, ANNA, hearing_id, say("Jeg er ikke inviteret."))
 
 
 # -- editing and withdrawing ------------------------------------------------------------------------
@@ -185,11 +186,11 @@ def test_only_invitees_respond_to_a_closed_hearing(portal: Portal) -> None:
 
 def test_a_revision_gets_a_new_digest_and_is_screened_again(portal: Portal) -> None:
     hearing_id = portal.active()
-    first, _ = submit_response(portal.responses, ANNA, hearing_id, say("Ja."))
-    screen_response(portal.responses, hearing_id, first.response_id)
+    first, _ = portal.call(submit_response, ANNA, hearing_id, say("Ja."))
+    portal.call(screen_response, hearing_id, first.response_id)
     portal.clock.advance(minutes=5)
 
-    revised = revise_response(portal.responses, ANNA, hearing_id, first.response_id, say("Ja, med forbehold."))
+    revised = portal.call(revise_response, ANNA, hearing_id, first.response_id, say("Ja, med forbehold."))
 
     assert revised.response_id == first.response_id
     assert revised.received_at == first.received_at
@@ -201,25 +202,25 @@ def test_a_revision_gets_a_new_digest_and_is_screened_again(portal: Portal) -> N
 
 def test_nobody_edits_someone_elses_response(portal: Portal) -> None:
     hearing_id = portal.active()
-    anna, _ = submit_response(portal.responses, ANNA, hearing_id, say("Ja."))
+    anna, _ = portal.call(submit_response, ANNA, hearing_id, say("Ja."))
 
     with pytest.raises(NotFound):
-        revise_response(portal.responses, BO, hearing_id, anna.response_id, say("Nej!"))
+        portal.call(revise_response, BO, hearing_id, anna.response_id, say("Nej!"))
     with pytest.raises(NotFound):
-        withdraw_response(portal.responses, BO, hearing_id, anna.response_id)
+        portal.call(withdraw_response, BO, hearing_id, anna.response_id)
     with pytest.raises(NotAuthenticated):
-        withdraw_response(portal.responses, None, hearing_id, anna.response_id)
+        portal.call(withdraw_response, None, hearing_id, anna.response_id)
 
 
 def test_editing_and_withdrawing_end_at_the_deadline(portal: Portal) -> None:
     hearing_id = portal.active()
-    anna, _ = submit_response(portal.responses, ANNA, hearing_id, say("Ja."))
+    anna, _ = portal.call(submit_response, ANNA, hearing_id, say("Ja."))
     portal.clock.advance(deadline_of(portal, hearing_id))
 
     with pytest.raises(HearingNotOpen):
-        revise_response(portal.responses, ANNA, hearing_id, anna.response_id, say("Nej."))
+        portal.call(revise_response, ANNA, hearing_id, anna.response_id, say("Nej."))
     with pytest.raises(HearingNotOpen):
-        withdraw_response(portal.responses, ANNA, hearing_id, anna.response_id)
+        portal.call(withdraw_response, ANNA, hearing_id, anna.response_id)
     assert portal.stored_response(hearing_id, anna.response_id).text == "Ja."
 
 
@@ -227,10 +228,10 @@ def test_a_withdrawn_response_is_no_longer_shown(portal: Portal) -> None:
     hearing_id = portal.active()
     anna = _published(portal, hearing_id, ANNA, "Ja.")
 
-    view = withdraw_response(portal.responses, ANNA, hearing_id, anna)
+    view = portal.call(withdraw_response, ANNA, hearing_id, anna)
 
     assert view.status is ResponseStatus.WITHDRAWN
-    assert list_responses(portal.responses, None, hearing_id).items == []
+    assert portal.call(list_responses, None, hearing_id).items == []
 
 
 # -- screening --------------------------------------------------------------------------------------
@@ -238,10 +239,10 @@ def test_a_withdrawn_response_is_no_longer_shown(portal: Portal) -> None:
 
 def test_screening_flags_a_cpr_number_once(portal: Portal) -> None:
     hearing_id = portal.active()
-    receipt, _ = submit_response(portal.responses, ANNA, hearing_id, say("Mit CPR-nummer er 010190-1234."))
+    receipt, _ = portal.call(submit_response, ANNA, hearing_id, say("Mit CPR-nummer er 010190-1234."))
 
-    assert screen_response(portal.responses, hearing_id, receipt.response_id) is True
-    assert screen_response(portal.responses, hearing_id, receipt.response_id) is False  # a redelivery
+    assert portal.call(screen_response, hearing_id, receipt.response_id) is True
+    assert portal.call(screen_response, hearing_id, receipt.response_id) is False  # a redelivery
 
     stored = portal.stored_response(hearing_id, receipt.response_id)
     assert stored.status is ResponseStatus.AWAITING_REVIEW
@@ -250,21 +251,21 @@ def test_screening_flags_a_cpr_number_once(portal: Portal) -> None:
 
 
 def test_screening_a_response_that_is_not_there_does_nothing(portal: Portal) -> None:
-    assert screen_response(portal.responses, portal.active(), "no-such-response") is False
+    assert portal.call(screen_response, portal.active(), "no-such-response") is False
 
 
 # -- moderation -------------------------------------------------------------------------------------
 
 
 def _screened(portal: Portal, hearing_id: str, who: object, text: str, publish_name: bool = False) -> str:
-    receipt, _ = submit_response(portal.responses, who, hearing_id, say(text, publish_name))  # type: ignore[arg-type]
-    screen_response(portal.responses, hearing_id, receipt.response_id)
+    receipt, _ = portal.call(submit_response, who, hearing_id, say(text, publish_name))  # type: ignore[arg-type]
+    portal.call(screen_response, hearing_id, receipt.response_id)
     return receipt.response_id
 
 
 def _published(portal: Portal, hearing_id: str, who: object, text: str, publish_name: bool = False) -> str:
     response_id = _screened(portal, hearing_id, who, text, publish_name)
-    decide_response(portal.responses, caseworker(), hearing_id, response_id, True, Decision(clear_flags=True))
+    portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision(clear_flags=True))
     return response_id
 
 
@@ -273,13 +274,13 @@ def test_only_the_owner_or_an_admin_moderates(portal: Portal) -> None:
     response_id = _screened(portal, hearing_id, ANNA, "Ja.")
 
     with pytest.raises(NotAuthenticated):
-        decide_response(portal.responses, None, hearing_id, response_id, True, Decision())
+        portal.call(decide_response, None, hearing_id, response_id, True, Decision())
     for who in (BO, ANNA, employee(), caseworker("entra:otto")):
         with pytest.raises(Forbidden):
-            decide_response(portal.responses, who, hearing_id, response_id, True, Decision())
+            portal.call(decide_response, who, hearing_id, response_id, True, Decision())
     assert portal.stored_response(hearing_id, response_id).status is ResponseStatus.AWAITING_REVIEW
 
-    view = decide_response(portal.responses, admin(), hearing_id, response_id, True, Decision())
+    view = portal.call(decide_response, admin(), hearing_id, response_id, True, Decision())
     assert (view.status, view.published) == (ResponseStatus.APPROVED, True)
 
 
@@ -288,21 +289,21 @@ def test_a_flagged_response_needs_its_flags_cleared_before_approval(portal: Port
     response_id = _screened(portal, hearing_id, ANNA, "Skriv til anna@example.dk")
 
     with pytest.raises(Conflict) as refused:
-        decide_response(portal.responses, caseworker(), hearing_id, response_id, True, Decision())
+        portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision())
     assert refused.value.problems[0].field == "clearFlags"
-    assert list_responses(portal.responses, None, hearing_id).items == []
+    assert portal.call(list_responses, None, hearing_id).items == []
 
-    decide_response(portal.responses, caseworker(), hearing_id, response_id, True, Decision(clear_flags=True))
-    assert [item.id for item in list_responses(portal.responses, None, hearing_id).items] == [response_id]
+    portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision(clear_flags=True))
+    assert [item.id for item in portal.call(list_responses, None, hearing_id).items] == [response_id]
 
 
 def test_a_declined_response_is_not_shown(portal: Portal) -> None:
     hearing_id = portal.active()
     response_id = _published(portal, hearing_id, ANNA, "Ja.")
 
-    decide_response(portal.responses, caseworker(), hearing_id, response_id, False, Decision())
+    portal.call(decide_response, caseworker(), hearing_id, response_id, False, Decision())
 
-    assert list_responses(portal.responses, None, hearing_id).items == []
+    assert portal.call(list_responses, None, hearing_id).items == []
 
 
 # -- what each reader sees --------------------------------------------------------------------------
@@ -320,7 +321,7 @@ def answered(portal: Portal) -> tuple[str, dict[str, str]]:
     }
     carl = citizen("mitid:carl", "Carl Carlsen")
     responses["carl"] = _screened(portal, hearing_id, carl, "Ikke til offentliggørelse.")
-    decide_response(portal.responses, caseworker(), hearing_id, responses["carl"], True, Decision(publish=False))
+    portal.call(decide_response, caseworker(), hearing_id, responses["carl"], True, Decision(publish=False))
     return hearing_id, responses
 
 
@@ -329,7 +330,7 @@ def test_anonymous_sees_only_approved_and_published_responses_without_names(
 ) -> None:
     hearing_id, responses = answered
 
-    page = list_responses(portal.responses, None, hearing_id)
+    page = portal.call(list_responses, None, hearing_id)
 
     assert all(isinstance(item, PublicResponse) for item in page.items)
     by_id = {item.id: item for item in page.items}
@@ -345,7 +346,7 @@ def test_the_author_also_sees_their_own_response_in_every_state(
 ) -> None:
     hearing_id, responses = answered
 
-    page = list_responses(portal.responses, BO, hearing_id)
+    page = portal.call(list_responses, BO, hearing_id)
 
     ids = [item.id for item in page.items]
     assert ids[0] == responses["bo"]
@@ -358,7 +359,7 @@ def test_the_author_also_sees_their_own_response_in_every_state(
 def test_the_owner_sees_every_response(portal: Portal, answered: tuple[str, dict[str, str]]) -> None:
     hearing_id, responses = answered
 
-    page = list_responses(portal.responses, caseworker(), hearing_id)
+    page = portal.call(list_responses, caseworker(), hearing_id)
 
     assert {item.id for item in page.items} == set(responses.values())
     assert all(isinstance(item, ResponseView) for item in page.items)
@@ -368,7 +369,7 @@ def test_a_published_name_is_shown_when_the_respondent_chose_so(portal: Portal) 
     hearing_id = portal.active()
     response_id = _published(portal, hearing_id, ANNA, "Ja.", publish_name=True)
 
-    shown = get_response(portal.responses, None, hearing_id, response_id)
+    shown = portal.call(get_response, None, hearing_id, response_id)
 
     assert isinstance(shown, PublicResponse)
     assert shown.author == "Anna Jensen"
@@ -379,11 +380,11 @@ def test_someone_elses_unpublished_response_is_not_found(portal: Portal, answere
 
     for who in (None, ANNA, employee()):
         with pytest.raises(NotFound) as refused:
-            get_response(portal.responses, who, hearing_id, responses["bo"])
+            portal.call(get_response, who, hearing_id, responses["bo"])
         assert refused.value.problems[0].field == "responseId"
-    assert isinstance(get_response(portal.responses, BO, hearing_id, responses["bo"]), ResponseView)
-    assert isinstance(get_response(portal.responses, caseworker(), hearing_id, responses["bo"]), ResponseView)
-    assert isinstance(get_response(portal.responses, None, hearing_id, responses["anna"]), PublicResponse)
+    assert isinstance(portal.call(get_response, BO, hearing_id, responses["bo"]), ResponseView)
+    assert isinstance(portal.call(get_response, caseworker(), hearing_id, responses["bo"]), ResponseView)
+    assert isinstance(portal.call(get_response, None, hearing_id, responses["anna"]), PublicResponse)
 
 
 def test_responses_of_a_hearing_one_cannot_see_are_not_found(portal: Portal) -> None:
@@ -391,10 +392,10 @@ def test_responses_of_a_hearing_one_cannot_see_are_not_found(portal: Portal) -> 
     response_id = _published(portal, hearing_id, employee(), "Internt svar.")
 
     with pytest.raises(NotFound) as refused:
-        list_responses(portal.responses, None, hearing_id)
+        portal.call(list_responses, None, hearing_id)
     assert refused.value.problems[0].field == "hearingId"
     with pytest.raises(NotFound):
-        get_response(portal.responses, ANNA, hearing_id, response_id)
+        portal.call(get_response, ANNA, hearing_id, response_id)
 
 
 def test_the_public_list_pages(portal: Portal) -> None:
@@ -404,9 +405,9 @@ def test_the_public_list_pages(portal: Portal) -> None:
         ids.append(_published(portal, hearing_id, citizen(f"mitid:{number}"), f"Svar nummer {number}."))
         portal.clock.advance(seconds=1)
 
-    first = list_responses(portal.responses, None, hearing_id, limit=2)
-    second = list_responses(portal.responses, None, hearing_id, limit=2, continuation=first.continuation)
-    third = list_responses(portal.responses, None, hearing_id, limit=2, continuation=second.continuation)
+    first = portal.call(list_responses, None, hearing_id, limit=2)
+    second = portal.call(list_responses, None, hearing_id, limit=2, continuation=first.continuation)
+    third = portal.call(list_responses, None, hearing_id, limit=2, continuation=second.continuation)
 
     assert [item.id for page in (first, second, third) for item in page.items] == ids  # oldest first
     assert third.continuation is None
@@ -415,18 +416,18 @@ def test_the_public_list_pages(portal: Portal) -> None:
 def test_a_broker_outage_keeps_the_receipt_and_the_sweep_announces_the_response_later(portal: Portal) -> None:
     hearing_id = portal.active()
     portal.bus.fail_next()
-    receipt, created = submit_response(portal.responses, ANNA, hearing_id, say("Sendt mens køen var nede"))
+    receipt, created = portal.call(submit_response, ANNA, hearing_id, say("Sendt mens køen var nede"))
 
     assert created is True
     assert portal.stored_response(hearing_id, receipt.response_id).status is ResponseStatus.SUBMITTED
     assert portal.bus.ids(queues.RESPONSES_RECEIVED) == []
 
     portal.clock.advance(minutes=4)
-    assert rescreen_stalled(portal.responses) == 0  # not yet stalled
+    assert portal.call(rescreen_stalled) == 0  # not yet stalled
     portal.clock.advance(minutes=2)
-    assert rescreen_stalled(portal.responses) == 1
+    assert portal.call(rescreen_stalled) == 1
     assert len(portal.bus.ids(queues.RESPONSES_RECEIVED)) == 1
 
-    screen_response(portal.responses, hearing_id, receipt.response_id)
+    portal.call(screen_response, hearing_id, receipt.response_id)
     portal.clock.advance(minutes=10)
-    assert rescreen_stalled(portal.responses) == 0  # screened responses are left alone
+    assert portal.call(rescreen_stalled) == 0  # screened responses are left alone

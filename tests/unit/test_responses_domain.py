@@ -9,7 +9,7 @@ import pytest
 from shared.domain.errors import Conflict
 from shared.domain.identity import Identity, IdentityKind
 from shared.domain.response import Receipt, Respondent, Response, ResponseStatus, response_id_for
-from shared.domain.screening import screen
+from shared.domain.screening import FlagState, screen
 
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 ANNA = Identity(subject="mitid:anna", kind=IdentityKind.CITIZEN, name="Anna Jensen", cpr="0101901234")
@@ -136,7 +136,7 @@ def test_approving_with_open_flags_is_refused_unless_the_flags_are_cleared() -> 
 
     assert response.is_public is True
     assert response.open_flags == []
-    assert all(flag.cleared for flag in response.flags)
+    assert all(flag.state is FlagState.REDACTED for flag in response.flags)
     assert (response.decided_by, response.decided_at) == ("entra:henriette", NOW)
 
 

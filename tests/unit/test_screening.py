@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.danish_ids import is_valid_cvr, normalise_cpr
-from shared.domain.screening import screen
+from shared.domain.screening import FlagState, screen
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_a_cpr_number_is_flagged_and_masked(text: str) -> None:
     [flag] = flags
     assert "1234" not in flag.excerpt
     assert flag.excerpt.endswith("XXXX")
-    assert flag.cleared is False
+    assert flag.state is FlagState.OPEN
 
 
 def test_several_cpr_numbers_are_each_flagged_and_none_is_repeated() -> None:
@@ -72,7 +72,7 @@ def test_an_email_address_is_flagged_and_masked(address: str) -> None:
 def test_a_text_with_both_gets_both_flags() -> None:
     flags = screen("Anna (010190-1234, anna@example.dk) er imod planen.")
 
-    assert sorted(flag.kind for flag in flags) == ["cpr", "email"]
+    assert sorted(flag.kind for flag in flags) == ["cpr", "email", "name"]  # and her name
 
 
 def test_an_ordinary_response_is_not_flagged() -> None:

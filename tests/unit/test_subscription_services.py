@@ -36,8 +36,8 @@ def deliver_hearing_events(portal: Portal, since: int = 0) -> int:
     """What the hearing-events queue consumer does with every message published so far."""
     sent = 0
     for body in portal.bus.bodies(queues.HEARING_EVENTS)[since:]:
-        sent += notify_followers(
-            portal.subscriptions, str(body["hearingId"]), str(body["eventId"]), EventKind(str(body["kind"]))
+        sent += portal.call(
+            notify_followers, str(body["hearingId"]), str(body["eventId"]), EventKind(str(body["kind"]))
         )
     return sent
 
@@ -47,21 +47,21 @@ def deliver_hearing_events(portal: Portal, since: int = 0) -> int:
 
 def test_following_needs_sign_in(portal: Portal) -> None:
     with pytest.raises(NotAuthenticated):
-        follow(portal.subscriptions, None, following(TargetKind.HEARING, portal.scheduled()))
+        portal.call(follow, None, following(TargetKind.HEARING, portal.scheduled()))
     with pytest.raises(NotAuthenticated):
-        my_subscriptions(portal.subscriptions, None)
+        portal.call(my_subscriptions, None)
 
 
 def test_following_a_hearing_twice_is_one_subscription(portal: Portal) -> None:
     hearing_id = portal.scheduled()
 
-    first = follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    first = portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
     portal.clock.advance(minutes=1)
-    second = follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    second = portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
 
     assert first.id == second.id
-    assert [s.target_id for s in my_subscriptions(portal.subscriptions, ANNA)] == [hearing_id]
-    assert my_subscriptions(portal.subscriptions, BO) == []
+    assert [s.target_id for s in portal.call(my_subscriptions, ANNA)] == [hearing_id]
+    assert portal.call(my_subscriptions, BO) == []
 
 
 def test_a_hearing_one_cannot_see_cannot_be_followed(portal: Portal) -> None:
@@ -69,46 +69,44 @@ def test_a_hearing_one_cannot_see_cannot_be_followed(portal: Portal) -> None:
 
     for target in (draft, internal, "no-such-hearing"):
         with pytest.raises(NotFound) as refused:
-            follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, target))
+            portal.call(follow, ANNA, following(TargetKind.HEARING, target))
         assert refused.value.problems[0].field == "targetId"
-    assert my_subscriptions(portal.subscriptions, ANNA) == []
+    assert portal.call(my_subscriptions, ANNA) == []
     # The owner sees the draft and may follow it.
-    assert follow(portal.subscriptions, caseworker(), following(TargetKind.HEARING, draft)).target_id == draft
+    assert portal.call(follow, caseworker(), following(TargetKind.HEARING, draft)).target_id == draft
 
 
 def test_areas_must_exist_and_kle_numbers_must_be_well_formed(portal: Portal) -> None:
-    assert (
-        follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "trafik")).kind is TargetKind.SUBJECT_AREA
-    )
-    assert follow(portal.subscriptions, ANNA, following(TargetKind.CITY_AREA, "amager")).kind is TargetKind.CITY_AREA
-    assert follow(portal.subscriptions, ANNA, following(TargetKind.KLE, "01.02")).target_id == "01.02"
+    assert portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "trafik")).kind is TargetKind.SUBJECT_AREA
+    assert portal.call(follow, ANNA, following(TargetKind.CITY_AREA, "amager")).kind is TargetKind.CITY_AREA
+    assert portal.call(follow, ANNA, following(TargetKind.KLE, "01.02")).target_id == "01.02"
 
     with pytest.raises(NotFound):
-        follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "amager"))  # a city area, not a subject
+        portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "amager"))  # a city area, not a subject
     with pytest.raises(NotFound):
-        follow(portal.subscriptions, ANNA, following(TargetKind.CITY_AREA, "valby"))
+        portal.call(follow, ANNA, following(TargetKind.CITY_AREA, "valby"))
     for bad in ("1.2", "01.02.03.04", "ab", "01-02"):
         with pytest.raises(InvalidInput) as refused:
-            follow(portal.subscriptions, ANNA, following(TargetKind.KLE, bad))
+            portal.call(follow, ANNA, following(TargetKind.KLE, bad))
         assert refused.value.problems[0].field == "targetId"
 
 
 def test_unfollowing(portal: Portal) -> None:
     hearing_id = portal.scheduled()
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
 
-    unfollow(portal.subscriptions, ANNA, TargetKind.HEARING, hearing_id)
+    portal.call(unfollow, ANNA, TargetKind.HEARING, hearing_id)
 
-    assert my_subscriptions(portal.subscriptions, ANNA) == []
+    assert portal.call(my_subscriptions, ANNA) == []
     with pytest.raises(NotFound):
-        unfollow(portal.subscriptions, ANNA, TargetKind.HEARING, hearing_id)
+        portal.call(unfollow, ANNA, TargetKind.HEARING, hearing_id)
 
 
 def test_employees_are_told_by_email_and_citizens_by_digital_post(portal: Portal) -> None:
     hearing_id = portal.scheduled()
 
-    assert follow(portal.subscriptions, employee(), following(TargetKind.HEARING, hearing_id)).channel == "email"
-    assert follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id)).channel == "digital-post"
+    assert portal.call(follow, employee(), following(TargetKind.HEARING, hearing_id)).channel == "email"
+    assert portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id)).channel == "digital-post"
 
 
 # -- being told ------------------------------------------------------------------------------------
@@ -116,10 +114,10 @@ def test_employees_are_told_by_email_and_citizens_by_digital_post(portal: Portal
 
 def test_followers_of_a_hearing_are_told_in_danish_once_even_when_the_event_is_redelivered(portal: Portal) -> None:
     hearing_id = portal.scheduled(starts_in=timedelta(seconds=1), title="Ny cykelsti på Amagerbrogade")
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
-    follow(portal.subscriptions, employee(), following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, employee(), following(TargetKind.HEARING, hearing_id))
     portal.clock.advance(seconds=1)
-    advance_due_hearings(portal.hearings)
+    portal.call(advance_due_hearings)
 
     assert deliver_hearing_events(portal) == 2
     assert deliver_hearing_events(portal) == 0  # the queue delivered the same message again
@@ -138,11 +136,11 @@ def test_followers_of_a_hearing_are_told_in_danish_once_even_when_the_event_is_r
 
 def test_the_deadline_in_a_message_is_copenhagen_time(portal: Portal) -> None:
     hearing_id = portal.draft()
-    follow(portal.subscriptions, caseworker(), following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, caseworker(), following(TargetKind.HEARING, hearing_id))
     request = ScheduleRequest.model_validate({"start": "2026-05-04T10:00:01", "deadline": "2026-11-02T12:00"})
-    schedule_hearing(portal.hearings, caseworker(), hearing_id, request)
+    portal.call(schedule_hearing, caseworker(), hearing_id, request)
 
-    notify_followers(portal.subscriptions, hearing_id, f"{hearing_id}:opened", EventKind.OPENED)
+    portal.call(notify_followers, hearing_id, f"{hearing_id}:opened", EventKind.OPENED)
 
     [message] = portal.mailer.sent
     assert "Høringsfrist: 2026-11-02T12:00+01:00" in message.text
@@ -150,9 +148,9 @@ def test_the_deadline_in_a_message_is_copenhagen_time(portal: Portal) -> None:
 
 def test_the_html_message_escapes_the_title(portal: Portal) -> None:
     hearing_id = portal.scheduled(title="Vej <script>alert(1)</script> & sti")
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
 
-    notify_followers(portal.subscriptions, hearing_id, f"{hearing_id}:changed:1", EventKind.CHANGED)
+    portal.call(notify_followers, hearing_id, f"{hearing_id}:changed:1", EventKind.CHANGED)
 
     [message] = portal.mailer.sent
     assert "<script>" not in message.html
@@ -162,23 +160,23 @@ def test_the_html_message_escapes_the_title(portal: Portal) -> None:
 
 def test_each_event_is_a_separate_message(portal: Portal) -> None:
     hearing_id = portal.scheduled(starts_in=timedelta(seconds=1))
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
     portal.clock.advance(seconds=1)
-    advance_due_hearings(portal.hearings)
+    portal.call(advance_due_hearings)
     portal.clock.advance(days=15)
-    advance_due_hearings(portal.hearings)
+    portal.call(advance_due_hearings)
     deliver_hearing_events(portal)
 
     assert [m.subject.split(":")[0] for m in portal.mailer.sent] == ["Ny høring", "Høringsfristen er udløbet"]
 
 
 def test_area_and_kle_followers_hear_about_new_external_hearings(portal: Portal) -> None:
-    follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
-    follow(portal.subscriptions, BO, following(TargetKind.CITY_AREA, "amager"))
+    portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
+    portal.call(follow, BO, following(TargetKind.CITY_AREA, "amager"))
     karin = company_user()
-    follow(portal.subscriptions, karin, following(TargetKind.KLE, "05"))  # a KLE group covers its sub-numbers
+    portal.call(follow, karin, following(TargetKind.KLE, "05"))  # a KLE group covers its sub-numbers
     nobody = citizen("mitid:nobody")
-    follow(portal.subscriptions, nobody, following(TargetKind.KLE, "06"))
+    portal.call(follow, nobody, following(TargetKind.KLE, "06"))
 
     portal.active(subject_area_ids=["trafik"], city_area_ids=["amager"], kle="05.04.01")
     deliver_hearing_events(portal)
@@ -188,13 +186,13 @@ def test_area_and_kle_followers_hear_about_new_external_hearings(portal: Portal)
 
 
 def test_area_followers_hear_only_about_the_opening(portal: Portal) -> None:
-    follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
+    portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
     hearing_id = portal.active(subject_area_ids=["trafik"])
     deliver_hearing_events(portal)
     opened = len(portal.bus.messages(queues.HEARING_EVENTS))
 
     portal.clock.advance(days=15)
-    advance_due_hearings(portal.hearings)
+    portal.call(advance_due_hearings)
     deliver_hearing_events(portal, since=opened)
 
     assert [m.subject for m in portal.mailer.sent] == [f"Ny høring: {portal.stored_hearing(hearing_id).title}"]
@@ -202,12 +200,12 @@ def test_area_followers_hear_only_about_the_opening(portal: Portal) -> None:
 
 def test_area_followers_are_not_told_about_internal_or_closed_hearings(portal: Portal) -> None:
     colleague = employee("entra:kim")
-    follow(portal.subscriptions, colleague, following(TargetKind.SUBJECT_AREA, "trafik"))
-    follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
+    portal.call(follow, colleague, following(TargetKind.SUBJECT_AREA, "trafik"))
+    portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
     internal = portal.scheduled(
         visibility=Visibility.INTERNAL, subject_area_ids=["trafik"], starts_in=timedelta(seconds=1)
     )
-    follow(portal.subscriptions, colleague, following(TargetKind.HEARING, internal))
+    portal.call(follow, colleague, following(TargetKind.HEARING, internal))
     portal.active(visibility=Visibility.CLOSED, subject_area_ids=["trafik"])
 
     deliver_hearing_events(portal)
@@ -220,23 +218,23 @@ def test_area_followers_are_not_told_about_internal_or_closed_hearings(portal: P
 
 def test_someone_following_a_hearing_and_its_area_gets_one_message(portal: Portal) -> None:
     hearing_id = portal.scheduled(subject_area_ids=["trafik"], starts_in=timedelta(seconds=1))
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
-    follow(portal.subscriptions, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(follow, ANNA, following(TargetKind.SUBJECT_AREA, "trafik"))
 
-    notify_followers(portal.subscriptions, hearing_id, f"{hearing_id}:opened", EventKind.OPENED)
+    portal.call(notify_followers, hearing_id, f"{hearing_id}:opened", EventKind.OPENED)
 
     assert len(portal.mailer.sent) == 1
 
 
 def test_an_event_for_a_hearing_that_is_gone_tells_nobody(portal: Portal) -> None:
-    assert notify_followers(portal.subscriptions, "no-such-hearing", "no-such-hearing:opened", EventKind.OPENED) == 0
+    assert portal.call(notify_followers, "no-such-hearing", "no-such-hearing:opened", EventKind.OPENED) == 0
     assert portal.mailer.sent == []
 
 
 def test_followers_are_told_when_a_scheduled_hearing_is_cancelled(portal: Portal) -> None:
     hearing_id = portal.scheduled(title="Ny bro over havnen")
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
-    cancel_hearing(portal.hearings, caseworker(), hearing_id)
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(cancel_hearing, caseworker(), hearing_id)
 
     assert deliver_hearing_events(portal) == 1
     [to_anna] = portal.mailer.to(ANNA.subject)
@@ -246,8 +244,8 @@ def test_followers_are_told_when_a_scheduled_hearing_is_cancelled(portal: Portal
 def test_with_a_web_front_end_the_links_lead_there(portal: Portal) -> None:
     portal.web_base_url = "https://www.kommune.example/"
     hearing_id = portal.scheduled(title="Ny bro over havnen")
-    follow(portal.subscriptions, ANNA, following(TargetKind.HEARING, hearing_id))
-    cancel_hearing(portal.hearings, caseworker(), hearing_id)
+    portal.call(follow, ANNA, following(TargetKind.HEARING, hearing_id))
+    portal.call(cancel_hearing, caseworker(), hearing_id)
     deliver_hearing_events(portal)
 
     [to_anna] = portal.mailer.to(ANNA.subject)

@@ -15,8 +15,8 @@ from shared.domain.hearing import HearingStatus, Visibility
 from shared.domain.response import ResponseStatus
 from shared.ports.documents import Query
 from shared.services import queues
-from shared.services.documents import process_upload
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
+from shared.services.hearing_files import process_upload
 from shared.services.hearings import (
     advance_due_hearings,
     audit_trail,
@@ -67,9 +67,9 @@ def _hearing_of(portal: Portal, ids: dict[str, str]) -> str:
 
 def _responded(portal: Portal, screened: bool = False) -> dict[str, str]:
     hearing_id = portal.active()
-    receipt, _ = submit_response(portal.responses, ANNA, hearing_id, ResponseSubmission(text="Jeg er imod."))
+    receipt, _ = portal.call(submit_response, ANNA, hearing_id, ResponseSubmission(text="Jeg er imod."))
     if screened:
-        screen_response(portal.responses, hearing_id, receipt.response_id)
+        portal.call(screen_response, hearing_id, receipt.response_id)
     return {"hearing": hearing_id, "response": receipt.response_id}
 
 
@@ -96,7 +96,7 @@ def _uploaded(portal: Portal) -> dict[str, str]:
 
 def _concluded(portal: Portal) -> dict[str, str]:
     hearing_id = portal.concluded()
-    dispatch_pending_events(portal.hearings)
+    portal.call(dispatch_pending_events)
     return {"hearing": hearing_id}
 
 
@@ -104,8 +104,8 @@ CASES = [
     Case(
         "hearing.created",
         setup=lambda portal: {},
-        act=lambda portal, ids: create_hearing(
-            portal.hearings,
+        act=lambda portal, ids: portal.call(
+            create_hearing,
             OWNER,
             HearingDraft(template_id=TEMPLATE_ID, title="Ny skole", case_number="2026-0100"),
         ),
@@ -114,23 +114,21 @@ CASES = [
     Case(
         "hearing.edited",
         setup=lambda portal: {"hearing": portal.scheduled()},
-        act=lambda portal, ids: edit_hearing(portal.hearings, OWNER, ids["hearing"], HearingChanges(summary="Rettet")),
+        act=lambda portal, ids: portal.call(edit_hearing, OWNER, ids["hearing"], HearingChanges(summary="Rettet")),
         happened=lambda portal, ids: portal.stored_hearing(ids["hearing"]).summary == "Rettet",
         event=":changed:",
     ),
     Case(
         "hearing.invitees-changed",
         setup=lambda portal: {"hearing": portal.draft(visibility=Visibility.CLOSED)},
-        act=lambda portal, ids: set_invitees(
-            portal.hearings, OWNER, ids["hearing"], InviteeList(invitees=["39162571"])
-        ),
+        act=lambda portal, ids: portal.call(set_invitees, OWNER, ids["hearing"], InviteeList(invitees=["39162571"])),
         happened=lambda portal, ids: bool(portal.stored_hearing(ids["hearing"]).invitees),
     ),
     Case(
         "hearing.scheduled",
         setup=lambda portal: {"hearing": portal.draft()},
-        act=lambda portal, ids: schedule_hearing(
-            portal.hearings,
+        act=lambda portal, ids: portal.call(
+            schedule_hearing,
             OWNER,
             ids["hearing"],
             ScheduleRequest(
@@ -142,47 +140,47 @@ CASES = [
     Case(
         "hearing.active",
         setup=_opened,
-        act=lambda portal, ids: advance_due_hearings(portal.hearings),
+        act=lambda portal, ids: portal.call(advance_due_hearings),
         happened=lambda portal, ids: _status(portal, ids) is HearingStatus.ACTIVE,
         event=":opened",
     ),
     Case(
         "hearing.concluded",
         setup=lambda portal: {"hearing": portal.past_deadline()},
-        act=lambda portal, ids: conclude_hearing(portal.hearings, OWNER, ids["hearing"], Conclusion(conclusion="Ja.")),
+        act=lambda portal, ids: portal.call(conclude_hearing, OWNER, ids["hearing"], Conclusion(conclusion="Ja.")),
         happened=lambda portal, ids: _status(portal, ids) is HearingStatus.CONCLUDED,
         event=":concluded",
     ),
     Case(
         "hearing.cancelled",
         setup=lambda portal: {"hearing": portal.scheduled()},
-        act=lambda portal, ids: cancel_hearing(portal.hearings, OWNER, ids["hearing"]),
+        act=lambda portal, ids: portal.call(cancel_hearing, OWNER, ids["hearing"]),
         happened=lambda portal, ids: _status(portal, ids) is HearingStatus.CANCELLED,
         event=":cancelled",
     ),
     Case(
         "hearing.document-attached",
         setup=_uploaded,
-        act=lambda portal, ids: process_upload(portal.uploads, ids["blob"], PDF),
+        act=lambda portal, ids: portal.call(process_upload, ids["blob"], PDF),
         happened=lambda portal, ids: bool(portal.stored_hearing(ids["hearing"]).documents),
     ),
     Case(
         "hearing.journalised",
         setup=_concluded,
-        act=lambda portal, ids: journalise_hearing(portal.archive, ids["hearing"]),
+        act=lambda portal, ids: portal.call(journalise_hearing, ids["hearing"]),
         happened=lambda portal, ids: portal.stored_hearing(ids["hearing"]).journalised_at is not None,
     ),
     Case(
         "response.withdrawn",
         setup=_responded,
-        act=lambda portal, ids: withdraw_response(portal.responses, ANNA, ids["hearing"], ids["response"]),
+        act=lambda portal, ids: portal.call(withdraw_response, ANNA, ids["hearing"], ids["response"]),
         happened=lambda portal, ids: _response_status(portal, ids) is ResponseStatus.WITHDRAWN,
     ),
     Case(
         "response.approved",
         setup=lambda portal: _responded(portal, screened=True),
-        act=lambda portal, ids: decide_response(
-            portal.responses, OWNER, ids["hearing"], ids["response"], True, Decision(clear_flags=True)
+        act=lambda portal, ids: portal.call(
+            decide_response, OWNER, ids["hearing"], ids["response"], True, Decision(clear_flags=True)
         ),
         happened=lambda portal, ids: _response_status(portal, ids) is ResponseStatus.APPROVED,
     ),
@@ -193,7 +191,7 @@ def _read_trail(portal: Portal, hearing_id: str) -> list[str]:
     """The trail as its owner reads it."""
     if not hearing_id:
         return []
-    return [event.action for event in audit_trail(portal.hearings, OWNER, hearing_id, limit=500).items]
+    return [event.action for event in portal.call(audit_trail, OWNER, hearing_id, limit=500).items]
 
 
 def _stored_trail(portal: Portal, hearing_id: str) -> list[str]:
@@ -237,9 +235,9 @@ def test_a_failed_write_leaves_the_change_with_its_trail_or_neither(case: Case) 
         assert read.count(case.action) == (1 if happened else 0), f"write {write} failed; the owner reads {read}"
 
         # The timer's sweeps deliver what a crash left in the outbox, once.
-        dispatch_pending_events(portal.hearings)
-        rescreen_stalled(portal.responses)
-        dispatch_pending_events(portal.hearings)
+        portal.call(dispatch_pending_events)
+        portal.call(rescreen_stalled)
+        portal.call(dispatch_pending_events)
         stored = _stored_trail(portal, hearing_id)
         assert stored.count(case.action) == (1 if happened else 0), f"write {write} failed; the trail holds {stored}"
         assert _events(portal, hearing_id, case.event) == (1 if happened and case.event else 0)
@@ -255,7 +253,7 @@ def test_without_failures_the_trail_is_written_and_the_outbox_emptied_in_the_req
     hearing_id = portal.scheduled()
     portal.clock.advance(minutes=1)  # entries of one instant have no order among themselves
 
-    cancel_hearing(portal.hearings, OWNER, hearing_id)
+    portal.call(cancel_hearing, OWNER, hearing_id)
 
     assert sorted(_stored_trail(portal, hearing_id)) == ["hearing.cancelled", "hearing.created", "hearing.scheduled"]
     assert portal.bus.ids(queues.HEARING_EVENTS) == [f"{hearing_id}:cancelled"]
@@ -268,7 +266,7 @@ def test_the_trail_reader_shows_an_entry_waiting_in_the_outbox_once() -> None:
     portal.clock.advance(minutes=1)
     failing = FailingStore(portal.store, fail_on=2)  # the commit lands, the copy to the trail fails
 
-    cancel_hearing(dataclasses.replace(portal, store=failing).hearings, OWNER, hearing_id)
+    dataclasses.replace(portal, store=failing).call(cancel_hearing, OWNER, hearing_id)
 
     assert "hearing.cancelled" not in _stored_trail(portal, hearing_id)
     assert portal.stored_hearing(hearing_id).has_pending_events is True
@@ -305,8 +303,8 @@ def test_intake_stays_one_write_per_response() -> None:
     hearing_id = portal.active()
     counting = FailingStore(portal.store, fail_on=0)  # never fails; counts
 
-    submit_response(
-        dataclasses.replace(portal, store=counting).responses, ANNA, hearing_id, ResponseSubmission(text="Ja tak.")
+    dataclasses.replace(portal, store=counting).call(
+        submit_response, ANNA, hearing_id, ResponseSubmission(text="Ja tak.")
     )
 
     assert counting.writes == 1

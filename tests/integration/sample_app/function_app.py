@@ -30,7 +30,7 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse('{"status":"ok"}', mimetype="application/json")
 
 
-@bp.route(route="echo/{id:int}/{*rest}", methods=["GET", "POST"])
+@bp.route(route="echo/{id}/{*rest}", methods=["GET", "POST"])
 def echo(req: func.HttpRequest) -> func.HttpResponse:
     body = {
         "method": req.method,

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2 import Environment
 
-from shared.ports.identity import DevTokenIssuer
+from local_host.dev_identity.port import DevTokenIssuer
 
 CODE_LIFETIME = timedelta(seconds=60)
 MAX_PENDING_CODES = 10_000

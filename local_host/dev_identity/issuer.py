@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from local_host.dev_identity.personas import PERSONAS, Persona, persona
 from shared.adapters.jwt_validator import ClaimMapping, TrustedIssuer
-from shared.adapters.personas import PERSONAS, Persona, persona
 from shared.settings import Environment, Settings
 
 ALGORITHM = "RS256"

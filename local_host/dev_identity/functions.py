@@ -1,8 +1,9 @@
 """The local development issuer over HTTP: an OpenID Connect provider for fictitious personas.
 
 Discovery, keys, the authorization endpoint (a page to choose a persona) and the token endpoint,
-under ``/api/dev``. Every endpoint answers 404 unless the development issuer is enabled, which the
-settings refuse in production.
+under ``/api/dev``. Only the local host and the tests register this blueprint (the deployed
+``function_app`` does not import it); every endpoint answers 404 unless the host installed an
+issuer with ``use``, which it does only when the settings enable it (refused in production).
 
 ``POST dev/token`` has two forms: a form-encoded body is the OAuth authorization code grant; a
 JSON body ``{"persona": "..."}`` is a shortcut for tests and scripts that returns a token at once
@@ -13,17 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import azure.functions as func
 from pydantic import Field, RootModel
 
-from functions.http import http_function, ok, parse_body
-from shared.bootstrap import dependencies
-from shared.domain.base import InputModel, PortalModel
-from shared.domain.errors import InvalidInput, NotFound
-from shared.ports.identity import DevTokenIssuer
-from shared.services.dev_sign_in import (
+from functions.http import Query, http_function, ok, parse_body
+from local_host.dev_identity.port import DevTokenIssuer
+from local_host.dev_identity.sign_in import (
     AuthorizationCodes,
     AuthorizationError,
     AuthorizationRequest,
@@ -32,11 +30,13 @@ from shared.services.dev_sign_in import (
     error_page,
     form_fields,
 )
+from shared.domain.base import InputModel, PortalModel
+from shared.domain.errors import InvalidInput, NotFound
 
 bp = func.Blueprint()
 TAG = "Development sign-in"
 
-# Pending authorization codes of this process (see shared.services.dev_sign_in).
+# Pending authorization codes of this process (see local_host.dev_identity.sign_in).
 _codes = AuthorizationCodes()
 
 # Public metadata and keys may be read by a browser app on any origin; the token endpoint too,
@@ -83,8 +83,17 @@ class TokenAnswer(PortalModel):
     expires_in: int
 
 
+_issuer: DevTokenIssuer | None = None
+
+
+def use(issuer: DevTokenIssuer | None) -> None:
+    """Install the development issuer these endpoints speak for; None turns them off (404)."""
+    global _issuer
+    _issuer = issuer
+
+
 def _dev_issuer() -> DevTokenIssuer:
-    issuer = dependencies().dev_issuer
+    issuer = _issuer
     if issuer is None:
         raise NotFound("the development issuer is not enabled here")
     return issuer
@@ -106,10 +115,9 @@ def _now() -> datetime:
     summary="Development issuer: OpenID Connect discovery document",
     tag=TAG,
     returns=ProviderMetadata,
-    auth="none",
-    errors=(404,),
+    raises=(NotFound,),
 )
-def dev_discovery(req: func.HttpRequest) -> func.HttpResponse:
+def dev_discovery() -> func.HttpResponse:
     return ok(_sign_in().discovery(), headers=_CORS)
 
 
@@ -120,10 +128,9 @@ def dev_discovery(req: func.HttpRequest) -> func.HttpResponse:
     summary="Development issuer: signing keys",
     tag=TAG,
     returns=Jwks,
-    auth="none",
-    errors=(404,),
+    raises=(NotFound,),
 )
-def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
+def dev_jwks() -> func.HttpResponse:
     return ok(_dev_issuer().jwks(), headers=_CORS)
 
 
@@ -133,13 +140,11 @@ def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
     "dev/personas",
     summary="Development issuer: who you can sign in as",
     tag=TAG,
-    returns=PersonaList,
-    auth="none",
-    errors=(404,),
+    raises=(NotFound,),
 )
-def dev_personas(req: func.HttpRequest) -> func.HttpResponse:
+def dev_personas() -> PersonaList:
     personas = [PersonaView(id=p.id, label=p.label, description=p.description) for p in _dev_issuer().personas()]
-    return ok(PersonaList(personas))
+    return PersonaList(personas)
 
 
 @http_function(
@@ -149,21 +154,31 @@ def dev_personas(req: func.HttpRequest) -> func.HttpResponse:
     summary="Development issuer: authorization endpoint, a page to choose a persona (code flow with PKCE)",
     tag=TAG,
     returns=HtmlPage,
-    auth="none",
-    query=(
-        ("response_type", "code"),
-        ("client_id", "the client's id; the ID token's audience"),
-        ("redirect_uri", "an http://localhost or http://127.0.0.1 address, or one of the portal's own"),
-        ("code_challenge", "BASE64URL(SHA-256(code_verifier))"),
-        ("code_challenge_method", "S256"),
-        ("scope", "openid, optionally profile"),
-        ("state", "returned unchanged"),
-        ("nonce", "copied into the ID token"),
-    ),
-    errors=(404,),
+    raises=(NotFound,),
     content_type="text/html",
 )
-def dev_authorize_page(req: func.HttpRequest) -> func.HttpResponse:
+def dev_authorize_page(
+    req: func.HttpRequest,
+    # Named for the OpenAPI document; the sign-in reads the whole query string, as OAuth asks.
+    response_type: Annotated[str | None, Query(alias="response_type", description="code")] = None,
+    client_id: Annotated[
+        str | None, Query(alias="client_id", description="the client's id; the ID token's audience")
+    ] = None,
+    redirect_uri: Annotated[
+        str | None,
+        Query(
+            alias="redirect_uri",
+            description="an http://localhost or http://127.0.0.1 address, or one of the portal's own",
+        ),
+    ] = None,
+    code_challenge: Annotated[
+        str | None, Query(alias="code_challenge", description="BASE64URL(SHA-256(code_verifier))")
+    ] = None,
+    code_challenge_method: Annotated[str | None, Query(alias="code_challenge_method", description="S256")] = None,
+    scope: Annotated[str | None, Query(description="openid, optionally profile")] = None,
+    state: Annotated[str | None, Query(description="returned unchanged")] = None,
+    nonce: Annotated[str | None, Query(description="copied into the ID token")] = None,
+) -> func.HttpResponse:
     sign_in = _sign_in()
     try:
         request = sign_in.authorization_request(dict(req.params))
@@ -179,8 +194,7 @@ def dev_authorize_page(req: func.HttpRequest) -> func.HttpResponse:
     summary="Development issuer: the chosen persona; redirects to the client with a code",
     tag=TAG,
     status=302,
-    auth="none",
-    errors=(404,),
+    raises=(NotFound,),
 )
 def dev_authorize_choice(req: func.HttpRequest) -> func.HttpResponse:
     sign_in = _sign_in()
@@ -202,10 +216,8 @@ def dev_authorize_choice(req: func.HttpRequest) -> func.HttpResponse:
     "dev/token",
     summary="Development issuer: token endpoint (form: authorization_code grant; JSON: a token for a persona)",
     tag=TAG,
-    body=TokenRequest,
     returns=TokenAnswer,
-    auth="none",
-    errors=(404, 422),
+    raises=(NotFound, InvalidInput),
 )
 def dev_token(req: func.HttpRequest) -> func.HttpResponse:
     sign_in = _sign_in()

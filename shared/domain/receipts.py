@@ -1,0 +1,127 @@
+"""What a signed receipt and a signed tree head say, and the exact bytes that are signed.
+
+Both are JWS compact serialisations (RFC 7515) signed with ES256; the JWS payload is the canonical
+form below, and the receipt's payload bytes are also its leaf in the hearing's Merkle log, so the
+signed statement and the logged statement are the same bytes.
+
+Canonical form: JSON with keys sorted, no whitespace, UTF-8, integers and strings only (no floats).
+For such values this is byte for byte what RFC 8785 (JCS) gives as long as keys are ASCII, which the
+models' camelCase field names are.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from shared.domain.base import Instant, PortalModel
+from shared.domain.errors import InvalidInput
+
+RECEIPT_TYPE = "hearing-portal/receipt/v1"
+TREE_HEAD_TYPE = "hearing-portal/tree-head/v1"
+ALGORITHM = "ES256"
+
+HEX_SHA256 = r"^[0-9a-f]{64}$"
+
+
+class ReceiptPayload(PortalModel):
+    """The statement a receipt signs: this response, in this version, arrived at this instant with this content."""
+
+    type: Literal["hearing-portal/receipt/v1"] = "hearing-portal/receipt/v1"
+    hearing_id: str = Field(min_length=1)
+    response_id: str = Field(min_length=1)
+    number: int | None = Field(default=None, ge=1, description="The response's number once numbering exists")
+    version: int = Field(ge=1, description="1 for the first submission, one more for each edit")
+    received_at: Instant
+    text_sha256: str = Field(pattern=HEX_SHA256, description="SHA-256 of the text as UTF-8, lowercase hex")
+    attachment_sha256: list[str] = Field(default_factory=list, description="SHA-256 of each attachment, in order")
+
+    @classmethod
+    def of(
+        cls,
+        hearing_id: str,
+        response_id: str,
+        version: int,
+        received_at: datetime,
+        text: str,
+        attachments: list[bytes] | None = None,
+        number: int | None = None,
+    ) -> ReceiptPayload:
+        return cls(
+            hearing_id=hearing_id,
+            response_id=response_id,
+            number=number,
+            version=version,
+            received_at=received_at,
+            text_sha256=sha256_hex(text.encode()),
+            attachment_sha256=[sha256_hex(content) for content in attachments or []],
+        )
+
+    @property
+    def entry_key(self) -> str:
+        """One log entry per response version: a retried append finds the first one."""
+        return entry_key(self.response_id, self.version)
+
+
+class TreeHeadPayload(PortalModel):
+    type: Literal["hearing-portal/tree-head/v1"] = "hearing-portal/tree-head/v1"
+    hearing_id: str = Field(min_length=1)
+    tree_size: int = Field(ge=0)
+    root_hash: str = Field(pattern=HEX_SHA256)
+    timestamp: Instant
+
+
+def entry_key(response_id: str, version: int) -> str:
+    return f"{response_id}/v{version}"
+
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def canonical_json(model: PortalModel) -> bytes:
+    """The bytes that are signed (and, for a receipt, logged); ``None`` fields are left out."""
+    document = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jws_signing_input(kid: str, payload: bytes) -> bytes:
+    header = {"alg": ALGORITHM, "kid": kid}
+    encoded = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    return f"{b64url(encoded)}.{b64url(payload)}".encode()
+
+
+def compact_jws(signing_input: bytes, signature: bytes) -> str:
+    return f"{signing_input.decode()}.{b64url(signature)}"
+
+
+def jws_payload(jws: str, *, field: str = "receipt") -> bytes:
+    """The payload bytes of a compact JWS, unverified (the verifier checks the signature)."""
+    parts = jws.split(".")
+    if len(parts) != 3:
+        raise InvalidInput("is not a compact JWS (three dot-separated parts)", field=field)
+    try:
+        return b64url_decode(parts[1])
+    except ValueError:
+        raise InvalidInput("has a payload that is not base64url", field=field) from None
+
+
+def receipt_payload_of(jws: str) -> ReceiptPayload:
+    try:
+        document: Any = json.loads(jws_payload(jws))
+        return ReceiptPayload.model_validate(document)
+    except ValueError:
+        raise InvalidInput("is not a hearing portal receipt", field="receipt") from None

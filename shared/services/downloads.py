@@ -1,0 +1,104 @@
+"""Downloads: hearing documents and response attachments, by a short-lived read URL.
+
+A hearing document follows its hearing's visibility. A response's attachment is served to its
+respondent and to those who moderate the hearing while it is accepted, and to everyone else only
+when the response is approved and published and the attachment was before the caseworker who
+decided, with every flag accepted. Quarantined and refused files are never served.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.domain import access
+from shared.domain.attachments import AttachmentState
+from shared.domain.audit import AuditEvent
+from shared.domain.base import Instant, PortalModel
+from shared.domain.errors import NotFound, raises
+from shared.domain.identity import Identity
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentStore
+from shared.ports.files import FileStore
+from shared.ports.vault import PersonalDataVault
+from shared.services.containers import ATTACHMENTS_CONTAINER, HEARING_FILES_CONTAINER
+from shared.services.guards import visible_hearing
+from shared.services.repositories import AuditRepository, ResponseRepository
+from shared.services.viewers import viewer_of
+
+DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
+
+
+class DownloadLink(PortalModel):
+    url: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    expires_at: Instant
+
+
+@raises(NotFound)
+def download_document(
+    who: Identity | None,
+    hearing_id: str,
+    document_id: str,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> DownloadLink:
+    hearing = visible_hearing(documents, viewer_of(who, vault), hearing_id).model
+    document = next((d for d in hearing.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound("no such document", field="documentId")
+    now = clock.now()
+    return DownloadLink(
+        url=files.download_url(HEARING_FILES_CONTAINER, document.blob_name, DOWNLOAD_URL_LIFETIME),
+        filename=document.filename,
+        content_type=document.content_type,
+        size=document.size,
+        sha256=document.sha256,
+        expires_at=now + DOWNLOAD_URL_LIFETIME,
+    )
+
+
+@raises(NotFound)
+def download_attachment(
+    who: Identity | None,
+    hearing_id: str,
+    response_id: str,
+    attachment_id: str,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> DownloadLink:
+    viewer = viewer_of(who, vault)
+    hearing = visible_hearing(documents, viewer, hearing_id).model
+    loaded = ResponseRepository(documents).get(hearing_id, response_id)
+    response = loaded.model if loaded is not None else None
+    attachment = next((a for a in response.attachments if a.id == attachment_id), None) if response else None
+    if response is None or attachment is None or attachment.state is not AttachmentState.ACCEPTED:
+        raise NotFound("no such attachment", field="attachmentId")
+    now = clock.now()
+    own = who is not None and who.subject == response.respondent.subject
+    if not own:
+        if access.may_manage(viewer, hearing):
+            AuditRepository(documents).append(
+                AuditEvent.record(
+                    who, hearing_id, "personal-data.read", now, target=f"response:{response_id}", what="attachment"
+                )
+            )
+        elif not (response.is_public and attachment.publishable_after(response.decided_at)):
+            raise NotFound("no such attachment", field="attachmentId")
+    assert attachment.blob_name and attachment.content_type and attachment.size is not None and attachment.sha256
+    return DownloadLink(
+        url=files.download_url(ATTACHMENTS_CONTAINER, attachment.blob_name, DOWNLOAD_URL_LIFETIME),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        expires_at=now + DOWNLOAD_URL_LIFETIME,
+    )

@@ -1,0 +1,1 @@
+"""Tools that stand on their own: each runs without the portal's library."""
