@@ -45,6 +45,7 @@ from shared.domain.errors import (
     declared_errors,
 )
 from shared.domain.identity import Identity
+from shared.observability.spans import http_span
 from shared.ports.identity import InvalidToken
 
 log = logging.getLogger(__name__)
@@ -378,16 +379,22 @@ def http_function(
 
         @functools.wraps(handler)
         def wrapped(req: func.HttpRequest) -> func.HttpResponse:
-            try:
-                # The arrival instant is taken before sign-in, which may have to fetch signing keys.
-                request = _Request(req, dependencies().clock.now() if plan.needs_arrival else None)
-                arguments = {name: read(request) for name, read in plan.readers}
-                return plan.answer(handler(**arguments))
-            except PortalError as error:
-                return problem_for(error)
-            except Exception:
-                log.exception("unhandled error in %s", handler.__name__)
-                return problem(500, "Internal Server Error", "the portal could not complete the request")
+            # One span per run: the function, the route template, the hearing and the status; no body, no header.
+            with http_span(handler.__name__, method, route, req.headers, req.route_params.get("hearing_id")) as span:
+                failure: Exception | None = None
+                try:
+                    # The arrival instant is taken before sign-in, which may have to fetch signing keys.
+                    request = _Request(req, dependencies().clock.now() if plan.needs_arrival else None)
+                    arguments = {name: read(request) for name, read in plan.readers}
+                    response = plan.answer(handler(**arguments))
+                except PortalError as error:
+                    failure, response = error, problem_for(error)
+                except Exception as error:
+                    log.exception("unhandled error in %s", handler.__name__)
+                    failure = error
+                    response = problem(500, "Internal Server Error", "the portal could not complete the request")
+                span.answered(response.status_code, failure)
+                return response
 
         # The Functions library reads the wrapper's signature: it must take the request alone.
         wrapped.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

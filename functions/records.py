@@ -8,6 +8,8 @@ import logging
 import azure.functions as func
 
 from shared.bootstrap import call
+from shared.observability import metrics, names
+from shared.observability.spans import consumer
 from shared.services import queues, records
 
 bp = func.Blueprint()
@@ -15,9 +17,15 @@ log = logging.getLogger(__name__)
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.RECORDS_JOURNALISE, connection="ServiceBusConnection")
+@consumer(queues.RECORDS_JOURNALISE)
 def journalise_hearing(msg: func.ServiceBusMessage) -> None:
     hearing_id = json.loads(msg.get_body())["hearingId"]
-    if call(records.journalise_hearing, hearing_id):
+    try:
+        journalised = call(records.journalise_hearing, hearing_id)
+    except Exception:
+        metrics.count(names.JOURNALISING_FAILURES)  # the queue retries; the alert sees every failed attempt
+        raise
+    if journalised:
         log.info("hearing %s journalised", hearing_id)
 
 

@@ -13,6 +13,8 @@ from functions.http import Answer, Query, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
 from shared.domain.response import Receipt
+from shared.observability import metrics, names
+from shared.observability.spans import consumer
 from shared.services import queues, responses
 from shared.services.responses import Decision, PublicResponse, ResponsePage, ResponseSubmission, ResponseView
 
@@ -35,6 +37,9 @@ def submit_response(
     arrived: datetime, who: Identity, hearing_id: str, submission: ResponseSubmission
 ) -> Answer[Receipt]:
     receipt, created = call(responses.submit_response, who, hearing_id, submission, arrived=arrived)
+    metrics.count(names.RECEIPTS_ISSUED)
+    if created:
+        metrics.count(names.RESPONSES_RECEIVED)
     location = f"/api/hearings/{hearing_id}/responses/{receipt.response_id}"
     return Answer(receipt, 201 if created else 200, {"Location": location})
 
@@ -120,6 +125,7 @@ def rescreen_stalled_responses(timer: func.TimerRequest) -> None:
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.RESPONSES_RECEIVED, connection="ServiceBusConnection")
+@consumer(queues.RESPONSES_RECEIVED)
 def screen_received_response(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())
     call(responses.screen_response, body["hearingId"], body["responseId"])

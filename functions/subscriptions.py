@@ -12,6 +12,7 @@ from shared.bootstrap import call
 from shared.domain.hearing import EventKind
 from shared.domain.identity import Identity
 from shared.domain.subscription import TargetKind
+from shared.observability.spans import consumer
 from shared.services import queues, subscriptions
 from shared.services.subscriptions import FollowRequest, SubscriptionView
 
@@ -55,6 +56,7 @@ def unfollow(who: Identity, kind: TargetKind, target_id: str) -> None:
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.HEARING_EVENTS, connection="ServiceBusConnection")
+@consumer(queues.HEARING_EVENTS)
 def notify_followers(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())
     call(subscriptions.notify_followers, body["hearingId"], body["eventId"], EventKind(body["kind"]))

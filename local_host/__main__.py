@@ -22,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the host's log level"
     )
+    start.add_argument(
+        "--traces",
+        help="where traces and metrics go: memory (GET /admin/traces, the default), console, otlp, "
+        "several separated by commas, or none",
+    )
     args = parser.parse_args(argv)
     options = Options(
         port=args.port,
@@ -31,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         root=args.root,
         log_level=args.log_level,
+        traces=args.traces,
     )
     return run(options)
 

@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import json
 import logging
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,7 @@ class AdminEndpoints:
             Route("/admin/blobs/poison", self.poison_blobs, methods=["GET"]),
             Route("/admin/blobs/poison/{function}/{name:path}/replay", self.replay_blob, methods=["POST"]),
             Route("/admin/idle", self.idle, methods=["POST"]),
+            Route("/admin/traces", self.traces, methods=["GET"]),
         ]
 
     async def status(self, request: Request) -> Response:
@@ -131,6 +133,23 @@ class AdminEndpoints:
             return problem(404, f"no poison blob {name} for {function}")
         return Response(status_code=202)
 
+    async def traces(self, request: Request) -> Response:
+        """The spans of one trace (``?traceId=``), or a line per recent trace; recorded with ``--traces memory``."""
+        from shared.observability.setup import current
+
+        telemetry = current()
+        recent = telemetry.recent if telemetry is not None else None
+        if recent is None:
+            return problem(404, "traces are not kept in memory (start the host with --traces memory)")
+        trace_id = request.query_params.get("traceId")
+        if trace_id is not None:
+            if not re.fullmatch(r"[0-9a-f]{32}", trace_id):
+                return problem(400, "traceId must be 32 lowercase hexadecimal digits")
+            from shared.observability.recent import describe
+
+            return JSONResponse([describe(span) for span in recent.spans(trace_id)])
+        return JSONResponse(_trace_lines(recent.spans()))
+
     async def idle(self, request: Request) -> Response:
         try:
             timeout = float(request.query_params.get("timeout", IDLE_DEFAULT_TIMEOUT))
@@ -150,6 +169,21 @@ class AdminEndpoints:
         except Exception as error:
             log.warning("cannot tell whether the host is idle: %s", error)
             return False
+
+
+def _trace_lines(spans: list[Any]) -> list[dict[str, Any]]:
+    """One line per trace, newest last: its id, its first span's name, how many spans and functions it has."""
+    traces: dict[str, dict[str, Any]] = {}
+    for span in spans:
+        trace_id = f"{span.context.trace_id:032x}"
+        line = traces.setdefault(trace_id, {"traceId": trace_id, "name": span.name, "spans": 0, "functions": []})
+        line["spans"] += 1
+        if span.parent is None or not span.parent.is_valid:
+            line["name"] = span.name
+        function = (span.attributes or {}).get("faas.name")
+        if function and function not in line["functions"]:
+            line["functions"].append(function)
+    return list(traces.values())
 
 
 def jsonable(value: Any) -> Any:

@@ -41,6 +41,7 @@ log = logging.getLogger("local_host")
 
 DEFAULT_PORT = 7071
 PUBLIC_BASE_URL_VARIABLE = "PORTAL_PUBLIC_BASE_URL"
+TRACES_VARIABLE = "PORTAL_TELEMETRY_EXPORTERS"
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 AZURITE_PORT = 10000
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -55,6 +56,7 @@ class Options:
     seed: bool = False
     root: Path = Path(".")
     log_level: str = "INFO"
+    traces: str | None = None  # PORTAL_TELEMETRY_EXPORTERS for this run; None: as the settings say, else memory
 
 
 def run(options: Options) -> int:
@@ -79,6 +81,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     host_json = HostJson.read(root)
     settings_file = options.settings or find_settings_file(root)
     _load_settings_file(settings_file, options)
+    _choose_traces(options.traces)
     cors = read_cors(settings_file)
 
     from shared.bootstrap import BLOB_CONTAINERS, build, override
@@ -137,9 +140,25 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
         if runtime is not None:
             runtime.stop()
         override(None)
+        _stop_telemetry()
         if azurite is not None:
             azurite.stop()
         log.info("local host stopped")
+
+
+def _choose_traces(traces: str | None) -> None:
+    """The host keeps recent spans in memory for /admin/traces unless told otherwise (``--traces none``)."""
+    if traces is not None:
+        os.environ[TRACES_VARIABLE] = "" if traces == "none" else traces
+    else:
+        os.environ.setdefault(TRACES_VARIABLE, "memory")
+
+
+def _stop_telemetry() -> None:
+    """Exports what the batching exporters still hold (console, OTLP) before the process ends."""
+    from shared.observability.setup import reset
+
+    reset()
 
 
 def function_urls(specs: list[FunctionSpec], base_url: str, prefix: str) -> dict[str, str]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared import injection
+from shared.observability.metrics import QueueStatistics
+from shared.observability.setup import Telemetry
 from shared.ports.clock import AdjustableClock, Clock, SystemClock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
@@ -103,13 +105,19 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
     if settings.document_store == "sqlite" or settings.message_bus == "local":
         data_dir.mkdir(parents=True, exist_ok=True)
     files = _files(settings)
+    bus = _bus(settings, data_dir)
+    mailer = _mailer(settings, data_dir, files)
+    if _telemetry(settings, bus).enabled:
+        from shared.observability.counted_mailer import CountedMailer
+
+        mailer = CountedMailer(mailer)
     return Dependencies(
         settings=settings,
         documents=_documents(settings, data_dir),
-        bus=_bus(settings, data_dir),
+        bus=bus,
         files=files,
         tokens=_tokens(settings, extra_issuers),
-        mailer=_mailer(settings, data_dir, files),
+        mailer=mailer,
         records=_records(files),
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
@@ -146,6 +154,25 @@ def _bus(settings: Settings, data_dir: Path) -> MessageBus:
         lock_duration=timedelta(seconds=settings.queue_lock_seconds),
         backoff_base=timedelta(seconds=settings.queue_backoff_seconds),
     )
+
+
+def _telemetry(settings: Settings, bus: MessageBus) -> Telemetry:
+    """Traces and metrics for this process, set up by the first build (``shared.observability.setup``)."""
+    if not settings.telemetry_exporters and settings.applicationinsights_connection_string is None:
+        return Telemetry()  # nothing to export: OpenTelemetry is not even imported
+    from shared.observability.setup import configure
+    from shared.services.queues import ALL
+
+    statistics: QueueStatistics | None = None
+    if isinstance(bus, QueueStatistics):
+        statistics = bus
+    elif settings.message_bus == "servicebus" and settings.telemetry_queue_gauges:
+        from shared.adapters.servicebus_bus import ServiceBusQueueStatistics
+
+        statistics = ServiceBusQueueStatistics.connect(
+            settings.servicebus_connection_string, settings.servicebus_namespace
+        )
+    return configure(settings, ALL, statistics)
 
 
 def _files(settings: Settings) -> FileStore:

@@ -26,6 +26,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 AZURITE_PORT = 10000
+TELEMETRY_EXPORTERS = frozenset({"console", "otlp", "memory"})
 
 
 def azurite_connection_string(port: int = AZURITE_PORT) -> str:
@@ -301,6 +302,31 @@ class Settings(BaseSettings):
         description="which functions this app runs: `intake` (HTTP, uploads), `workers` (queues, timers) or `all`",
     )
 
+    # Telemetry: Azure Monitor when its connection string is set, plus any local exporters named here.
+    telemetry_exporters: Items = Field(
+        default=(),
+        alias="PORTAL_TELEMETRY_EXPORTERS",
+        description="traces and metrics besides Azure Monitor: `console`, `otlp` (to `OTEL_EXPORTER_OTLP_ENDPOINT`) "
+        "and/or `memory` (the local host's `/admin/traces`), separated by commas",
+        json_schema_extra=shown_default("none (the local host: `memory`)"),
+    )
+    applicationinsights_connection_string: SecretStr | None = Field(
+        default=None,
+        alias="APPLICATIONINSIGHTS_CONNECTION_STRING",
+        description="send traces and metrics to this Application Insights component",
+    )
+    applicationinsights_authentication: str | None = Field(
+        default=None,
+        alias="APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        description="`Authorization=AAD` sends telemetry with the managed identity (as infra/ sets it)",
+    )
+    telemetry_queue_gauges: bool = Field(
+        default=False,
+        alias="PORTAL_TELEMETRY_QUEUE_GAUGES",
+        description="gauge Service Bus queue depth and age through its administration client "
+        "(needs the Manage right; the local queue is always gauged)",
+    )
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings in ``environ`` (the process environment when None), by their environment names."""
@@ -325,10 +351,18 @@ class Settings(BaseSettings):
         # The Functions host sets WEBSITE_INSTANCE_ID / WEBSITE_SITE_NAME to an id, not to "true".
         return bool(value.strip()) if isinstance(value, str) else value
 
-    @field_validator("entra_audiences", "broker_algorithms", mode="before")
+    @field_validator("entra_audiences", "broker_algorithms", "telemetry_exporters", mode="before")
     @classmethod
     def _items(cls, value: object) -> object:
         return tuple(item for item in re.split(r"[\s,]+", value) if item) if isinstance(value, str) else value
+
+    @field_validator("telemetry_exporters", mode="after")
+    @classmethod
+    def _known_exporters(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - TELEMETRY_EXPORTERS)
+        if unknown:
+            raise ValueError(f"unknown exporter {', '.join(unknown)}: choose from console, otlp, memory")
+        return value
 
     @field_validator("broker_jwks", "broker_claims", mode="before")
     @classmethod

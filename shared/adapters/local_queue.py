@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.sqlite_connections import SqliteConnections
+from shared.observability.spans import with_trace_context
 from shared.ports.messages import OutgoingMessage
 
 _SCHEMA = """
@@ -142,7 +143,7 @@ class LocalQueue:
                     message.message_id,
                     message.encoded(),
                     message.subject,
-                    json.dumps(message.properties),
+                    json.dumps(with_trace_context(message.properties)),  # the consumer continues the trace
                     now,
                     now,
                 ),
@@ -287,6 +288,12 @@ class LocalQueue:
         with self._db.connection() as conn:
             (count,) = conn.execute("SELECT count(*) FROM messages WHERE queue = ?", (queue,)).fetchone()
         return int(count)
+
+    def oldest_age(self, queue: str) -> float | None:
+        """Seconds since the oldest message still on the queue was enqueued; None when it is empty."""
+        with self._db.connection() as conn:
+            (oldest,) = conn.execute("SELECT min(enqueued_at) FROM messages WHERE queue = ?", (queue,)).fetchone()
+        return None if oldest is None else max(0.0, time.time() - float(oldest))
 
     def queues(self) -> list[str]:
         with self._db.connection() as conn:

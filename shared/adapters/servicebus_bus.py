@@ -7,9 +7,12 @@ message makes a second publish of the same fact harmless.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSender
+from azure.servicebus.management import ServiceBusAdministrationClient
 
+from shared.observability.spans import with_trace_context
 from shared.ports.messages import OutgoingMessage
 
 
@@ -35,7 +38,8 @@ class ServiceBusMessageBus:
             message.encoded(),
             message_id=message.message_id,
             subject=message.subject or None,
-            application_properties={key: value for key, value in message.properties.items()},
+            # The trace's W3C context rides along, so the queue trigger continues it.
+            application_properties={key: value for key, value in with_trace_context(message.properties).items()},
             content_type="application/json",
         )
         sender, send_lock = self._sender(queue)
@@ -64,3 +68,45 @@ class ServiceBusMessageBus:
                 sender = self._senders[queue] = self._client.get_queue_sender(queue_name=queue)
                 self._send_locks[queue] = threading.Lock()
             return sender, self._send_locks[queue]
+
+
+class ServiceBusQueueStatistics:
+    """Queue depth from the administration client and the oldest message's age from a peek, for the gauges.
+
+    Only built when ``PORTAL_TELEMETRY_QUEUE_GAUGES=true``: reading runtime properties needs the Manage right,
+    which the function apps' roles in infra/ do not grant by default.
+    """
+
+    def __init__(self, admin: ServiceBusAdministrationClient, client: ServiceBusClient) -> None:
+        self._admin = admin
+        self._client = client
+
+    @classmethod
+    def connect(cls, connection_string: str | None, fully_qualified_namespace: str | None) -> ServiceBusQueueStatistics:
+        if connection_string:
+            return cls(
+                ServiceBusAdministrationClient.from_connection_string(connection_string),
+                ServiceBusClient.from_connection_string(connection_string),
+            )
+        if fully_qualified_namespace:
+            from shared.adapters.azure_credential import managed_identity
+
+            credential = managed_identity()
+            return cls(
+                ServiceBusAdministrationClient(fully_qualified_namespace, credential),
+                ServiceBusClient(fully_qualified_namespace, credential),
+            )
+        raise ValueError("Service Bus needs a connection string or a fully qualified namespace")
+
+    def depth(self, queue: str) -> int | None:
+        properties = self._admin.get_queue_runtime_properties(queue)
+        active = properties.active_message_count
+        return None if active is None else int(active)
+
+    def oldest_age(self, queue: str) -> float | None:
+        with self._client.get_queue_receiver(queue_name=queue) as receiver:
+            peeked = receiver.peek_messages(max_message_count=1)
+        if not peeked or peeked[0].enqueued_time_utc is None:
+            return None
+        enqueued = peeked[0].enqueued_time_utc
+        return max(0.0, (datetime.now(UTC) - enqueued.astimezone(UTC)).total_seconds())

@@ -14,6 +14,7 @@ from datetime import datetime
 from shared.domain.base import format_instant
 from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.response import Response, ResponseStatus
+from shared.observability import metrics, names
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
@@ -57,6 +58,7 @@ def journalise_pending(*, documents: DocumentStore, files: FileStore, records: R
             done += journalise_hearing(loaded.model.id, documents=documents, files=files, records=records, clock=clock)
         except Exception:  # one hearing that cannot be filed yet must not hold back the others
             log.exception("journalising hearing %s failed; the next run retries", loaded.model.id)
+            metrics.count(names.JOURNALISING_FAILURES)  # handled here, so only the metric tells the alert
     return done
 
 
