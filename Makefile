@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SCAN_VENV := .venv-scan
 PORT ?= 7071
 
-.PHONY: install browser run test lint typecheck layers scan unit integration e2e bench capacity clean
+.PHONY: install browser messages run test lint typecheck layers scan unit integration e2e bench capacity clean
 
 install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
 
@@ -81,3 +81,7 @@ capacity: install
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
+
+## The web pages' texts: extract them and update the catalogues (then translate the new Danish entries).
+messages: install
+	$(PY) scripts/update_messages.py
