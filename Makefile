@@ -74,6 +74,7 @@ bench: install
 	$(PY) bench/exports.py
 	$(PY) -m bench.screening
 	$(PY) bench/receipt_log.py
+	$(PY) bench/web.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install

@@ -201,6 +201,7 @@ def test_the_hearing_page_weighs_under_150_kb_without_images(browser: Browser, b
         page.on("requestfinished", lambda request: remember(request.response()))
         page.goto(base_url + HEARING, wait_until="networkidle")
         total = sum(sizes.values())
+        print(f"hearing page: {total} bytes transferred without images, {len(sizes)} requests")
         assert total < 150 * 1024, f"{total} bytes: {sizes}"
         assert any("dkfds.min.css" in url for url in sizes)
 
