@@ -5,7 +5,7 @@ The same package runs as the intake app and the workers app in Azure (``function
 
 import azure.functions as func
 
-from functions import attachments, hearings, meetings, platform, receipts, records, responses, subscriptions
+from functions import attachments, hearings, meetings, platform, receipts, records, responses, subscriptions, web
 from functions.groups import PortalFunctionApp
 
 BLUEPRINTS = (
@@ -17,6 +17,7 @@ BLUEPRINTS = (
     records.bp,
     attachments.bp,
     meetings.bp,
+    web.bp,  # the pages under /, after every API route under /api
 )
 
 app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)

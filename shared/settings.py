@@ -101,6 +101,25 @@ class Settings(BaseSettings):
         description="the web front end that links in notifications lead to",
         json_schema_extra=shown_default("none: links to the API"),
     )
+    web_session_key: SecretStr | None = Field(
+        default=None,
+        repr=False,
+        alias="PORTAL_WEB_SESSION_KEY",
+        description="signs the web pages' session cookies; set it (Key Vault in Azure) when more than one "
+        "instance serves pages",
+        json_schema_extra=shown_default("a random key per process: a restart signs everyone out"),
+    )
+    web_sign_in_issuer: str | None = Field(
+        default=None,
+        alias="PORTAL_WEB_SIGN_IN_ISSUER",
+        description="the OpenID Connect issuer the web pages sign people in with (code flow with PKCE)",
+        json_schema_extra=shown_default("the development issuer when enabled, else the MitID broker"),
+    )
+    web_client_id: str = Field(
+        default="hearing-portal-web",
+        alias="PORTAL_WEB_CLIENT_ID",
+        description="the web pages' client id at the sign-in issuer",
+    )
 
     document_store: str = Field(
         default="sqlite", pattern="^(sqlite|cosmos)$", alias="PORTAL_DOCUMENT_STORE", description="`sqlite` or `cosmos`"

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import function_app
+from functions.http import API_PREFIX
 from local_host import dev_identity
 from local_host.dev_identity import functions as dev_functions
 from local_host.dev_identity.issuer import DevIssuer
@@ -375,6 +376,8 @@ def registered_http_functions() -> dict[str, HttpFunction]:
         trigger = function.get_trigger()
         if not isinstance(trigger, HttpTrigger):
             continue
+        if not str(trigger.route).startswith(API_PREFIX):
+            continue  # the web pages call the same services with a session cookie; tests/e2e/test_web_* cover them
         name = str(function.get_function_name())
         methods = [str(getattr(method, "value", method)).upper() for method in trigger.methods or []]
         # Every function answers one method, so a function name names one row of the matrix.
