@@ -110,6 +110,7 @@ class DocumentStore(Protocol):
 # - receiptlog: by hearing; each hearing's Merkle log of receipts (leaves, its head, published tree heads).
 # - campaigns: hierarchical (hearingId, id) like responses: grouping a response is a handful of
 #   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
+# - deliveries: by hearing; one record per notification and recipient, listed for the hearing's owner.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -118,4 +119,5 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "audit": ("/hearingId",),
     "receiptlog": ("/hearingId",),
     "campaigns": ("/hearingId", "/id"),
+    "deliveries": ("/hearingId",),
 }

@@ -44,11 +44,13 @@ from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
+from shared.domain.notice import EVERYTHING, UnsubscribeClaim, unsubscribe_token
 from shared.domain.reference import HearingTemplate
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
 from shared.services import hearings, responses
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
+from shared.services.notifications import unsubscribe_key
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
 from shared.services.responses import Decision, ResponseSubmission
 from shared.services.viewers import viewer_of
@@ -428,7 +430,19 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "my_preferences": lambda t: Ask(),
+    "set_preferences": lambda t: Ask({"language": "en"}),
+    "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "hearing_deliveries": lambda t: Ask(),
 }
+
+
+def _unsubscribe_token() -> str:
+    # A link as a message carries it: signed with the key the world's settings derive.
+    claim = UnsubscribeClaim(subscriber="mitid:someone", target=EVERYTHING)
+    return unsubscribe_token(unsubscribe_key(Settings()), claim)
+
 
 # Functions that act on the hearing set without responses and follows.
 USES_PRISTINE_SET = frozenset({"submit_response", "follow"})

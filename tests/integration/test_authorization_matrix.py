@@ -206,6 +206,13 @@ MATRIX: dict[str, Rule] = {
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
     "unfollow": signed_in("204"),
+    # Notifications: preferences are one's own; an unsubscribe link works without sign-in (its token
+    # says whom); delivery status is for those who run the hearing.
+    "my_preferences": signed_in("200"),
+    "set_preferences": signed_in("200"),
+    "unsubscribe_preview": everyone("200"),
+    "unsubscribe": everyone("200"),
+    "hearing_deliveries": managed(by_kind("200")),
 }
 
 
