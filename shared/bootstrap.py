@@ -222,12 +222,28 @@ def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
             MemoSender(settings.digital_post_sender_cvr or "", settings.digital_post_sender_label),
             unseal=vault.unseal,
         )
-        pem = settings.ngdp_certificate.get_secret_value() if settings.ngdp_certificate else ""
-        client = NgdpClient(settings.ngdp_endpoint or "", tls=client_tls(certificate_pem=pem))
+        certificate = settings.ngdp_certificate.get_secret_value() if settings.ngdp_certificate else ""
+        client = NgdpClient(settings.ngdp_endpoint or "", tls=client_tls(certificate_pem=_pem(certificate)))
         post = DigitalPostMailer(composer, client, already_sent=sent.already_sent, mark_sent=sent.mark_sent)
     if email is outbox and post is outbox:
         return outbox
     return MailerByChannel({"email": email, "digital-post": post})
+
+
+def _pem(certificate: str) -> str:
+    """PEM as given, or Key Vault's form of a certificate (base64 PKCS#12 without a password) as PEM."""
+    if certificate.lstrip().startswith("-----BEGIN"):
+        return certificate
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+
+    key, cert, chain = pkcs12.load_key_and_certificates(base64.b64decode(certificate), None)
+    if key is None or cert is None:
+        raise ValueError("PORTAL_DIGITAL_POST_CERTIFICATE holds no key and certificate")
+    parts = [key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()), cert.public_bytes(Encoding.PEM)]
+    parts += [extra.public_bytes(Encoding.PEM) for extra in chain or []]
+    return b"".join(parts).decode("ascii")
 
 
 def _vault(settings: Settings, data_dir: Path) -> PersonalDataVault:

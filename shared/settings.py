@@ -271,12 +271,14 @@ class Settings(BaseSettings):
         description="`outbox` (kept beside the e-mail outbox, with its MeMo message) or `ngdp` (sent through NgDP)",
     )
     ngdp_endpoint: str | None = Field(
-        default=None, alias="PORTAL_NGDP_ENDPOINT", description="Digital Post: NgDP's KombiPostAfsend address (https)"
+        default=None,
+        alias="PORTAL_DIGITAL_POST_ENDPOINT",
+        description="Digital Post: NgDP's KombiPostAfsend address (https)",
     )
     ngdp_certificate: SecretStr | None = Field(
         default=None,
-        alias="PORTAL_NGDP_CERTIFICATE",
-        description="Digital Post: the client certificate and key as PEM (a Key Vault reference in Azure)",
+        alias="PORTAL_DIGITAL_POST_CERTIFICATE",
+        description="Digital Post: the client certificate and key, as PEM or base64 PKCS#12 (a Key Vault reference)",
     )
     digital_post_sender_cvr: str | None = Field(
         default=None, alias="PORTAL_DIGITAL_POST_SENDER_CVR", description="Digital Post: the municipality's CVR number"
@@ -458,8 +460,8 @@ class Settings(BaseSettings):
             missing = [
                 name
                 for name, value in (
-                    ("PORTAL_NGDP_ENDPOINT", self.ngdp_endpoint),
-                    ("PORTAL_NGDP_CERTIFICATE", self.ngdp_certificate),
+                    ("PORTAL_DIGITAL_POST_ENDPOINT", self.ngdp_endpoint),
+                    ("PORTAL_DIGITAL_POST_CERTIFICATE", self.ngdp_certificate),
                     ("PORTAL_DIGITAL_POST_SENDER_CVR", self.digital_post_sender_cvr),
                 )
                 if not value
@@ -468,7 +470,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"PORTAL_DIGITAL_POST=ngdp needs {', '.join(missing)}")
         for name, secret in (
             ("PORTAL_SMTP_PASSWORD", self.smtp_password),
-            ("PORTAL_NGDP_CERTIFICATE", self.ngdp_certificate),
+            ("PORTAL_DIGITAL_POST_CERTIFICATE", self.ngdp_certificate),
             ("PORTAL_UNSUBSCRIBE_KEY", self.unsubscribe_key),
         ):
             if secret and secret.get_secret_value().startswith("@Microsoft."):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -318,3 +319,37 @@ def test_a_rendered_message_is_sent_once_with_its_delivery_tracked(portal: Porta
 
     assert first.delivery.state is DeliveryState.SENT and again.id == first.id
     assert len(portal.mailer.sent) == 1
+
+
+# -- channels chosen by the settings ------------------------------------------------------------------
+
+
+def test_smtp_is_chosen_by_its_setting_and_digital_post_stays_in_the_outbox(tmp_path: Path) -> None:
+    from shared import bootstrap
+    from shared.adapters.graph_mailer import MailerByChannel
+    from shared.adapters.smtp_mailer import SmtpMailer
+    from shared.settings import Settings
+    from tests.fakes import InMemoryFiles
+
+    settings = Settings(mailer="smtp", smtp_host="smtp.kommune.example", mail_sender="hoeringer@kommune.example")
+    chosen = bootstrap._mailer(settings, tmp_path, InMemoryFiles())
+
+    assert isinstance(chosen, MailerByChannel)
+    assert isinstance(chosen._mailers["email"], SmtpMailer)
+    chosen.send(Notification("dp-1", "digital-post", "cvr:39162571", "Emne", "Tekst\n", "<p>Tekst</p>\n"))
+    assert [path.name for path in (tmp_path / "outbox").glob("*.eml")] == ["dp-1.eml"]
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"PORTAL_MAILER": "smtp"}, "PORTAL_SMTP_HOST"),
+        ({"PORTAL_DIGITAL_POST": "ngdp"}, "PORTAL_DIGITAL_POST_ENDPOINT, PORTAL_DIGITAL_POST_CERTIFICATE"),
+        ({"PORTAL_UNSUBSCRIBE_KEY": "@Microsoft.KeyVault(SecretUri=x)"}, "PORTAL_UNSUBSCRIBE_KEY"),
+    ],
+)
+def test_an_incomplete_channel_is_refused_at_start_naming_what_is_missing(values: dict[str, str], named: str) -> None:
+    from shared.settings import Settings
+
+    with pytest.raises(ValueError, match=named):
+        Settings.from_environment(values)
