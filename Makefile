@@ -65,6 +65,7 @@ bench: install
 	$(PY) -m bench.screening
 	$(PY) bench/receipt_log.py
 	$(PY) bench/campaigns.py
+	$(PY) bench/fanout.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install
