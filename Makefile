@@ -76,6 +76,7 @@ bench: install
 	$(PY) bench/receipt_log.py
 	$(PY) bench/campaigns.py
 	$(PY) bench/web.py
+	$(PY) bench/fanout.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install

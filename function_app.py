@@ -5,7 +5,18 @@ The same package runs as the intake app and the workers app in Azure (``function
 
 import azure.functions as func
 
-from functions import attachments, hearings, meetings, platform, receipts, records, responses, subscriptions, web
+from functions import (
+    attachments,
+    hearings,
+    meetings,
+    notifications,
+    platform,
+    receipts,
+    records,
+    responses,
+    subscriptions,
+    web,
+)
 from functions.groups import PortalFunctionApp
 
 BLUEPRINTS = (
@@ -14,6 +25,7 @@ BLUEPRINTS = (
     responses.bp,
     receipts.bp,
     subscriptions.bp,
+    notifications.bp,
     records.bp,
     attachments.bp,
     meetings.bp,

@@ -209,7 +209,8 @@ class SubscriptionRepository(_Repository[Subscription]):
         return self._load((target,), subscription_id)
 
     def followers(self, target: str) -> Iterator[Subscription]:
-        for loaded in self._all(Query(limit=200, partition=(target,))):
+        # Large pages: a hearing with national attention has 100,000 followers, read once per event.
+        for loaded in self._all(Query(limit=1000, partition=(target,))):
             yield loaded.model
 
     def of_subscriber(self, subject: str) -> list[Subscription]:

@@ -46,6 +46,7 @@ from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
+from shared.domain.notice import EVERYTHING, UnsubscribeClaim, unsubscribe_token
 from shared.domain.reference import HearingTemplate
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
@@ -53,6 +54,7 @@ from shared.services import hearing_files, hearings, meetings, response_attachme
 from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.meetings import MeetingRequest
+from shared.services.notifications import unsubscribe_key
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
 from shared.services.response_attachments import AttachmentUploadRequest
 from shared.services.responses import Decision, ResponseSubmission
@@ -522,7 +524,19 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "tree_heads": lambda t: Ask(),
     "tree_head_consistency": lambda t: Ask(params={"first": "1", "second": "1"}),
     "my_responses": lambda t: Ask(),
+    "my_preferences": lambda t: Ask(),
+    "set_preferences": lambda t: Ask({"language": "en"}),
+    "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "hearing_deliveries": lambda t: Ask(),
 }
+
+
+def _unsubscribe_token() -> str:
+    # A link as a message carries it: signed with the key the world's settings derive.
+    claim = UnsubscribeClaim(subscriber="mitid:someone", target=EVERYTHING)
+    return unsubscribe_token(unsubscribe_key(Settings()), claim)
+
 
 # Functions that act on the hearing set without responses and follows.
 USES_PRISTINE_SET = frozenset({"submit_response", "follow"})

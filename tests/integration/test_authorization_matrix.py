@@ -243,6 +243,13 @@ MATRIX: dict[str, Rule] = {
     "tree_heads": visible(everyone("200")),
     "tree_head_consistency": visible(lambda persona, kind: "422" if kind in (DRAFT, SCHEDULED) else "200"),
     "my_responses": signed_in("200"),
+    # Notifications: preferences are one's own; an unsubscribe link works without sign-in (its token
+    # says whom); delivery status is for those who run the hearing.
+    "my_preferences": signed_in("200"),
+    "set_preferences": signed_in("200"),
+    "unsubscribe_preview": everyone("200"),
+    "unsubscribe": everyone("200"),
+    "hearing_deliveries": managed(by_kind("200")),
 }
 
 
