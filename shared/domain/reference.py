@@ -36,6 +36,8 @@ class HearingTemplate(PortalModel):
     default_summary: str = ""
     default_body: str = ""
     attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
+    # After conclusion the portal keeps respondents' identities this long, then deletes them (as OS2agora's 730).
+    retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
 
 
 class Area(PortalModel):
