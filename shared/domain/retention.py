@@ -8,6 +8,7 @@ journalised. A hearing not yet journalised is not purged: what it holds is not k
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from shared.domain.audit import AuditEvent
 from shared.domain.base import Instant, PortalModel
 from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.identity import IdentityKind
+from shared.domain.redaction import PLACEHOLDERS
 from shared.domain.response import Respondent, Response
 
 DEFAULT_RETENTION_DAYS = 730
@@ -99,10 +101,11 @@ def anonymised(response: Response) -> Response:
 
     The digest stays, so a receipt still proves what was received; earlier versions keep only theirs.
     """
-    changes: dict[str, object] = {
-        "respondent": anonymous_respondent(response.respondent, response.id),
-        "text": response.public_text(),
-    }
+    respondent = response.respondent
+    text = response.public_text()
+    if not respondent.publish_name:
+        text = without_name(text, respondent.name)
+    changes: dict[str, object] = {"respondent": anonymous_respondent(respondent, response.id), "text": text}
     for name, info in type(response).model_fields.items():
         if name in _KEPT or name in changes:
             continue
@@ -111,6 +114,16 @@ def anonymised(response: Response) -> Response:
         elif not info.is_required():
             changes[name] = info.get_default(call_default_factory=True)
     return type(response).model_validate({**response.model_dump(), **changes})
+
+
+def without_name(text: str, name: str) -> str:
+    """The text with every part of the respondent's own name replaced: screening may have missed one
+    (a double surname), and once the identity is gone nothing in the kept text may point back to it."""
+    parts = sorted({part for part in re.split(r"\s+", name) if len(part) >= 2}, key=len, reverse=True)
+    if not parts:
+        return text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(part) for part in parts) + r")(?!\w)", re.IGNORECASE)
+    return pattern.sub(PLACEHOLDERS["da"], text)
 
 
 def keeps(response: Response) -> bool:
