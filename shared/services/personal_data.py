@@ -93,7 +93,7 @@ def delete_my_data(who: Identity | None, *, documents: DocumentStore, files: Fil
     """Subscriptions, preferences and responses to hearings not yet concluded go; the rest is held."""
     if who is None:
         raise NotAuthenticated("sign in to delete the data the portal holds about you")
-    items: list[DeletedItem] = Field(default_factory=list)
+    items: list[DeletedItem] = []
     subscriptions = SubscriptionRepository(documents)
     for subscription in subscriptions.of_subscriber(who.subject):
         subscriptions.remove(subscription)
