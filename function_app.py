@@ -11,6 +11,7 @@ from functions import (
     meetings,
     notifications,
     platform,
+    privacy,
     receipts,
     records,
     responses,
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     records.bp,
     attachments.bp,
     meetings.bp,
+    privacy.bp,
     web.bp,  # the pages under /, after every API route under /api
 )
 

@@ -313,6 +313,20 @@ class LocalQueue:
         with self._db.connection() as conn:
             conn.execute("SELECT 1 FROM queues LIMIT 1").fetchall()
 
+    def forget(self, key: str, value: str) -> int:
+        """Delete every message and dead letter whose JSON body has ``key`` equal to ``value`` (retention),
+        and erase them from the file. Returns how many went."""
+        with self._db.transaction() as conn:
+            gone = 0
+            for table in ("messages", "dead_letters"):
+                gone += conn.execute(
+                    f"DELETE FROM {table} WHERE json_valid(CAST(body AS TEXT)) "  # noqa: S608 -- the two table names above
+                    "AND json_extract(CAST(body AS TEXT), '$.' || ?) = ?",
+                    (key, value),
+                ).rowcount
+        self._db.erase_freed()
+        return int(gone)
+
     def close(self) -> None:
         self._publishes.close()
         self._db.close()

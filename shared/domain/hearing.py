@@ -149,6 +149,9 @@ class Hearing(Aggregate):
     concluded_at: Instant | None = None
     journalised_at: Instant | None = None
     records_reference: str | None = None
+    # Retention: the steps of the deletion already done (a stopped run resumes), and when it finished.
+    retention_steps_done: list[str] = Field(default_factory=list)
+    personal_data_deleted_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
     pending_events: list[HearingEvent] = Field(default_factory=list)

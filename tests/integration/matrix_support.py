@@ -495,6 +495,8 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "my_data": lambda t: Ask(),
+    "delete_my_data": lambda t: Ask(),
     "request_attachment_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "download_document": lambda t: Ask(route={"document_id": SEEDED_DOCUMENT_ID}),
     "download_attachment": lambda t: Ask(route={"attachment_id": SEEDED_ATTACHMENTS.get(t.response_id, "none")}),

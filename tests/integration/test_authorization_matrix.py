@@ -217,6 +217,9 @@ MATRIX: dict[str, Rule] = {
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
     "unfollow": signed_in("204"),
+    # A person's own data: anyone signed in, about themselves only.
+    "my_data": signed_in("200"),
+    "delete_my_data": signed_in("200"),
     # Attachments and downloads: a document follows its hearing; an unpublished response's attachment
     # is read by whoever reads the response.
     "request_attachment_upload": signed_in_and_visible(attaching),
