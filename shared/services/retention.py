@@ -13,6 +13,7 @@ from collections.abc import Callable
 from shared.domain.audit import AuditEvent
 from shared.domain.errors import NotFound, raises
 from shared.domain.hearing import Hearing, HearingStatus
+from shared.domain.preferences import Preferences
 from shared.domain.retention import (
     DEFAULT_RETENTION_DAYS,
     Eligibility,
@@ -40,6 +41,9 @@ from shared.services.repositories import (
     SubscriptionRepository,
 )
 from shared.services.unit_of_work import UnitOfWork
+
+SUBSCRIPTIONS_CONTAINER = SubscriptionRepository.container
+PREFERENCES_ID = Preferences.model_fields["id"].default
 
 log = logging.getLogger(__name__)
 
@@ -179,10 +183,14 @@ def _delete_partition(documents: DocumentStore, container: str, hearing_id: str)
 
 
 def _delete_subscriptions(documents: DocumentStore, hearing_id: str) -> int:
+    """The hearing's follows, and the preferences (with the address) of followers who now follow nothing."""
     repository = SubscriptionRepository(documents)
     followers = list(repository.followers(f"hearing:{hearing_id}"))
     for subscription in followers:
         repository.remove(subscription)
+    for person in {subscription.subscriber for subscription in followers}:
+        if not repository.of_subscriber(person):
+            documents.delete(SUBSCRIPTIONS_CONTAINER, (Preferences.partition_of(person),), PREFERENCES_ID)
     return len(followers)
 
 

@@ -28,6 +28,7 @@ from shared.adapters.blob_files import BlobFileStore
 from shared.adapters.erasure import LocalErasure
 from shared.adapters.local_outbox import LocalOutbox
 from shared.adapters.local_queue import LocalQueue
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.memory_rate_limiter import SlidingWindowLimiter
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import BLOB_CONTAINERS, Dependencies
@@ -42,11 +43,12 @@ from shared.services.containers import ATTACHMENTS_CONTAINER, QUARANTINE_CONTAIN
 from shared.services.exports import EXPORTS_CONTAINER, export_xlsx
 from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
 from shared.services.hearings import advance_due_hearings, conclude_hearing, create_hearing, schedule_hearing
+from shared.services.notifications import fan_out, send_batch
 from shared.services.records import journalise_hearing
 from shared.services.repositories import AuditRepository, ReferenceRepository, ResponseRepository
 from shared.services.responses import Decision, ResponseSubmission, decide_response, screen_response, submit_response
 from shared.services.retention import purge_due
-from shared.services.subscriptions import FollowRequest, follow, notify_followers
+from shared.services.subscriptions import FollowRequest, follow
 from shared.settings import Settings
 from tests.azurite_fixture import azurite  # noqa: F401
 from tests.fakes import FixedClock, RefusingTokens, caseworker
@@ -104,6 +106,7 @@ def portal(tmp_path: Path, azurite: Azurite) -> Dependencies:  # noqa: F811
         clock=clock,
         vault=AesGcmVault(bytes(range(32))),
         limiter=SlidingWindowLimiter(100, 60),
+        signer=LocalReceiptSigner.generate(),
     )
 
 
@@ -177,7 +180,10 @@ def seed_a_journalised_hearing(deps: Dependencies) -> tuple[str, str]:
     assert isinstance(queue, LocalQueue)
     for delivery in queue.receive(queues.HEARING_EVENTS, max_messages=20):
         body = json.loads(delivery.body)
-        call(deps, notify_followers, body["hearingId"], body["eventId"], EventKind(body["kind"]))
+        call(deps, fan_out, body["hearingId"], body["eventId"], EventKind(body["kind"]), body.get("fields") or [])
+        queue.complete(delivery)
+    for delivery in queue.receive(queues.NOTIFICATION_BATCHES, max_messages=20):
+        call(deps, send_batch, json.loads(delivery.body))
         queue.complete(delivery)
     for delivery in queue.receive(queues.RESPONSES_RECEIVED, max_messages=1):
         queue.abandon(delivery, "screening failed on 'Mit CPR er 210585-1234' from Mortensen-Lindqvist")
