@@ -6,9 +6,19 @@ PY := $(VENV)/bin/python
 SCAN_VENV := .venv-scan
 PORT ?= 7071
 
-.PHONY: install run test lint typecheck layers scan unit integration e2e bench capacity clean
+.PHONY: install browser messages run test lint typecheck layers scan unit integration e2e bench capacity clean
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
+
+# DKFDS's CSS, JavaScript, icons and fonts, copied from node_modules for the web pages (generated, not committed).
+WEB_ASSETS := functions/webui/static/dkfds/VERSION
+$(WEB_ASSETS): node_modules/.installed scripts/build_web_assets.py
+	$(PYTHON) scripts/build_web_assets.py
+
+# The browser tests drive Debian's Chromium.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +40,7 @@ run: install
 	$(PY) -m local_host run --port $(PORT) --seed
 
 ## Linters, type checker, layering check, the infrastructure scan and every test.
-test: install lint typecheck layers scan
+test: install browser lint typecheck layers scan
 	$(PY) -m pytest
 
 lint: install
@@ -54,7 +64,7 @@ unit: install
 integration: install
 	$(PY) -m pytest tests/integration
 
-e2e: install
+e2e: install browser
 	$(PY) -m pytest tests/e2e
 
 ## Benchmarks: ratios against a baseline measured in the same run.
@@ -65,6 +75,8 @@ bench: install
 	$(PY) -m bench.screening
 	$(PY) bench/receipt_log.py
 	$(PY) bench/campaigns.py
+	$(PY) bench/web.py
+	$(PY) bench/fanout.py
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install
@@ -72,3 +84,7 @@ capacity: install
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
+
+## The web pages' texts: extract them and update the catalogues (then translate the new Danish entries).
+messages: install
+	$(PY) scripts/update_messages.py

@@ -11,11 +11,14 @@ from functions import (
     hearings,
     meetings,
     moderation,
+    notifications,
     platform,
+    privacy,
     receipts,
     records,
     responses,
     subscriptions,
+    web,
 )
 from functions.groups import PortalFunctionApp
 
@@ -27,9 +30,12 @@ BLUEPRINTS = (
     moderation.bp,
     admin.bp,
     subscriptions.bp,
+    notifications.bp,
     records.bp,
     attachments.bp,
     meetings.bp,
+    privacy.bp,
+    web.bp,  # the pages under /, after every API route under /api
 )
 
 app = PortalFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)

@@ -53,6 +53,8 @@ from shared.services import idempotency
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# host.json's routePrefix is "" so that the web pages live at the root; the API keeps its /api/ here, in one place.
+API_PREFIX = "api/"
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 M = TypeVar("M", bound=BaseModel)
 __all__ = ["Answer", "Body", "Header", "Query", "http_function"]
@@ -421,7 +423,7 @@ def http_function(
             return_annotation=func.HttpResponse,
         )
         wrapped.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
-        return bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
+        return bp.route(route=API_PREFIX + route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
 
     return register
 

@@ -13,7 +13,7 @@ from shared.domain.hearing import EventKind
 from shared.domain.identity import Identity
 from shared.domain.subscription import TargetKind
 from shared.observability.spans import consumer
-from shared.services import queues, subscriptions
+from shared.services import notifications, queues, subscriptions
 from shared.services.subscriptions import FollowRequest, SubscriptionView
 
 bp = func.Blueprint()
@@ -59,4 +59,5 @@ def unfollow(who: Identity, kind: TargetKind, target_id: str) -> None:
 @consumer(queues.HEARING_EVENTS)
 def notify_followers(msg: func.ServiceBusMessage) -> None:
     body = json.loads(msg.get_body())
-    call(subscriptions.notify_followers, body["hearingId"], body["eventId"], EventKind(body["kind"]))
+    fields = body.get("fields") or []
+    call(notifications.fan_out, body["hearingId"], body["eventId"], EventKind(body["kind"]), fields)

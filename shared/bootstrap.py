@@ -209,6 +209,10 @@ def _tokens(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> 
 
 
 def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
+    """E-mail by ``PORTAL_MAILER`` (local, smtp, graph) and Digital Post by ``PORTAL_DIGITAL_POST``
+    (outbox, ngdp); each channel's adapter module is imported only when chosen."""
+    from shared.adapters.graph_mailer import BlobSentLog, MailerByChannel
+
     outbox: Mailer
     if settings.hosted_in_azure:
         from shared.adapters.blob_outbox import BlobOutbox
@@ -218,20 +222,62 @@ def _mailer(settings: Settings, data_dir: Path, files: FileStore) -> Mailer:
         from shared.adapters.local_outbox import LocalOutbox
 
         outbox = LocalOutbox(data_dir / "outbox")
-    if settings.mailer != "graph":
-        return outbox
-    from shared.adapters.graph_mailer import BlobSentLog, GraphMailer, MailerByChannel
-    from shared.adapters.msal_credentials import ClientCredentials
-
-    secret = settings.graph_client_secret.get_secret_value() if settings.graph_client_secret else None
-    credentials = ClientCredentials(settings.graph_tenant_id or "", settings.graph_client_id or "", secret)
     # Delivered ids are marked beside the records: that container exists in every deployment.
     sent = BlobSentLog(files, RECORDS_CONTAINER)
-    email = GraphMailer(
-        credentials, settings.mail_sender or "", already_sent=sent.already_sent, mark_sent=sent.mark_sent
-    )
-    # Digital Post waits in the outbox until a Digital Post adapter exists.
-    return MailerByChannel({"email": email, "digital-post": outbox})
+    email: Mailer = outbox
+    if settings.mailer == "graph":
+        from shared.adapters.graph_mailer import GraphMailer
+        from shared.adapters.msal_credentials import ClientCredentials
+
+        secret = settings.graph_client_secret.get_secret_value() if settings.graph_client_secret else None
+        credentials = ClientCredentials(settings.graph_tenant_id or "", settings.graph_client_id or "", secret)
+        email = GraphMailer(
+            credentials, settings.mail_sender or "", already_sent=sent.already_sent, mark_sent=sent.mark_sent
+        )
+    elif settings.mailer == "smtp":
+        from shared.adapters.smtp_mailer import SmtpMailer, SmtpServer
+
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        server = SmtpServer(
+            host=settings.smtp_host or "",
+            sender=settings.mail_sender or "",
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=password,
+        )
+        email = SmtpMailer(server, already_sent=sent.already_sent, mark_sent=sent.mark_sent)
+    post: Mailer = outbox
+    if settings.digital_post == "ngdp":
+        from shared.adapters.digital_post import DigitalPostMailer, MemoComposer, MemoSender, NgdpClient, client_tls
+
+        vault = _vault(settings, data_dir)
+        composer = MemoComposer(
+            MemoSender(settings.digital_post_sender_cvr or "", settings.digital_post_sender_label),
+            unseal=vault.unseal,
+        )
+        certificate = settings.ngdp_certificate.get_secret_value() if settings.ngdp_certificate else ""
+        client = NgdpClient(settings.ngdp_endpoint or "", tls=client_tls(certificate_pem=_pem(certificate)))
+        post = DigitalPostMailer(composer, client, already_sent=sent.already_sent, mark_sent=sent.mark_sent)
+    if email is outbox and post is outbox:
+        return outbox
+    return MailerByChannel({"email": email, "digital-post": post})
+
+
+def _pem(certificate: str) -> str:
+    """PEM as given, or Key Vault's form of a certificate (base64 PKCS#12 without a password) as PEM."""
+    if certificate.lstrip().startswith("-----BEGIN"):
+        return certificate
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+
+    key, cert, chain = pkcs12.load_key_and_certificates(base64.b64decode(certificate), None)
+    if key is None or cert is None:
+        raise ValueError("PORTAL_DIGITAL_POST_CERTIFICATE holds no key and certificate")
+    parts = [key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()), cert.public_bytes(Encoding.PEM)]
+    parts += [extra.public_bytes(Encoding.PEM) for extra in chain or []]
+    return b"".join(parts).decode("ascii")
 
 
 def _vault(settings: Settings, data_dir: Path) -> PersonalDataVault:

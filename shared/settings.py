@@ -101,6 +101,25 @@ class Settings(BaseSettings):
         description="the web front end that links in notifications lead to",
         json_schema_extra=shown_default("none: links to the API"),
     )
+    web_session_key: SecretStr | None = Field(
+        default=None,
+        repr=False,
+        alias="PORTAL_WEB_SESSION_KEY",
+        description="signs the web pages' session cookies; set it (Key Vault in Azure) when more than one "
+        "instance serves pages",
+        json_schema_extra=shown_default("a random key per process: a restart signs everyone out"),
+    )
+    web_sign_in_issuer: str | None = Field(
+        default=None,
+        alias="PORTAL_WEB_SIGN_IN_ISSUER",
+        description="the OpenID Connect issuer the web pages sign people in with (code flow with PKCE)",
+        json_schema_extra=shown_default("the development issuer when enabled, else the MitID broker"),
+    )
+    web_client_id: str = Field(
+        default="hearing-portal-web",
+        alias="PORTAL_WEB_CLIENT_ID",
+        description="the web pages' client id at the sign-in issuer",
+    )
 
     document_store: str = Field(
         default="sqlite", pattern="^(sqlite|cosmos)$", alias="PORTAL_DOCUMENT_STORE", description="`sqlite` or `cosmos`"
@@ -229,12 +248,13 @@ class Settings(BaseSettings):
         json_schema_extra=shown_default("`RS256`"),
     )
 
-    # Notifications: the local outbox, or e-mail through Microsoft Graph with the app's own identity.
+    # Notifications: the local outbox, or e-mail through Microsoft Graph with the app's own identity or SMTP.
     mailer: str = Field(
         default="local",
-        pattern="^(local|graph)$",
+        pattern="^(local|smtp|graph)$",
         alias="PORTAL_MAILER",
-        description="`local` (an outbox folder; a blob container in Azure) or `graph` (e-mail through Microsoft Graph)",
+        description="`local` (an outbox folder; a blob container in Azure), `smtp` or `graph` "
+        "(e-mail through Microsoft Graph)",
     )
     graph_tenant_id: str | None = Field(
         default=None, alias="PORTAL_GRAPH_TENANT_ID", description="Graph mail: the tenant of the app registration"
@@ -248,7 +268,68 @@ class Settings(BaseSettings):
         description="Graph mail: the client secret (a Key Vault reference in Azure)",
     )
     mail_sender: str | None = Field(
-        default=None, alias="PORTAL_MAIL_SENDER", description="Graph mail: the mailbox the portal sends from"
+        default=None,
+        alias="PORTAL_MAIL_SENDER",
+        description="Graph and SMTP mail: the address the portal sends from",
+    )
+    smtp_host: str | None = Field(default=None, alias="PORTAL_SMTP_HOST", description="SMTP mail: the server")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="PORTAL_SMTP_PORT", description="SMTP mail: its port")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        alias="PORTAL_SMTP_SECURITY",
+        description="SMTP mail: `starttls` (587), `ssl` (implicit TLS, 465) or `none` (no login allowed)",
+    )
+    smtp_username: str | None = Field(default=None, alias="PORTAL_SMTP_USERNAME", description="SMTP mail: the login")
+    smtp_password: SecretStr | None = Field(
+        default=None,
+        alias="PORTAL_SMTP_PASSWORD",
+        description="SMTP mail: the login's password (a Key Vault reference in Azure)",
+    )
+    digital_post: Literal["outbox", "ngdp"] = Field(
+        default="outbox",
+        alias="PORTAL_DIGITAL_POST",
+        description="`outbox` (kept beside the e-mail outbox, with its MeMo message) or `ngdp` (sent through NgDP)",
+    )
+    ngdp_endpoint: str | None = Field(
+        default=None,
+        alias="PORTAL_DIGITAL_POST_ENDPOINT",
+        description="Digital Post: NgDP's KombiPostAfsend address (https)",
+    )
+    ngdp_certificate: SecretStr | None = Field(
+        default=None,
+        alias="PORTAL_DIGITAL_POST_CERTIFICATE",
+        description="Digital Post: the client certificate and key, as PEM or base64 PKCS#12 (a Key Vault reference)",
+    )
+    digital_post_sender_cvr: str | None = Field(
+        default=None, alias="PORTAL_DIGITAL_POST_SENDER_CVR", description="Digital Post: the municipality's CVR number"
+    )
+    digital_post_sender_label: str = Field(
+        default="Kommunens høringsportal",
+        alias="PORTAL_DIGITAL_POST_SENDER_LABEL",
+        description="Digital Post: the sender's name recipients see",
+    )
+    unsubscribe_key: SecretStr | None = Field(
+        default=None,
+        alias="PORTAL_UNSUBSCRIBE_KEY",
+        description="signs one-click unsubscribe links (a Key Vault reference); unset: derived from `PORTAL_CPR_KEY`",
+        json_schema_extra=shown_default("derived from PORTAL_CPR_KEY with HKDF"),
+    )
+    deadline_warning_days: int = Field(
+        default=3,
+        ge=0,
+        le=60,
+        alias="PORTAL_DEADLINE_WARNING_DAYS",
+        description="followers are told this many days before a deadline (0: not told)",
+    )
+    notification_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=2000,
+        alias="PORTAL_NOTIFICATION_BATCH_SIZE",
+        description="recipients per message from the event consumer to the sending consumer",
+    )
+    digest_hour: int = Field(
+        default=7, ge=0, le=23, alias="PORTAL_DIGEST_HOUR", description="the Copenhagen hour digests are sent at"
     )
 
     max_upload_bytes: int = Field(
@@ -455,6 +536,30 @@ class Settings(BaseSettings):
                 raise ValueError(f"PORTAL_MAILER=graph needs {', '.join(missing)}")
             if self.graph_client_secret and self.graph_client_secret.get_secret_value().startswith("@Microsoft."):
                 raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
+        if self.mailer == "smtp":
+            if not self.smtp_host or not self.mail_sender:
+                raise ValueError("PORTAL_MAILER=smtp needs PORTAL_SMTP_HOST and PORTAL_MAIL_SENDER")
+            if (self.smtp_username is None) != (self.smtp_password is None):
+                raise ValueError("set both PORTAL_SMTP_USERNAME and PORTAL_SMTP_PASSWORD, or neither")
+        if self.digital_post == "ngdp":
+            missing = [
+                name
+                for name, value in (
+                    ("PORTAL_DIGITAL_POST_ENDPOINT", self.ngdp_endpoint),
+                    ("PORTAL_DIGITAL_POST_CERTIFICATE", self.ngdp_certificate),
+                    ("PORTAL_DIGITAL_POST_SENDER_CVR", self.digital_post_sender_cvr),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"PORTAL_DIGITAL_POST=ngdp needs {', '.join(missing)}")
+        for name, secret in (
+            ("PORTAL_SMTP_PASSWORD", self.smtp_password),
+            ("PORTAL_DIGITAL_POST_CERTIFICATE", self.ngdp_certificate),
+            ("PORTAL_UNSUBSCRIBE_KEY", self.unsubscribe_key),
+        ):
+            if secret and secret.get_secret_value().startswith("@Microsoft."):
+                raise ValueError(f"{name} is an unresolved Key Vault reference")
         return self
 
     @model_validator(mode="after")

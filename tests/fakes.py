@@ -31,7 +31,7 @@ from shared.ports.identity import InvalidToken
 from shared.ports.mail import Notification
 from shared.ports.malware import MalwareScanner
 from shared.ports.messages import OutgoingMessage
-from shared.ports.records import FiledDocument, RecordDocument
+from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
 from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
 from shared.services.hearing_cache import HearingCache
@@ -232,6 +232,7 @@ class InMemoryRecords:
     filed: dict[tuple[str, str, str], FiledDocument] = field(default_factory=dict)
     contents: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
     manifests: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    closed: set[tuple[str, str]] = field(default_factory=set)
     calls: int = 0  # file_document calls, including repeats of a key already filed
     _fail_on_call: int | None = None
 
@@ -268,6 +269,12 @@ class InMemoryRecords:
 
     def read_manifest(self, case_number: str, hearing_id: str) -> dict[str, object] | None:
         return self.manifests.get((case_number, hearing_id))
+
+    def ensure_case(self, request: CaseRequest) -> str:
+        return request.case_number or f"hearing-{request.hearing_id}"
+
+    def close_case(self, case_number: str, hearing_id: str) -> None:
+        self.closed.add((case_number, hearing_id))
 
     def keys(self, case_number: str, hearing_id: str) -> list[str]:
         return [key for (case, hearing, key) in self.filed if (case, hearing) == (case_number, hearing_id)]

@@ -108,6 +108,25 @@ var containers = [
     excludedPaths: []
   }
   {
+    // One delivery record per notification and recipient, listed per hearing for its owner.
+    name: 'deliveries'
+    partitionKeyPaths: [
+      '/hearingId'
+    ]
+    dedicatedMaxThroughput: 0
+    excludedPaths: [
+      {
+        path: '/recipient/address/?'
+      }
+      {
+        path: '/html/?'
+      }
+      {
+        path: '/text/?'
+      }
+    ]
+  }
+  {
     // Campaign groups, their members and LSH band keys, written by the screening consumer.
     name: 'campaigns'
     partitionKeyPaths: [

@@ -36,6 +36,7 @@ var queueNames = [
   'responses-received'
   'hearing-events'
   'records-journalise'
+  'notification-batches'
 ]
 
 resource sbNamespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {

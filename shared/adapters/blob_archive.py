@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from shared.ports.files import FileExists, FileInfo, FileStore
-from shared.ports.records import FiledDocument, RecordDocument
+from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
 
 MANIFEST_NAME = "manifest.json"
+CLOSED_NAME = "closed.json"
 
 
 def path_segment(value: str) -> str:
@@ -50,6 +51,17 @@ class BlobRecordsArchive:
     def __init__(self, files: FileStore, container: str) -> None:
         self._files = files
         self._container = container
+
+    def ensure_case(self, request: CaseRequest) -> str:
+        """The local archive has no cases of its own: a folder per hearing is the case."""
+        return request.case_number or f"hearing-{request.hearing_id}"
+
+    def close_case(self, case_number: str, hearing_id: str) -> None:
+        name = self._hearing_folder(case_number, hearing_id) + CLOSED_NAME
+        try:
+            self._files.write(self._container, name, b'{"closed": true}\n', "application/json", overwrite=False)
+        except FileExists:
+            pass  # closed before
 
     def _hearing_folder(self, case_number: str, hearing_id: str) -> str:
         return f"{path_segment(case_number)}/{path_segment(hearing_id)}/"

@@ -125,6 +125,8 @@ class LocalQueue:
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         now = time.time()
         encoded = message.encoded()
+        # Read the trace here: the insert runs on the group-commit writer's thread, outside this context.
+        properties = json.dumps(with_trace_context(message.properties))  # the consumer continues the trace
 
         # Concurrent publishers share one durable commit (group commit); each returns once its own is on disk.
         def insert(conn: sqlite3.Connection) -> None:
@@ -148,7 +150,7 @@ class LocalQueue:
                     message.message_id,
                     encoded,
                     message.subject,
-                    json.dumps(with_trace_context(message.properties)),  # the consumer continues the trace
+                    properties,
                     now,
                     now,
                 ),
@@ -310,6 +312,20 @@ class LocalQueue:
     def check(self) -> None:
         with self._db.connection() as conn:
             conn.execute("SELECT 1 FROM queues LIMIT 1").fetchall()
+
+    def forget(self, key: str, value: str) -> int:
+        """Delete every message and dead letter whose JSON body has ``key`` equal to ``value`` (retention),
+        and erase them from the file. Returns how many went."""
+        with self._db.transaction() as conn:
+            gone = 0
+            for table in ("messages", "dead_letters"):
+                gone += conn.execute(
+                    f"DELETE FROM {table} WHERE json_valid(CAST(body AS TEXT)) "  # noqa: S608 -- the two table names above
+                    "AND json_extract(CAST(body AS TEXT), '$.' || ?) = ?",
+                    (key, value),
+                ).rowcount
+        self._db.erase_freed()
+        return int(gone)
 
     def close(self) -> None:
         self._publishes.close()

@@ -48,6 +48,12 @@ class SqliteConnections:
                 raise
             conn.execute("COMMIT")
 
+    def erase_freed(self) -> None:
+        """Copy the log into the database and empty it: old page images in the WAL keep deleted rows."""
+        if not self.memory:
+            with self.connection() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def close(self) -> None:
         with self._lock:
             for _, conn in self._opened:
@@ -63,6 +69,8 @@ class SqliteConnections:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a crash
             conn.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten, not left in free pages: retention must leave no trace in the file.
+        conn.execute("PRAGMA secure_delete=ON")
         with self._lock:
             # Thread pools replace their threads; close what finished threads left behind, so a
             # long-running process does not run out of file handles.

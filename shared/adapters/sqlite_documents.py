@@ -185,6 +185,10 @@ class SqliteDocumentStore:
 
     # -- housekeeping -----------------------------------------------------------------------------
 
+    def erase_freed(self) -> None:
+        """Leave nothing deleted behind in the files (retention); Cosmos DB needs no such step."""
+        self._db.erase_freed()
+
     def close(self) -> None:
         self._writes.close()
         self._db.close()

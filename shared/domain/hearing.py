@@ -56,6 +56,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     CONCLUDED = "concluded"
     CANCELLED = "cancelled"
+    DEADLINE_SOON = "deadline-soon"
 
 
 class HearingEvent(PortalModel):
@@ -65,6 +66,7 @@ class HearingEvent(PortalModel):
     event_id: str
     kind: EventKind
     occurred_at: Instant
+    fields: list[str] = Field(default_factory=list)  # for a change: the names of the fields that changed
 
 
 class HearingDocument(PortalModel):
@@ -147,6 +149,9 @@ class Hearing(Aggregate):
     concluded_at: Instant | None = None
     journalised_at: Instant | None = None
     records_reference: str | None = None
+    # Retention: the steps of the deletion already done (a stopped run resumes), and when it finished.
+    retention_steps_done: list[str] = Field(default_factory=list)
+    personal_data_deleted_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
     pending_events: list[HearingEvent] = Field(default_factory=list)
@@ -199,7 +204,7 @@ class Hearing(Aggregate):
         for name in names:
             value = getattr(changes, name)
             setattr(self, name, list(value) if isinstance(value, list) else value)
-        self._changed(now)
+        self._changed(now, names)
         return names
 
     def invite(self, invitees: list[Invitee], now: datetime, replace: bool = False) -> int:
@@ -211,7 +216,7 @@ class Hearing(Aggregate):
         if len(merged) > MAX_INVITEES:
             raise InvalidInput(f"a closed hearing has at most {MAX_INVITEES} invitees", field="invitees")
         self.invitees = list(merged.values())
-        self._changed(now)
+        self._changed(now, ["invitees"])
         return len(merged)
 
     def schedule(self, start: datetime, deadline: datetime, now: datetime) -> None:
@@ -230,7 +235,7 @@ class Hearing(Aggregate):
                 raise Conflict("the hearing has started; only the deadline can change", field="start")
             self.advance(now)  # announce an opening or closing the timer has not recorded yet
             self.deadline, self.status = deadline, HearingStatus.ACTIVE
-            self._record(EventKind.CHANGED, now)
+            self._record(EventKind.CHANGED, now, ["deadline"])
         else:
             raise Conflict(f"a {current.value} hearing cannot be scheduled", field="status")
         self.updated_at = now
@@ -314,19 +319,29 @@ class Hearing(Aggregate):
         if self.status not in EDITABLE:
             raise Conflict(f"a {self.status.value} hearing cannot be edited", field="status")
 
-    def _changed(self, now: datetime) -> None:
+    def warn_deadline(self, now: datetime) -> str | None:
+        """Record that the deadline is near; the event is named by the deadline, so a moved deadline
+        warns again. Returns the event id, or None when the hearing takes no responses."""
+        if self.deadline is None or self.status_at(now) is not HearingStatus.ACTIVE:
+            return None
+        return self._record(EventKind.DEADLINE_SOON, now)
+
+    def _changed(self, now: datetime, fields: list[str]) -> None:
         if self.status is not HearingStatus.DRAFT:
-            self._record(EventKind.CHANGED, now)
+            self._record(EventKind.CHANGED, now, fields)
         self.updated_at = now
 
-    def _record(self, kind: EventKind, now: datetime) -> None:
+    def _record(self, kind: EventKind, now: datetime, fields: list[str] | None = None) -> str:
         # Deterministic ids: the same change recorded twice is one message on the queue. A closing
         # is named by its deadline, so a hearing reopened and closed again announces both.
         if kind is EventKind.CHANGED:
             event_id = f"{self.id}:{kind.value}:{now.strftime('%Y%m%dT%H%M%S%f')}"
-        elif kind is EventKind.CLOSED and self.deadline is not None:
+        elif kind in (EventKind.CLOSED, EventKind.DEADLINE_SOON) and self.deadline is not None:
             event_id = f"{self.id}:{kind.value}:{self.deadline.strftime('%Y%m%dT%H%M%S%f')}"
         else:
             event_id = f"{self.id}:{kind.value}"
         if all(event.event_id != event_id for event in self.pending_events):
-            self.pending_events.append(HearingEvent(event_id=event_id, kind=kind, occurred_at=now))
+            self.pending_events.append(
+                HearingEvent(event_id=event_id, kind=kind, occurred_at=now, fields=sorted(fields or []))
+            )
+        return event_id

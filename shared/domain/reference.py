@@ -46,6 +46,8 @@ class HearingTemplate(PortalModel):
     attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
     # More than 1: each submission is a response of its own, up to this many per respondent per hearing.
     responses_per_respondent: int = Field(default=1, ge=1, le=100)
+    # After conclusion the portal keeps respondents' identities this long, then deletes them (as OS2agora's 730).
+    retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
     # Responses without a single flag are approved and published by screening; flagged ones still wait.
     auto_approve: bool = False
 

@@ -112,6 +112,7 @@ class DocumentStore(Protocol):
 #   point reads and writes (its LSH band keys, its membership), spread over the hearing's partitions.
 # - meetings: by hearing; a hearing holds a handful of public meetings, each with its attendees.
 # - idempotency: by caller (the scope of an Idempotency-Key); each key's first answer, kept for a day.
+# - deliveries: by hearing; one record per notification and recipient, listed for the hearing's owner.
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "hearings": ("/id",),
     "responses": ("/hearingId", "/id"),
@@ -122,4 +123,5 @@ CONTAINERS: dict[str, tuple[str, ...]] = {
     "campaigns": ("/hearingId", "/id"),
     "meetings": ("/hearingId",),
     "idempotency": ("/scope",),
+    "deliveries": ("/hearingId",),
 }

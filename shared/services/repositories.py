@@ -159,6 +159,11 @@ class ResponseRepository(_Repository[Response]):
         for loaded in self._all(Query(filters=filters, order_by="receivedAt", limit=200, partition=(hearing_id,))):
             yield loaded.model
 
+    def of_respondent(self, subject: str) -> Iterator[Response]:
+        """Across hearings: one person's responses (their own data, asked for rarely)."""
+        for loaded in self._all(Query(filters=(Filter("respondent.subject", "=", subject),), limit=100)):
+            yield loaded.model
+
     def pending_audit(self, hearing_id: str) -> list[AuditEvent]:
         """Trail entries of this hearing's responses still waiting in their outboxes (usually none)."""
         waiting = Filter("hasPendingAudit", "=", True)
@@ -209,7 +214,8 @@ class SubscriptionRepository(_Repository[Subscription]):
         return self._load((target,), subscription_id)
 
     def followers(self, target: str) -> Iterator[Subscription]:
-        for loaded in self._all(Query(limit=200, partition=(target,))):
+        # Large pages: a hearing with national attention has 100,000 followers, read once per event.
+        for loaded in self._all(Query(limit=1000, partition=(target,))):
             yield loaded.model
 
     def of_subscriber(self, subject: str) -> list[Subscription]:

@@ -49,6 +49,11 @@ def ensure_accepted(submission: Consenting, *, documents: DocumentStore) -> None
         )
 
 
+def current_or_none(*, documents: DocumentStore) -> Terms | None:
+    """For pages that ask for consent only when there are terms to consent to."""
+    return current_terms(documents)
+
+
 @raises(NotFound)
 def get_current_terms(*, documents: DocumentStore) -> Terms:
     current = current_terms(documents)

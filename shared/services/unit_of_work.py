@@ -135,7 +135,12 @@ def _publish(bus: MessageBus, hearing: Hearing, events: list[HearingEvent]) -> N
             OutgoingMessage(
                 message_id=event.event_id,
                 subject=event.kind.value,
-                body={"hearingId": hearing.id, "eventId": event.event_id, "kind": event.kind.value},
+                body={
+                    "hearingId": hearing.id,
+                    "eventId": event.event_id,
+                    "kind": event.kind.value,
+                    **({"fields": event.fields} if event.fields else {}),  # a change names what changed
+                },
             ),
         )
         if event.kind is EventKind.CONCLUDED:

@@ -102,7 +102,7 @@ def test_only_invitees_see_and_answer_a_closed_hearing(strict_portal: LocalHostP
     outbox = [
         message_from_bytes(p.read_bytes(), policy=policy.default) for p in (portal.data_dir / "outbox").glob("*.eml")
     ]
-    recipients = sorted(str(m["X-Portal-Recipient"]).strip() for m in outbox if "Ny høring" in str(m["Subject"]))
+    recipients = sorted(str(m["X-Portal-Recipient"]).strip() for m in outbox if "Du er inviteret" in str(m["Subject"]))
     assert len(recipients) == 2
     assert recipients[0].startswith("cpr-sealed:v1:")
     assert recipients[1] == f"cvr:{KARINS_COMPANY}"

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import function_app
+from functions.http import API_PREFIX
 from local_host import dev_identity
 from local_host.dev_identity import functions as dev_functions
 from local_host.dev_identity.issuer import DevIssuer
@@ -45,6 +46,7 @@ from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
+from shared.domain.notice import EVERYTHING, UnsubscribeClaim, unsubscribe_token
 from shared.domain.reference import BlacklistTerms, HearingTemplate, TermsText
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
@@ -52,6 +54,7 @@ from shared.services import blacklist, hearing_files, hearings, meetings, respon
 from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.meetings import MeetingRequest
+from shared.services.notifications import unsubscribe_key
 from shared.services.repositories import ReferenceRepository, SubscriptionRepository
 from shared.services.response_attachments import AttachmentUploadRequest
 from shared.services.responses import Decision, ResponseSubmission
@@ -387,6 +390,8 @@ def registered_http_functions() -> dict[str, HttpFunction]:
         trigger = function.get_trigger()
         if not isinstance(trigger, HttpTrigger):
             continue
+        if not str(trigger.route).startswith(API_PREFIX):
+            continue  # the web pages call the same services with a session cookie; tests/e2e/test_web_* cover them
         name = str(function.get_function_name())
         methods = [str(getattr(method, "value", method)).upper() for method in trigger.methods or []]
         # Every function answers one method, so a function name names one row of the matrix.
@@ -518,6 +523,8 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
+    "my_data": lambda t: Ask(),
+    "delete_my_data": lambda t: Ask(),
     "request_attachment_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "download_document": lambda t: Ask(route={"document_id": SEEDED_DOCUMENT_ID}),
     "download_attachment": lambda t: Ask(route={"attachment_id": SEEDED_ATTACHMENTS.get(t.response_id, "none")}),
@@ -547,7 +554,19 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "tree_heads": lambda t: Ask(),
     "tree_head_consistency": lambda t: Ask(params={"first": "1", "second": "1"}),
     "my_responses": lambda t: Ask(),
+    "my_preferences": lambda t: Ask(),
+    "set_preferences": lambda t: Ask({"language": "en"}),
+    "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
+    "hearing_deliveries": lambda t: Ask(),
 }
+
+
+def _unsubscribe_token() -> str:
+    # A link as a message carries it: signed with the key the world's settings derive.
+    claim = UnsubscribeClaim(subscriber="mitid:someone", target=EVERYTHING)
+    return unsubscribe_token(unsubscribe_key(Settings()), claim)
+
 
 # Functions that act on the hearing set without responses and follows.
 USES_PRISTINE_SET = frozenset({"submit_response", "follow"})

@@ -244,6 +244,9 @@ MATRIX: dict[str, Rule] = {
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
     "unfollow": signed_in("204"),
+    # A person's own data: anyone signed in, about themselves only.
+    "my_data": signed_in("200"),
+    "delete_my_data": signed_in("200"),
     # Attachments and downloads: a document follows its hearing; an unpublished response's attachment
     # is read by whoever reads the response.
     "request_attachment_upload": signed_in_and_visible(attaching),
@@ -270,6 +273,13 @@ MATRIX: dict[str, Rule] = {
     "tree_heads": visible(everyone("200")),
     "tree_head_consistency": visible(lambda persona, kind: "422" if kind in (DRAFT, SCHEDULED) else "200"),
     "my_responses": signed_in("200"),
+    # Notifications: preferences are one's own; an unsubscribe link works without sign-in (its token
+    # says whom); delivery status is for those who run the hearing.
+    "my_preferences": signed_in("200"),
+    "set_preferences": signed_in("200"),
+    "unsubscribe_preview": everyone("200"),
+    "unsubscribe": everyone("200"),
+    "hearing_deliveries": managed(by_kind("200")),
 }
 
 

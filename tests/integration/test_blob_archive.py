@@ -10,7 +10,7 @@ import pytest
 from local_host.azurite import Azurite
 from shared.adapters.blob_archive import BlobRecordsArchive
 from shared.adapters.blob_files import BlobFileStore
-from shared.ports.records import RecordDocument
+from shared.ports.records import CaseRequest, RecordDocument
 from tests.azurite_fixture import azurite  # noqa: F401
 
 
@@ -103,3 +103,18 @@ def test_manifest_round_trip(archive: BlobRecordsArchive, store: BlobFileStore, 
     assert archive.read_manifest("case-1", "h1") == {**manifest, "archivedAt": "2025-03-01T12:00:00+00:00"}
     text = store.read(container, reference).decode("utf-8")
     assert "Ørestad" in text and "\n  " in text  # readable by a person
+
+
+def test_a_hearing_keeps_the_case_it_was_given_or_gets_its_own(archive: BlobRecordsArchive) -> None:
+    given = CaseRequest(hearing_id="h1", title="Lokalplan", kle="01.02", owner="jdoe", case_number="27.00.00-P20-1-24")
+    new = CaseRequest(hearing_id="h2", title="Lokalplan", kle="01.02", owner="jdoe")
+
+    assert archive.ensure_case(given) == "27.00.00-P20-1-24"
+    assert archive.ensure_case(new) == archive.ensure_case(new) == "hearing-h2"
+
+
+def test_closing_a_case_twice_closes_it_once(archive: BlobRecordsArchive, store: BlobFileStore, container: str) -> None:
+    archive.close_case("case-1", "h1")
+    archive.close_case("case-1", "h1")
+
+    assert [info.name for info in store.list(container)] == ["case-1/h1/closed.json"]

@@ -21,7 +21,8 @@ def written(folder: Path, document: dict[str, Any]) -> Path:
 def test_the_portals_host_json_is_read() -> None:
     host_json = HostJson.read(REPO_ROOT)
 
-    assert host_json.route_prefix == "api"
+    # The web pages live at the root; functions.http puts the API under api/ itself.
+    assert host_json.route_prefix == ""
     assert host_json.lock_renewal_limit == 600
 
 

@@ -21,7 +21,7 @@ INFRA = ROOT / "infra"
 MODULES = INFRA / "modules"
 
 # The queues the services publish to and the queue triggers consume.
-EXPECTED_QUEUES = {"responses-received", "hearing-events", "records-journalise"}
+EXPECTED_QUEUES = {"responses-received", "hearing-events", "records-journalise", "notification-batches"}
 
 # Settings that development can switch on and production must never carry.
 DEVELOPMENT_ONLY_SETTINGS = ("PORTAL_DEV_ISSUER", "PORTAL_ADJUSTABLE_CLOCK")
@@ -88,7 +88,7 @@ def test_the_database_is_the_one_the_settings_default_to() -> None:
         assert bicep.main()["modules"][app]["config"]["params"]["cosmosDatabaseName"] == "cosmosDatabaseName"
 
 
-def test_the_three_queues_exist_with_duplicate_detection() -> None:
+def test_the_queues_exist_with_duplicate_detection() -> None:
     text = read(MODULES / "servicebus.bicep")
 
     assert set(queues.ALL) == EXPECTED_QUEUES

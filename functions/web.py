@@ -1,0 +1,315 @@
+"""The web pages: citizens, companies and caseworkers in a browser, in Danish and English.
+
+Server-rendered on DKFDS and usable without JavaScript. Each page calls the same services as the API
+(``call(service, ...)``) with the identity from the session cookie; a domain error becomes a message
+next to the field it names, or the 404 page for a hearing the visitor may not see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import azure.functions as func
+from pydantic import ValidationError
+
+from functions.http import API_PREFIX, problem
+from functions.webui import oidc
+from functions.webui.forms import FormErrors, errors_from
+from functions.webui.pages import Visit, redirect, render
+from functions.webui.session import SIGN_IN_COOKIE
+from functions.webui.static_files import IMMUTABLE, SHORT, static_file
+from functions.webui.visits import cookies, form_of, sign_in_issuer, visit_of
+from shared.bootstrap import call, dependencies
+from shared.domain.errors import NotFound, PortalError
+from shared.domain.hearing import HearingStatus
+from shared.domain.identity import Identity
+from shared.domain.response import response_id_for
+from shared.services import hearings, responses
+from shared.services.hearing_api import HearingView
+from shared.services.responses import ResponseSubmission, ResponseView
+from shared.services.terms import current_or_none
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+PAGE_SIZE = 20
+GROUPS = (
+    (HearingStatus.ACTIVE,),
+    (HearingStatus.SCHEDULED,),
+    (HearingStatus.AWAITING_CONCLUSION, HearingStatus.CONCLUDED),
+)
+Page = Callable[[func.HttpRequest], func.HttpResponse]
+
+
+def page(route: str, method: str = "GET") -> Callable[[Callable[..., func.HttpResponse]], Page]:
+    """Register a page; its handler gets the visit and who is signed in, and may raise domain errors."""
+
+    def register(handler: Callable[..., func.HttpResponse]) -> Page:
+        def wrapped(req: func.HttpRequest) -> func.HttpResponse:
+            visit, who = visit_of(req, urlsplit(req.url).path or "/")
+            try:
+                if method == "POST" and not visit.session.checks(form_of(req).get("csrf")):
+                    return render(visit, "error.html", 403, title=visit._("The form has expired"))
+                return handler(req, visit, who)
+            except NotFound:
+                return render(visit, "not_found.html", 404)
+            except Exception:
+                log.exception("the page %s failed", route)
+                return render(visit, "error.html", 500, title=visit._("Something went wrong"))
+
+        wrapped.__name__ = f"web_{handler.__name__}"
+        wrapped.__qualname__ = wrapped.__name__
+        return bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
+
+    return register
+
+
+# -- everyone ----------------------------------------------------------------------------------------------
+
+
+# Functions routes cannot be empty (that means "the function's name"): the front page is the catch-all,
+# which the host tries after every literal route; any other path it receives is the 404 page.
+@page("{*path}")
+def hearing_list(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    rest = req.route_params.get("path") or ""
+    if rest.startswith(API_PREFIX) or rest == API_PREFIX.rstrip("/"):
+        return problem(404, "Not Found", "no such API path")
+    if rest.strip("/"):
+        raise NotFound("no such page")
+    search = (req.params.get("q") or "").strip()
+    status = req.params.get("status") or ""
+    area = req.params.get("omraade") or ""
+    kle = (req.params.get("kle") or "").strip()
+    found = call(hearings.list_hearings, who, PAGE_SIZE, req.params.get("fra") or None)
+    # The filters narrow the page the service returned; "vis flere" continues where it stopped.
+    shown = [h for h in found.items if _matches(h, search, status, area, kle)]
+    groups = [(group[0].value, [h for h in shown if h.status in group]) for group in GROUPS]
+    return render(
+        visit,
+        "hearings.html",
+        groups=groups,
+        search=search,
+        wanted_status=status,
+        area=area,
+        kle=kle,
+        areas=sorted({a for h in found.items for a in (*h.subject_area_ids, *h.city_area_ids)}),
+        continuation=found.continuation,
+    )
+
+
+def _matches(hearing: HearingView, search: str, status: str, area: str, kle: str) -> bool:
+    text = f"{hearing.title}\n{hearing.summary}\n{hearing.body}".casefold()
+    return (
+        (not search or search.casefold() in text)
+        and (not status or hearing.status.value == status)
+        and (not area or area in (*hearing.subject_area_ids, *hearing.city_area_ids))
+        and (not kle or (hearing.kle or "").startswith(kle))
+    )
+
+
+@page("hoeringer/{hearing_id}")
+def hearing_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _hearing(req, visit, who, FormErrors(), None)
+
+
+def _hearing(
+    req: func.HttpRequest, visit: Visit, who: Identity | None, errors: FormErrors, draft: str | None, status: int = 200
+) -> func.HttpResponse:
+    hearing_id = req.route_params["hearing_id"]
+    hearing = call(hearings.get_hearing, who, hearing_id)
+    listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None)
+    own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
+    own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
+    published = [r for r in listed.items if r is not own and getattr(r, "published", True)]
+    return render(
+        visit,
+        "hearing.html",
+        status,
+        hearing=hearing,
+        published=published,
+        continuation=listed.continuation,
+        own=own if own is not None and own.status.value != "withdrawn" else None,
+        errors=errors,
+        draft=draft,
+        terms=call(current_or_none),  # consent is asked for only when there are terms to accept
+        open=hearing.status is HearingStatus.ACTIVE,
+    )
+
+
+@page("was")
+def accessibility(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return render(visit, "accessibility.html")
+
+
+@page("vilkaar")
+def terms(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return render(visit, "terms.html")
+
+
+@page("cookies")
+def cookie_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return render(visit, "cookies.html")
+
+
+# -- signed in ---------------------------------------------------------------------------------------------
+
+
+@page("hoeringer/{hearing_id}/svar", "POST")
+def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id = req.route_params["hearing_id"]
+    if who is None:
+        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
+    form = form_of(req)
+    text = form.get("text", "")
+    try:
+        submission = ResponseSubmission(
+            text=text.strip(),
+            publish_name=form.get("publishName") == "on",
+            accepted_terms=int(accepted) if (accepted := form.get("acceptedTerms", "")).isdigit() else None,
+        )
+        if form.get("responseId"):
+            call(responses.revise_response, who, hearing_id, form["responseId"], submission)
+        else:
+            call(responses.submit_response, who, hearing_id, submission, dependencies().clock.now())
+    except (ValidationError, PortalError) as error:
+        if isinstance(error, NotFound) and error.problems and error.problems[0].field != "hearingId":
+            raise
+        return _hearing(req, visit, who, errors_from(error, visit), text, status=422)
+    return redirect(f"/hoeringer/{quote(hearing_id)}/kvittering", visit)
+
+
+@page("hoeringer/{hearing_id}/kvittering")
+def receipt(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id = req.route_params["hearing_id"]
+    if who is None:
+        return redirect(_sign_in_link(visit.path), visit)
+    hearing = call(hearings.get_hearing, who, hearing_id)
+    response = call(responses.get_response, who, hearing_id, response_id_for(hearing_id, who.subject))
+    return render(visit, "receipt.html", hearing=hearing, response=response)
+
+
+@page("hoeringer/{hearing_id}/tilbagetraek", "POST")
+def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id = req.route_params["hearing_id"]
+    if who is None:
+        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
+    try:
+        call(responses.withdraw_response, who, hearing_id, response_id_for(hearing_id, who.subject))
+    except PortalError as error:
+        if isinstance(error, NotFound) and error.problems and error.problems[0].field == "responseId":
+            raise
+        return _hearing(req, visit, who, errors_from(error, visit), None, status=409)
+    return redirect(f"/hoeringer/{quote(hearing_id)}", visit)
+
+
+# -- caseworkers -------------------------------------------------------------------------------------------
+
+
+@page("hoeringer/{hearing_id}/moderation")
+def moderation(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id = req.route_params["hearing_id"]
+    if who is None:
+        return redirect(_sign_in_link(visit.path), visit)
+    hearing = call(hearings.get_hearing, who, hearing_id)
+    if hearing.owner is None:  # only those who run the hearing are told its owner
+        raise NotFound("no such hearing")
+    listed = call(responses.list_responses, who, hearing_id, 100, req.params.get("fra") or None)
+    return render(visit, "moderation.html", hearing=hearing, items=listed.items, continuation=listed.continuation)
+
+
+@page("hoeringer/{hearing_id}/moderation/{response_id}", "POST")
+def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
+    if who is None:
+        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation"), visit)
+    form = form_of(req)
+    reason = form.get("reason", "").strip() or None  # a decline needs one; the respondent is told
+    decision = responses.Decision(clear_flags=form.get("clearFlags") == "on", publish=True, reason=reason)
+    try:
+        call(responses.decide_response, who, hearing_id, response_id, form.get("decision") == "approve", decision)
+    except PortalError as error:
+        if isinstance(error, NotFound):
+            raise
+        hearing = call(hearings.get_hearing, who, hearing_id)
+        listed = call(responses.list_responses, who, hearing_id, 100, None)
+        errors = errors_from(error, visit, anchor=f"decision-{response_id}")
+        return render(visit, "moderation.html", 409, hearing=hearing, items=listed.items, errors=errors)
+    return redirect(f"/hoeringer/{quote(hearing_id)}/moderation", visit)
+
+
+# -- sign-in -----------------------------------------------------------------------------------------------
+
+
+def _sign_in_link(return_to: str) -> str:
+    return f"/log-ind?til={quote(return_to)}"
+
+
+def _redirect_uri() -> str:
+    return f"{dependencies().settings.public_base_url.rstrip('/')}/log-ind/retur"
+
+
+@page("log-ind")
+def sign_in(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    settings = dependencies().settings
+    issuer = sign_in_issuer(settings)
+    if issuer is None:
+        return render(visit, "error.html", 503, title=visit._("Sign-in is not available"))
+    wanted = req.params.get("til") or "/"
+    # Only a path on this site: never an open redirect.
+    return_to = wanted if wanted.startswith("/") and not wanted.startswith("//") else "/"
+    pending = oidc.PendingSignIn.start(return_to)
+    url = oidc.authorization_url(issuer, settings.web_client_id, _redirect_uri(), pending)
+    return redirect(url, visit, (cookies().sign_in_cookie(pending.__dict__),))
+
+
+@page("log-ind/retur")
+def signed_in(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    settings = dependencies().settings
+    issuer = sign_in_issuer(settings)
+    jar = cookies()
+    saved: dict[str, Any] | None = jar.sign_in(req.headers.get("cookie"))
+    if issuer is None or saved is None or req.params.get("state") != saved.get("state") or not req.params.get("code"):
+        return render(visit, "error.html", 400, title=visit._("Sign-in was not completed"))
+    pending = oidc.PendingSignIn(**saved)
+    try:
+        token = oidc.redeem(issuer, settings.web_client_id, _redirect_uri(), req.params["code"], pending)
+        person = dependencies().tokens.validate(token)
+    except Exception:
+        log.warning("a sign-in could not be completed", exc_info=True)
+        return render(visit, "error.html", 400, title=visit._("Sign-in was not completed"))
+    visit.session.token, visit.session.name = token, person.name
+    visit.session.csrf = oidc.PendingSignIn.start("/").state  # a new CSRF token with the new session
+    visit.set_cookies = [c for c in visit.set_cookies if not c.startswith("portal_session=")]
+    session = jar.session_cookie(visit.session)
+    return redirect(pending.return_to, visit, (session, jar.expired(SIGN_IN_COOKIE)))
+
+
+@page("log-ud", "POST")
+def sign_out(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    visit.session.token, visit.session.name = None, None
+    visit.set_cookies = [c for c in visit.set_cookies if not c.startswith("portal_session=")]
+    return redirect("/", visit, (cookies().session_cookie(visit.session),))
+
+
+# -- static files ------------------------------------------------------------------------------------------
+
+
+@bp.route(route="static/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def web_static(req: func.HttpRequest) -> func.HttpResponse:
+    found = static_file(req.route_params.get("path", ""))
+    if found is None:
+        return func.HttpResponse("Not found", status_code=404, mimetype="text/plain")
+    headers = {
+        "Cache-Control": IMMUTABLE if req.params.get("v") == found.version else SHORT,
+        "ETag": found.etag,
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Encoding",
+    }
+    if req.headers.get("if-none-match") == found.etag:
+        return func.HttpResponse(status_code=304, headers=headers)
+    body = found.body
+    if found.gzipped is not None and "gzip" in (req.headers.get("accept-encoding") or ""):
+        body, headers["Content-Encoding"] = found.gzipped, "gzip"
+    return func.HttpResponse(body, status_code=200, mimetype=found.content_type, headers=headers)

@@ -1,0 +1,82 @@
+"""From a request to a ``Visit``: the language, the session and who is signed in; the sign-in settings."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from urllib.parse import parse_qsl
+
+import azure.functions as func
+
+from functions.webui import i18n
+from functions.webui.pages import Visit
+from functions.webui.session import LANGUAGE_COOKIE, Cookies, Session, read_cookie
+from shared.bootstrap import dependencies
+from shared.domain.identity import Identity
+from shared.ports.identity import InvalidToken
+from shared.settings import Settings
+
+MAX_FORM_BYTES = 200_000
+
+
+@functools.cache
+def _cookies_for(key: str, base_url: str) -> Cookies:
+    return Cookies(key, base_url)
+
+
+@functools.cache
+def _process_key() -> str:
+    # Without PORTAL_WEB_SESSION_KEY: a key of this process, so a restart signs everyone out.
+    return secrets.token_urlsafe(32)
+
+
+def cookies() -> Cookies:
+    settings = dependencies().settings
+    key = settings.web_session_key.get_secret_value() if settings.web_session_key else _process_key()
+    return _cookies_for(key, settings.public_base_url)
+
+
+def sign_in_issuer(settings: Settings) -> str | None:
+    if settings.web_sign_in_issuer:
+        return settings.web_sign_in_issuer
+    if settings.dev_issuer:
+        return f"{settings.public_base_url.rstrip('/')}/api/dev"
+    return settings.broker_issuer
+
+
+def visit_of(req: func.HttpRequest, path: str) -> tuple[Visit, Identity | None]:
+    jar = cookies()
+    header = req.headers.get("cookie")
+    wanted = req.params.get("lang")
+    language = i18n.language_of(wanted or read_cookie(header, LANGUAGE_COOKIE))
+    session = jar.session(header)
+    fresh = session is None
+    session = session or Session()
+    who = _identity(session)
+    query = {name: value for name, value in req.params.items() if name != "lang"}
+    visit = Visit(language, path, query, session, who.name if who else None)
+    if wanted in i18n.LANGUAGES:
+        visit.set_cookies.append(jar.language_cookie(language))
+    if fresh or who is not None or (session.token and who is None):
+        if session.token and who is None:
+            session.token, session.name = None, None  # expired or refused: signed out
+        visit.set_cookies.append(jar.session_cookie(session))  # renewed on use
+    return visit, who
+
+
+def _identity(session: Session) -> Identity | None:
+    if not session.token:
+        return None
+    try:
+        return dependencies().tokens.validate(session.token)
+    except InvalidToken:
+        return None
+
+
+def form_of(req: func.HttpRequest) -> dict[str, str]:
+    body = req.get_body()[:MAX_FORM_BYTES]
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return dict(pairs)

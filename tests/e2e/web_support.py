@@ -1,0 +1,77 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the local host, and axe-core in it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE = (REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+
+
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium with a fresh temporary profile; each test then opens contexts that share nothing."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def fresh_context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
+    """No cookie or cache from another context: a second person at another computer."""
+    context = browser.new_context(**options)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A and AA violations on the page as it is now.
+
+    Evaluated through the DevTools protocol, so the page's Content-Security-Policy needs no exception.
+    """
+    page.evaluate(AXE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(r => JSON.stringify(r.violations))",
+        WCAG_21_AA,
+    )
+    violations: list[dict[str, Any]] = json.loads(result)
+    return violations
+
+
+def described(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:3]}" for v in violations
+    )
+
+
+def scrolls_sideways(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"))
+
+
+def sign_in(page: Page, base_url: str, persona_label: str, return_to: str = "/") -> None:
+    """Through the development issuer's persona chooser (the local stand-in for MitID)."""
+    page.goto(f"{base_url}/log-ind?til={return_to}")
+    page.get_by_role("button", name=persona_label).click()
+    page.wait_for_url(f"{base_url}{return_to.split('#')[0]}*")
