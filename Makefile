@@ -8,10 +8,11 @@ PORT ?= 7071
 
 .PHONY: install browser messages run test lint typecheck layers scan unit integration e2e bench capacity clean
 
-install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
-
 # DKFDS's CSS, JavaScript, icons and fonts, copied from node_modules for the web pages (generated, not committed).
 WEB_ASSETS := functions/webui/static/dkfds/VERSION
+
+install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
+
 $(WEB_ASSETS): node_modules/.installed scripts/build_web_assets.py
 	$(PYTHON) scripts/build_web_assets.py
 
