@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 SCAN_VENV := .venv-scan
 PORT ?= 7071
 
-.PHONY: install browser messages run test lint typecheck layers scan unit integration e2e bench capacity clean
-
-install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
+.PHONY: package-prepare install browser messages run test lint typecheck layers scan unit integration e2e bench capacity clean
 
 # DKFDS's CSS, JavaScript, icons and fonts, copied from node_modules for the web pages (generated, not committed).
 WEB_ASSETS := functions/webui/static/dkfds/VERSION
+
+install: $(VENV)/.installed node_modules/.installed $(WEB_ASSETS)
+
 $(WEB_ASSETS): node_modules/.installed scripts/build_web_assets.py
 	$(PYTHON) scripts/build_web_assets.py
 
@@ -77,6 +78,11 @@ bench: install
 	$(PY) bench/campaigns.py
 	$(PY) bench/web.py
 	$(PY) bench/fanout.py
+
+## What the deployment package needs beyond the sources: the web assets, the name lexicon, the bytecode.
+package-prepare: install
+	$(PY) scripts/package_screening_names.py
+	$(PY) -m compileall -q --invalidation-mode checked-hash function_app.py functions shared
 
 ## docs/capacity.md from the measurements in docs/capacity-inputs.json and the Bicep in infra/.
 capacity: install

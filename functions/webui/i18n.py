@@ -14,10 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -37,6 +33,9 @@ def translations(language: str) -> gettext.NullTranslations:
     if not path.is_file():
         return gettext.NullTranslations()
     with path.open("rb") as source:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
         catalog = read_po(source, locale=language)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
@@ -46,10 +45,14 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def written_out(instant: datetime, language: str) -> str:
     """An instant in Copenhagen wall-clock time, written out with the time of day."""
+    from babel.dates import format_datetime
+
     return format_datetime(instant, _WRITTEN_OUT[language], tzinfo=COPENHAGEN, locale=language)
 
 
 def date_written_out(instant: datetime, language: str) -> str:
+    from babel.dates import format_datetime
+
     return format_datetime(instant, _DATE_ONLY[language], tzinfo=COPENHAGEN, locale=language)
 
 

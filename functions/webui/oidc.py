@@ -17,8 +17,6 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 TIMEOUT_SECONDS = 10
 
 
@@ -92,6 +90,8 @@ def redeem(issuer: str, client_id: str, redirect_uri: str, code: str, pending: P
         raise SignInFailed("the token endpoint sent no tokens")
     # The ID token came straight from the token endpoint over our own request; its nonce binds it to this
     # sign-in. Its signature, issuer and audience are checked by the services when they validate the access token.
+    import jwt  # the sign-in return loads it; other pages do not
+
     claims = jwt.decode(id_token, options={"verify_signature": False})
     if claims.get("nonce") != pending.nonce:
         raise SignInFailed("the ID token's nonce does not match this sign-in")

@@ -6,15 +6,17 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import azure.functions as func
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from functions.webui import i18n
 from functions.webui.session import Session
 from functions.webui.static_files import url_for
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -55,6 +57,8 @@ class Visit:
 @functools.cache
 def environment(language: str) -> Environment:
     """One environment per language, each with its catalogue installed once: requests run in parallel threads."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # loaded by the first page, not at start-up
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),

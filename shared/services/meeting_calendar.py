@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from icalendar import Calendar, Event, vCalAddress, vText
 from pydantic import Field, model_validator
 
 from shared.domain.base import COPENHAGEN, Instant, PortalModel
@@ -50,6 +49,8 @@ def meeting_uid(meeting_id: str, domain: str) -> str:
 
 def meeting_ics(meeting: MeetingEvent, method: Method, *, now: datetime, domain: str) -> bytes:
     """The invitation (``REQUEST``: new or changed) or the cancellation (``CANCEL``) as ``.ics`` bytes."""
+    from icalendar import Calendar, Event, vCalAddress, vText  # loaded when an invitation is made
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

@@ -12,17 +12,18 @@ names of both languages from CLDR, so no table of names is kept here.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-from jinja2.runtime import Context
 from pydantic import Field
 
 from shared.domain.base import COPENHAGEN, Instant, PortalModel
 from shared.domain.errors import NotFound
 from shared.ports.mail import Language
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _FOLDER = Path(__file__).parent / "templates" / "notifications"
 _WHEN = {"da": ("da_DK", "EEEE 'den' d. MMMM y 'kl'. HH.mm"), "en": ("en_GB", "EEEE d MMMM y 'at' HH:mm")}
@@ -30,16 +31,22 @@ _WHEN = {"da": ("da_DK", "EEEE 'den' d. MMMM y 'kl'. HH.mm"), "en": ("en_GB", "E
 
 def when(value: datetime, language: Language) -> str:
     """An instant as Copenhagen wall-clock time, written out in ``language``."""
+    from babel.dates import format_datetime  # loaded when a message is rendered, not when a function starts
+
     locale, pattern = _WHEN[language]
     return format_datetime(value, pattern, tzinfo=COPENHAGEN, locale=locale)
 
 
-@pass_context
-def _when(context: Context, value: datetime) -> str:
-    return when(value, context["language"])
-
-
+@cache
 def _environment(autoescape: bool) -> Environment:
+    # jinja2 loads when the first message is rendered: most functions never render one.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+    from jinja2.runtime import Context
+
+    @pass_context
+    def _when(context: Context, value: datetime) -> str:
+        return when(value, context["language"])
+
     environment = Environment(
         loader=FileSystemLoader(_FOLDER),
         autoescape=autoescape,  # noqa: S701 (the text environment renders plain-text parts only)
@@ -50,10 +57,6 @@ def _environment(autoescape: bool) -> Environment:
     )
     environment.filters["when"] = _when
     return environment
-
-
-_HTML = _environment(autoescape=True)
-_TEXT = _environment(autoescape=False)
 
 
 # --- contexts ------------------------------------------------------------------------------------
@@ -204,11 +207,11 @@ def render(context: Context_, *, language: Language, web_base_url: str) -> Rende
         "web": web,
     }
     name = f"{language}/{context.template}.j2"
-    subject = " ".join(_block(_TEXT, name, "subject", values).split())
+    subject = " ".join(_block(_environment(False), name, "subject", values).split())
     return Rendered(
         subject=subject,
-        text=_block(_TEXT, name, "text", values).strip() + "\n",
-        html=_block(_HTML, name, "html", {**values, "subject": subject}).strip() + "\n",
+        text=_block(_environment(False), name, "text", values).strip() + "\n",
+        html=_block(_environment(True), name, "html", {**values, "subject": subject}).strip() + "\n",
     )
 
 

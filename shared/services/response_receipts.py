@@ -13,10 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import Field
 
 from shared.domain import access
@@ -339,6 +335,12 @@ def _signature_holds(jws: str, keys: list[PublicJwk]) -> bool:
     jwk = next((key for key in keys if key.get("kid") == header.get("kid")), None)
     if jwk is None:
         return False
+    # cryptography loads when a receipt is verified, not when a function starts.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     public = ec.EllipticCurvePublicNumbers(
         int.from_bytes(b64url_decode(jwk["x"]), "big"), int.from_bytes(b64url_decode(jwk["y"]), "big"), ec.SECP256R1()
     ).public_key()

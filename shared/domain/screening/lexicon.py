@@ -15,6 +15,8 @@ from importlib import metadata, resources
 from pathlib import Path
 
 _NAMES_FILE = "dacy/resources/lookup_tables/names.csv"
+# Where the deployment package carries a copy of the table (scripts/package_screening_names.py).
+PACKAGED_NAMES = Path(__file__).parent / "data" / "packaged" / "names.csv"
 # Entries in the source table that are placeholders, not names.
 _NOT_NAMES = frozenset({"Unavngivet", "Ukendt"})
 
@@ -57,6 +59,10 @@ def default_allowed_places() -> tuple[str, ...]:
 
 
 def _names_table() -> Path:
+    return PACKAGED_NAMES if PACKAGED_NAMES.is_file() else installed_names_table()
+
+
+def installed_names_table() -> Path:
     try:
         located = metadata.distribution("dacy").locate_file(_NAMES_FILE)
     except metadata.PackageNotFoundError:
