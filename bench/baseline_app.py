@@ -10,7 +10,7 @@ import azure.functions as func
 
 from function_app import app
 
-CONSTANT_ROUTE = "bench/constant"
+CONSTANT_ROUTE = "api/bench/constant"  # the host has no route prefix: API routes carry api/ themselves
 CONSTANT_BODY = b'{"ok":true}'
 
 bp = func.Blueprint()
