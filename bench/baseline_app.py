@@ -9,8 +9,10 @@ from __future__ import annotations
 import azure.functions as func
 
 from function_app import app
+from functions.http import API_PREFIX
 
-CONSTANT_ROUTE = "api/bench/constant"  # the host has no route prefix: API routes carry api/ themselves
+# The host's route prefix is empty (the web pages live at the root); API routes carry "api/" themselves.
+CONSTANT_ROUTE = API_PREFIX + "bench/constant"
 CONSTANT_BODY = b'{"ok":true}'
 
 bp = func.Blueprint()

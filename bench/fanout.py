@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.adapters.aes_vault import AesGcmVault
+from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.domain.access_keys import PUBLIC
 from shared.domain.hearing import EventKind, Hearing, HearingStatus
@@ -122,6 +123,8 @@ def main() -> int:
             documents=store,
             bus=bus,
             settings=settings,
+            signer=LocalReceiptSigner.generate(),  # a change event signs nothing
+            clock=Clock(),
         )
         fan_out_seconds = time.perf_counter() - started
         fan_out_peak = peak_mib()

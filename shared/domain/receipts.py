@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -51,7 +52,9 @@ class ReceiptPayload(PortalModel):
         text: str,
         attachments: list[bytes] | None = None,
         number: int | None = None,
+        attachment_digests: Sequence[str] = (),
     ) -> ReceiptPayload:
+        """``attachments`` are contents to hash; ``attachment_digests`` their SHA-256 already known."""
         return cls(
             hearing_id=hearing_id,
             response_id=response_id,
@@ -59,13 +62,14 @@ class ReceiptPayload(PortalModel):
             version=version,
             received_at=received_at,
             text_sha256=sha256_hex(text.encode()),
-            attachment_sha256=[sha256_hex(content) for content in attachments or []],
+            attachment_sha256=[sha256_hex(content) for content in attachments or []] + list(attachment_digests),
         )
 
     @property
     def entry_key(self) -> str:
-        """One log entry per response version: a retried append finds the first one."""
-        return entry_key(self.response_id, self.version)
+        """One log entry per response version and set of attachments: a retried append finds the first
+        one, and an attachment accepted later gives the version a new receipt of its own."""
+        return entry_key(self.response_id, self.version, self.attachment_sha256)
 
 
 class TreeHeadPayload(PortalModel):
@@ -74,10 +78,17 @@ class TreeHeadPayload(PortalModel):
     tree_size: int = Field(ge=0)
     root_hash: str = Field(pattern=HEX_SHA256)
     timestamp: Instant
+    final: Literal[True] | None = Field(
+        default=None, description="Set on the head published at the conclusion: nothing is appended after it"
+    )
 
 
-def entry_key(response_id: str, version: int) -> str:
-    return f"{response_id}/v{version}"
+def entry_key(response_id: str, version: int, attachment_sha256: Sequence[str] = ()) -> str:
+    key = f"{response_id}/v{version}"
+    if attachment_sha256:
+        # Without attachments the key stays what it always was, so logs written before still match.
+        key += "/a" + sha256_hex(",".join(attachment_sha256).encode())[:32]
+    return key
 
 
 def sha256_hex(content: bytes) -> str:

@@ -46,9 +46,11 @@ from shared.ports.mail import (
     Unsubscribe,
 )
 from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
 from shared.services import queues
+from shared.services.closing_tree_heads import publish_closing_tree_head
 from shared.services.guards import managed_hearing
 from shared.services.repositories import HearingRepository, SubscriptionRepository
 from shared.services.unit_of_work import UnitOfWork
@@ -115,12 +117,16 @@ def fan_out(
     documents: DocumentStore,
     bus: MessageBus,
     settings: Settings,
+    signer: ReceiptSigner,
+    clock: Clock,
 ) -> int:
     """Queue consumer of hearing-events: the recipients of one event, published in batches.
 
     Returns how many recipients were handed on. Running it again publishes the same batch ids,
     which the queue drops, and a batch that does get through twice finds its delivery records.
     """
+    if kind in (EventKind.CLOSED, EventKind.CONCLUDED):  # the receipt log's tree head at the close
+        publish_closing_tree_head(hearing_id, documents=documents, signer=signer, clock=clock)
     loaded = HearingRepository(documents).get(hearing_id)
     if loaded is None or kind is EventKind.CLOSED:  # closing is news for the owner's digest only
         return 0

@@ -6,7 +6,8 @@ Storage, in the ``receiptlog`` container, partition = hearing id:
   of them and never the whole log; an append reads one earlier leaf on average.
 - ``head``: how many leaves the log has. It is a hint that may lag one leaf behind.
 - ``entry-<key>``: which leaf holds a response version, so retrying an issue returns the first receipt.
-- ``treehead-<size>``: published signed tree heads, e.g. the final one when a hearing closes.
+- ``treehead-<size>``: published signed tree heads, e.g. the one when a hearing closes;
+  ``treehead-<size>-final`` the final one, when it is concluded (ids sort by size, the final one last).
 
 Appends are gap-free and unique without a lock: leaf n is only created while ``head`` says n (so
 leaves 0..n-1 exist), and the create itself is the claim; whoever finds leaf n already there moves the
@@ -55,6 +56,7 @@ class SignedTreeHead(PortalModel):
     tree_size: int
     root_hash: str
     timestamp: Instant
+    final: bool = Field(default=False, description="Published at the conclusion: the log takes nothing more")
 
     @classmethod
     def of(cls, jws: str) -> SignedTreeHead:
@@ -65,6 +67,7 @@ class SignedTreeHead(PortalModel):
             tree_size=payload.tree_size,
             root_hash=payload.root_hash,
             timestamp=payload.timestamp,
+            final=bool(payload.final),
         )
 
 
@@ -126,31 +129,37 @@ def receipt_keys(*, signer: ReceiptSigner) -> dict[str, list[PublicJwk]]:
 # -- tree heads -----------------------------------------------------------------------------------
 
 
-def sign_tree_head(hearing_id: str, *, documents: DocumentStore, signer: ReceiptSigner, clock: Clock) -> SignedTreeHead:
+def sign_tree_head(
+    hearing_id: str, *, documents: DocumentStore, signer: ReceiptSigner, clock: Clock, final: bool = False
+) -> SignedTreeHead:
     """A signed tree head over the log as it is now; not stored."""
     _require_hearing_id(hearing_id)
     size = log_size(hearing_id, documents=documents)
     root = _Log(documents, hearing_id).root(size)
-    payload = TreeHeadPayload(hearing_id=hearing_id, tree_size=size, root_hash=root.hex(), timestamp=clock.now())
+    payload = TreeHeadPayload(
+        hearing_id=hearing_id, tree_size=size, root_hash=root.hex(), timestamp=clock.now(), final=final or None
+    )
     kid = signer.signing_key()
     signing_input = jws_signing_input(kid, canonical_json(payload))
     return SignedTreeHead.of(compact_jws(signing_input, signer.sign(kid, signing_input)))
 
 
 def publish_tree_head(
-    hearing_id: str, *, documents: DocumentStore, signer: ReceiptSigner, clock: Clock
+    hearing_id: str, *, documents: DocumentStore, signer: ReceiptSigner, clock: Clock, final: bool = False
 ) -> SignedTreeHead:
-    """Sign and keep a tree head anyone may fetch; call it when a hearing closes for its final tree head.
+    """Sign and keep a tree head anyone may fetch (``final`` when the hearing is concluded).
 
-    One published head per size: publishing again without new receipts returns the one already published.
+    One published head per size (and one final one): publishing again without new receipts returns the
+    one already published.
     """
-    head = sign_tree_head(hearing_id, documents=documents, signer=signer, clock=clock)
-    doc_id = f"treehead-{head.tree_size:012d}"
+    head = sign_tree_head(hearing_id, documents=documents, signer=signer, clock=clock, final=final)
+    doc_id = f"treehead-{head.tree_size:012d}" + ("-final" if final else "")
     body = {
         "id": doc_id,
         "hearingId": hearing_id,
         "kind": "treehead",
         "treeSize": head.tree_size,
+        "final": final,
         "treeHead": head.tree_head,
     }
     try:
@@ -163,13 +172,13 @@ def publish_tree_head(
 
 
 def published_tree_heads(hearing_id: str, *, documents: DocumentStore, limit: int = 100) -> list[SignedTreeHead]:
-    """The published tree heads of a hearing, newest (largest) first."""
+    """The published tree heads of a hearing, newest (largest, the final one before others of its size) first."""
     _require_hearing_id(hearing_id)
     page = documents.query(
         CONTAINER,
         Query(
             filters=(Filter("kind", "=", "treehead"),),
-            order_by="treeSize",
+            order_by="id",  # zero-padded sizes, "-final" after: the order of publication
             descending=True,
             limit=limit,
             partition=(hearing_id,),
@@ -219,16 +228,18 @@ def receipt_file(
     hearing_id: str,
     response_id: str,
     version: int,
+    key: str | None = None,
     *,
     documents: DocumentStore,
     signer: ReceiptSigner,
     clock: Clock,
 ) -> ReceiptFile:
     """The receipt with its inclusion proof against a published tree head (the final one once the hearing
-    has closed). When no published head covers the receipt yet, one is published, so every tree head a
-    respondent holds is one anybody can fetch and compare."""
+    is concluded). When no published head covers the receipt yet, one is published, so every tree head a
+    respondent holds is one anybody can fetch and compare. ``key`` names the entry when the version has
+    attachments (``ReceiptPayload.entry_key``)."""
     _require_hearing_id(hearing_id)
-    entry = documents.read(CONTAINER, (hearing_id,), _entry_id(entry_key(response_id, version)))
+    entry = documents.read(CONTAINER, (hearing_id,), _entry_id(key or entry_key(response_id, version)))
     if entry is None:
         raise NotFound("no receipt was issued for this response version", field="responseId")
     index = int(entry.body["index"])

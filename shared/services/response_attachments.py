@@ -43,10 +43,13 @@ from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
 from shared.ports.mail import Channel, Mailer, Notification
 from shared.ports.malware import MalwareScanner
+from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
+from shared.services import numbering
 from shared.services.containers import ATTACHMENTS_CONTAINER, QUARANTINE_CONTAINER, RESPONSE_UPLOADS_CONTAINER
 from shared.services.guards import visible_hearing
 from shared.services.repositories import HearingRepository, Loaded, ReferenceRepository, ResponseRepository
+from shared.services.response_receipts import issue_receipts
 from shared.services.text_extraction import UnreadableFile, extract_text
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
@@ -188,6 +191,7 @@ def process_attachment_blob(
     settings: Settings,
     scanner: MalwareScanner,
     mailer: Mailer,
+    signer: ReceiptSigner,
 ) -> AttachmentOutcome:
     """The blob trigger for ``response-uploads/<hearingId>/<responseId>/<attachmentId>/<filename>``.
 
@@ -233,6 +237,11 @@ def process_attachment_blob(
     now = clock.now()
     attachment.accept(kind.content_type, len(data), sha256, name, flags, now)
     _record(run, "response.attachment-accepted", now)
+    # The version's receipt now names the file's SHA-256: a new leaf in the hearing's log. Numbered
+    # first, as the screening consumer does, so the receipt carries the number.
+    hearing_id, response_id = loaded.model.hearing_id, loaded.model.id
+    numbering.assign_number(hearing_id, response_id, documents=documents)
+    issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
     files.delete(RESPONSE_UPLOADS_CONTAINER, name)
     return AttachmentOutcome.ACCEPTED
 

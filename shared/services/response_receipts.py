@@ -6,6 +6,11 @@ response has its number: signing (a Key Vault call in Azure) and appending to th
 writer at a time per hearing) then happen beside the deadline-day rush instead of inside it, and each
 version is signed once, with its number, instead of twice. Asking for the receipt before the consumer
 got to it issues it then.
+
+Attachments arrive after their response (the blob trigger accepts them minutes later), so a version's
+receipt names the attachments accepted for it: those accepted before the next version was filed. An
+attachment accepted later gives the version a new receipt, a new leaf beside the first; the receipt
+file and the verifier use the newest, and the first stays in the log as what was received first.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.domain import access
+from shared.domain.attachments import AttachmentState
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound, raises
@@ -148,7 +154,10 @@ def response_receipt(
         # The consumer has not got to it yet: do its step now, so the link in the answer always works.
         numbering.assign_number(hearing_id, response_id, documents=documents)
         issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
-    return receipt_log.receipt_file(hearing_id, response_id, wanted, documents=documents, signer=signer, clock=clock)
+    key = _payloads(response)[wanted - 1].entry_key
+    return receipt_log.receipt_file(
+        hearing_id, response_id, wanted, key, documents=documents, signer=signer, clock=clock
+    )
 
 
 @raises(NotAuthenticated, NotFound)
@@ -222,7 +231,12 @@ def verify_receipt(request: VerifyRequest, *, documents: DocumentStore, signer: 
     response = loaded.model
     versions = {v.version: v for v in response.versions()}
     filed = versions.get(payload.version)
-    matches = filed is not None and sha256_hex(filed.text.encode()) == payload.text_sha256
+    kept = {a.sha256 for a in response.attachments if a.state is AttachmentState.ACCEPTED}
+    matches = (
+        filed is not None
+        and sha256_hex(filed.text.encode()) == payload.text_sha256
+        and all(digest in kept for digest in payload.attachment_sha256)
+    )
     return Verdict(
         genuine=True,
         in_log=in_log,
@@ -282,11 +296,27 @@ def my_responses(
 
 
 def _payloads(response: Response) -> list[ReceiptPayload]:
-    """The receipt statement of each version, oldest first; attachments have none yet."""
-    return [
-        ReceiptPayload.of(response.hearing_id, response.id, v.version, v.at, v.text, number=response.number)
-        for v in response.versions()
-    ]
+    """The receipt statement of each version, oldest first, with the attachments accepted for it."""
+    versions = response.versions()
+    accepted = [a for a in response.attachments if a.state is AttachmentState.ACCEPTED and a.sha256]
+    payloads = []
+    for position, v in enumerate(versions):
+        until = versions[position + 1].at if position + 1 < len(versions) else None
+        digests = [
+            str(a.sha256) for a in accepted if until is None or (a.processed_at is not None and a.processed_at < until)
+        ]
+        payloads.append(
+            ReceiptPayload.of(
+                response.hearing_id,
+                response.id,
+                v.version,
+                v.at,
+                v.text,
+                number=response.number,
+                attachment_digests=digests,
+            )
+        )
+    return payloads
 
 
 def _logged(documents: DocumentStore, payload: ReceiptPayload) -> int | None:
