@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from shared.domain.base import COPENHAGEN
 from shared.domain.errors import Conflict, Forbidden
 from shared.domain.hearing import HearingDocument, HearingStatus, JournalisingState
-from shared.services import queues
+from shared.domain.preferences import PreferencesRequest
+from shared.services import digests, preferences, queues
 from shared.services.hearing_api import Conclusion, HearingChanges
 from shared.services.hearings import conclude_hearing, get_hearing
 from shared.services.records import (
@@ -301,3 +303,21 @@ def attach_document_to_concluded(portal: Portal, hearing_id: str) -> HearingDocu
     loaded.model.documents.append(document)
     repository.save(loaded)
     return document
+
+
+def test_the_owners_digest_says_when_journalising_keeps_failing(
+    portal: Portal, concluded: tuple[str, dict[str, str]]
+) -> None:
+    hearing_id, _ = concluded
+    portal.call(preferences.set_preferences, caseworker(), PreferencesRequest())  # the owner's address
+    portal.records.fail_on_call(2)
+    portal.call(journalise_hearing, hearing_id)
+    morning = portal.clock.now().astimezone(COPENHAGEN).replace(hour=7, minute=5) + timedelta(days=1)
+    portal.clock.set(morning)
+
+    portal.call(digests.send_digests)
+
+    [digest] = [sent for sent in portal.mailer.sent if "Journaliseringen fejler" in sent.text]
+    assert "Journaliseringen fejler (1 forsøg)" in digest.text
+    assert "Cykelsti på Amagerbrogade" in digest.text
+    assert "InjectedFailure" not in digest.text  # the reason is for the hearing view, not for mail
