@@ -58,6 +58,9 @@ param graphClientId string = ''
 @description('Records system (ESDH) REST endpoint and OAuth client id; empty: journalise into the records blob container.')
 param recordsEndpoint string = ''
 param recordsClientId string = ''
+@description('SBSYS: the identity server token endpoint, and KLE number to case template id (JSON), with recordsEndpoint.')
+param recordsTokenUrl string = ''
+param recordsTemplates string = ''
 
 @description('Digital Post endpoint; empty: Digital Post letters stay in the outbox container.')
 param digitalPostEndpoint string = ''
@@ -255,6 +258,8 @@ module intakeApp 'modules/function-app.bicep' = {
     graphClientId: graphClientId
     recordsEndpoint: recordsEndpoint
     recordsClientId: recordsClientId
+    recordsTokenUrl: recordsTokenUrl
+    recordsTemplates: recordsTemplates
     digitalPostEndpoint: digitalPostEndpoint
     publicBaseUrl: publicBaseUrl
     webOrigins: webOriginList
@@ -302,6 +307,8 @@ module workersApp 'modules/function-app.bicep' = {
     graphClientId: graphClientId
     recordsEndpoint: recordsEndpoint
     recordsClientId: recordsClientId
+    recordsTokenUrl: recordsTokenUrl
+    recordsTemplates: recordsTemplates
     digitalPostEndpoint: digitalPostEndpoint
     publicBaseUrl: publicBaseUrl
     webOrigins: webOriginList

@@ -24,6 +24,8 @@ param mailSender = readEnvironmentVariable('AZURE_MAIL_SENDER', '')
 param graphClientId = readEnvironmentVariable('AZURE_GRAPH_CLIENT_ID', '')
 param recordsEndpoint = readEnvironmentVariable('AZURE_RECORDS_ENDPOINT', '')
 param recordsClientId = readEnvironmentVariable('AZURE_RECORDS_CLIENT_ID', '')
+param recordsTokenUrl = readEnvironmentVariable('AZURE_RECORDS_TOKEN_URL', '')
+param recordsTemplates = readEnvironmentVariable('AZURE_RECORDS_TEMPLATES', '')
 param digitalPostEndpoint = readEnvironmentVariable('AZURE_DIGITAL_POST_ENDPOINT', '')
 
 param operatorEmail = readEnvironmentVariable('AZURE_OPERATOR_EMAIL', '')

@@ -120,7 +120,7 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
         files=files,
         tokens=_tokens(settings, extra_issuers),
         mailer=mailer,
-        records=_records(files),
+        records=_records(settings, files),
         clock=AdjustableClock() if settings.adjustable_clock else SystemClock(),
         vault=_vault(settings, data_dir),
         limiter=_limiter(settings),
@@ -325,7 +325,23 @@ def _signer(settings: Settings, data_dir: Path) -> ReceiptSigner:
     return LocalReceiptSigner.development(data_dir)
 
 
-def _records(files: FileStore) -> RecordsSystem:
+def _records(settings: Settings, files: FileStore) -> RecordsSystem:
+    """By ``PORTAL_RECORDS_SYSTEM``: SBSYS's REST API, or the local archive in the records container."""
+    if settings.records_system == "sbsys":
+        from shared.adapters.sbsys_records import SbsysConfig, SbsysRecords
+
+        secret = settings.records_client_secret.get_secret_value() if settings.records_client_secret else ""
+        return SbsysRecords(
+            SbsysConfig(
+                base_url=settings.records_endpoint or "",
+                token_url=settings.records_token_url or "",
+                client_id=settings.records_client_id or "",
+                client_secret=secret,
+                templates={str(kle): int(template) for kle, template in settings.records_templates.items()},
+                default_template=settings.records_default_template,
+                closed_status=settings.records_closed_status,
+            )
+        )
     from shared.adapters.blob_archive import BlobRecordsArchive
 
     return BlobRecordsArchive(files, RECORDS_CONTAINER)

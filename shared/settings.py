@@ -423,6 +423,58 @@ class Settings(BaseSettings):
         description="how long an `Idempotency-Key` and the first answer to it are kept per caller",
     )
 
+    # Journalising: the local archive (a blob container), or SBSYS through its REST API (SBSIP).
+    records_system: Literal["local", "sbsys"] = Field(
+        default="local",
+        alias="PORTAL_RECORDS_SYSTEM",
+        description="`local` (the `records` blob container) or `sbsys` (SBSYS's REST integration API)",
+    )
+    records_endpoint: str | None = Field(
+        default=None, alias="PORTAL_RECORDS_ENDPOINT", description="SBSYS: the SBSIP API root (https)"
+    )
+    records_token_url: str | None = Field(
+        default=None,
+        alias="PORTAL_RECORDS_TOKEN_URL",
+        description="SBSYS: the identity server's token endpoint (OAuth2 client credentials)",
+    )
+    records_client_id: str | None = Field(
+        default=None, alias="PORTAL_RECORDS_CLIENT_ID", description="SBSYS: the portal's OAuth2 client id"
+    )
+    records_client_secret: SecretStr | None = Field(
+        default=None,
+        alias="PORTAL_RECORDS_CLIENT_SECRET",
+        description="SBSYS: the client secret (a Key Vault reference in Azure)",
+    )
+    records_templates: JsonObject = Field(
+        default_factory=dict,
+        alias="PORTAL_RECORDS_TEMPLATES",
+        description='SBSYS: JSON mapping of KLE numbers or prefixes to case template ids, such as `{"01.02": 17}`',
+        json_schema_extra=shown_default("none"),
+    )
+    records_default_template: int | None = Field(
+        default=None,
+        alias="PORTAL_RECORDS_DEFAULT_TEMPLATE",
+        description="SBSYS: the case template for a hearing whose KLE number is not mapped",
+    )
+    records_closed_status: str = Field(
+        default="Afsluttet", alias="PORTAL_RECORDS_CLOSED_STATUS", description="SBSYS: the status a closed case gets"
+    )
+    journalising_retry_minutes: float = Field(
+        default=30,
+        gt=0,
+        alias="PORTAL_JOURNALISING_RETRY_MINUTES",
+        description="first wait before a hearing whose filing failed is tried again, doubling each time "
+        "(at most a day)",
+    )
+    pdf_workers: int = Field(
+        default=0,
+        ge=0,
+        le=32,
+        alias="PORTAL_PDF_WORKERS",
+        description="processes that render record documents as PDF/A (1: in the function's own process)",
+        json_schema_extra=shown_default("0: one per core, at most 8"),
+    )
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings in ``environ`` (the process environment when None), by their environment names."""
@@ -460,7 +512,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown exporter {', '.join(unknown)}: choose from console, otlp, memory")
         return value
 
-    @field_validator("broker_jwks", "broker_claims", mode="before")
+    @field_validator("broker_jwks", "broker_claims", "records_templates", mode="before")
     @classmethod
     def _json_object(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):
@@ -560,6 +612,33 @@ class Settings(BaseSettings):
         ):
             if secret and secret.get_secret_value().startswith("@Microsoft."):
                 raise ValueError(f"{name} is an unresolved Key Vault reference")
+        return self
+
+    @model_validator(mode="after")
+    def _records_system_is_complete(self) -> Settings:
+        if self.records_system == "sbsys":
+            missing = [
+                name
+                for name, value in (
+                    ("PORTAL_RECORDS_ENDPOINT", self.records_endpoint),
+                    ("PORTAL_RECORDS_TOKEN_URL", self.records_token_url),
+                    ("PORTAL_RECORDS_CLIENT_ID", self.records_client_id),
+                    ("PORTAL_RECORDS_CLIENT_SECRET", self.records_client_secret),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"PORTAL_RECORDS_SYSTEM=sbsys needs {', '.join(missing)}")
+            if not self.records_templates and self.records_default_template is None:
+                raise ValueError(
+                    "PORTAL_RECORDS_SYSTEM=sbsys needs PORTAL_RECORDS_TEMPLATES or PORTAL_RECORDS_DEFAULT_TEMPLATE"
+                )
+            for name, template in self.records_templates.items():
+                if not isinstance(template, int) or isinstance(template, bool):
+                    raise ValueError(f"PORTAL_RECORDS_TEMPLATES maps {name!r} to {template!r}, not a template id")
+            secret = self.records_client_secret
+            if secret and secret.get_secret_value().startswith("@Microsoft."):
+                raise ValueError("PORTAL_RECORDS_CLIENT_SECRET is an unresolved Key Vault reference")
         return self
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from shared.adapters.aes_vault import AesGcmVault
 from shared.adapters.eicar_scanner import EicarScanner
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
+from shared.adapters.pdfa import PdfaWriter
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
@@ -31,6 +32,7 @@ from shared.ports.identity import InvalidToken
 from shared.ports.mail import Notification
 from shared.ports.malware import MalwareScanner
 from shared.ports.messages import OutgoingMessage
+from shared.ports.pdf import PdfWriter
 from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
 from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
@@ -365,6 +367,7 @@ class Portal:
     scanner: MalwareScanner = field(default_factory=EicarScanner)
     signer: LocalReceiptSigner = field(default_factory=LocalReceiptSigner.generate)
     intake_hearings: HearingCache | None = None
+    pdf: PdfWriter = field(default_factory=PdfaWriter)  # real PDF/A, rendered in this process
 
     @classmethod
     def start(cls, now: datetime = SUMMER_MORNING) -> Portal:
@@ -404,6 +407,7 @@ class Portal:
             scanner=self.scanner,
             signer=self.signer,
             intake_hearings=self.intake_hearings,
+            extras={"pdf": self.pdf},
         )
 
     def call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:

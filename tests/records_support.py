@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from shared.domain.hearing import Hearing, HearingDocument, HearingStatus
@@ -97,6 +98,10 @@ class RecordingPdfWriter:
     def render(self, content: PdfContent) -> bytes:
         self.rendered.append(content)
         return f"%PDF {content.title}".encode()
+
+    def render_all(self, contents: Iterable[PdfContent]) -> Iterator[bytes]:
+        for content in contents:
+            yield self.render(content)
 
     def text(self, title_start: str) -> str:
         [content] = [item for item in self.rendered if item.title.startswith(title_start)]

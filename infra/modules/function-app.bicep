@@ -77,6 +77,9 @@ param graphClientId string = ''
 @description('Records system (ESDH) REST endpoint and OAuth client id; the client secret is in Key Vault.')
 param recordsEndpoint string = ''
 param recordsClientId string = ''
+@description('SBSYS: the identity server token endpoint, and KLE number to case template id (JSON).')
+param recordsTokenUrl string = ''
+param recordsTemplates string = ''
 
 @description('Digital Post endpoint; the client certificate (base64 PKCS#12) is in Key Vault.')
 param digitalPostEndpoint string = ''
@@ -245,8 +248,20 @@ var portalSettings = [
     value: empty(mailSender) ? '' : '@Microsoft.KeyVault(SecretUri=${secretBase}${secretNames.graphClientSecret})'
   }
   {
+    name: 'PORTAL_RECORDS_SYSTEM'
+    value: empty(recordsEndpoint) ? 'local' : 'sbsys'
+  }
+  {
     name: 'PORTAL_RECORDS_ENDPOINT'
     value: recordsEndpoint
+  }
+  {
+    name: 'PORTAL_RECORDS_TOKEN_URL'
+    value: recordsTokenUrl
+  }
+  {
+    name: 'PORTAL_RECORDS_TEMPLATES'
+    value: recordsTemplates
   }
   {
     name: 'PORTAL_RECORDS_CLIENT_ID'

@@ -14,10 +14,17 @@ replaced by its base letter where there is one (``č`` -> ``c``) and by ``?`` ot
 from __future__ import annotations
 
 import io
+import itertools
+import multiprocessing
+import os
 import threading
 import unicodedata
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 import pikepdf.pdfa
@@ -29,6 +36,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from shared.ports.pdf import Block, Fact, Heading, Note, Paragraph, PdfContent
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 FLAVOUR = "2b"
 REGULAR, BOLD = "RecordsVera", "RecordsVera-Bold"
@@ -171,6 +181,93 @@ class PdfaWriter:
         canvas.showPage()
         canvas.save()
         return _finish(buffer.getvalue(), content.created)
+
+    def render_all(self, contents: Iterable[PdfContent]) -> Iterator[bytes]:
+        for content in contents:
+            yield self.render(content)
+
+
+# Documents per task handed to a worker process: enough to make the pickling cheap beside the rendering.
+_CHUNK = 8
+# Fewer documents than this are rendered in this process: starting workers would cost more.
+_POOL_THRESHOLD = 4 * _CHUNK
+
+
+class PooledPdfaWriter:
+    """PdfWriter that renders many documents in worker processes, in order, a bounded number ahead.
+
+    Rendering is CPU-bound pure Python (reportlab) and C++ (qpdf), and the documents are independent,
+    so processes are what makes a hearing with thousands of responses take seconds per core instead
+    of minutes. The workers are started by ``spawn`` (a fork of a process with running threads can
+    inherit a held lock) on the first large batch and kept for the process's lifetime.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 2:
+            raise ValueError("a pooled writer needs at least two workers")
+        self._workers = workers
+        self._local = PdfaWriter()
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def render(self, content: PdfContent) -> bytes:
+        return self._local.render(content)
+
+    def render_all(self, contents: Iterable[PdfContent]) -> Iterator[bytes]:
+        items = iter(contents)
+        first = list(itertools.islice(items, _POOL_THRESHOLD))
+        if len(first) < _POOL_THRESHOLD:
+            yield from self._local.render_all(first)
+            return
+        chunks = _chunks(itertools.chain(first, items), _CHUNK)
+        pending: deque[Future[list[bytes]]] = deque()
+        pool = self._started()
+        for chunk in itertools.islice(chunks, 2 * self._workers):  # each worker busy, one chunk waiting
+            pending.append(pool.submit(_render_chunk, chunk))
+        while pending:
+            done = pending.popleft().result()
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.submit(_render_chunk, following))
+            yield from done
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+                )
+            return self._pool
+
+
+def _chunks(items: Iterator[PdfContent], size: int) -> Iterator[list[PdfContent]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+_worker_writer: PdfaWriter | None = None
+
+
+def _start_worker() -> None:
+    global _worker_writer
+    _worker_writer = PdfaWriter()
+
+
+def _render_chunk(contents: Sequence[PdfContent]) -> list[bytes]:
+    writer = _worker_writer or PdfaWriter()
+    return [writer.render(content) for content in contents]
+
+
+def provide(settings: Settings) -> PdfaWriter | PooledPdfaWriter:
+    """In this process on one core, in worker processes when ``PORTAL_PDF_WORKERS`` (or the machine) gives more."""
+    workers = settings.pdf_workers or min(os.cpu_count() or 1, 8)
+    return PooledPdfaWriter(workers) if workers > 1 else PdfaWriter()
 
 
 def _draw(pages: _Pages, block: Block, clean: _Drawable) -> None:

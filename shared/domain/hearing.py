@@ -7,7 +7,7 @@ timer has not run yet.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +67,23 @@ class HearingEvent(PortalModel):
     kind: EventKind
     occurred_at: Instant
     fields: list[str] = Field(default_factory=list)  # for a change: the names of the fields that changed
+
+
+class JournalisingState(StrEnum):
+    RUNNING = "running"  # a run holds the lease; another waits until it ends or the lease runs out
+    FAILING = "failing"  # the last run failed; the sweep tries again at next_attempt_at
+
+
+class Journalising(PortalModel):
+    """Filing into the records system while it is not done: who holds it, or why it failed and when
+    it is tried again. ``reason`` names the step and the error type, never content or a person."""
+
+    state: JournalisingState
+    attempts: int = Field(default=0, ge=0, description="Failed runs so far")
+    reason: str | None = None
+    first_failed_at: Instant | None = None
+    next_attempt_at: Instant | None = None
+    lease_until: Instant | None = None
 
 
 class HearingDocument(PortalModel):
@@ -149,6 +166,9 @@ class Hearing(Aggregate):
     concluded_at: Instant | None = None
     journalised_at: Instant | None = None
     records_reference: str | None = None
+    journalising: Journalising | None = None  # set while filing keeps failing; cleared once journalised
+    # After journalising the hearing is archived: read-only for good, public as a concluded one.
+    archived_at: Instant | None = None
     # Retention: the steps of the deletion already done (a stopped run resumes), and when it finished.
     retention_steps_done: list[str] = Field(default_factory=list)
     personal_data_deleted_at: Instant | None = None
@@ -220,6 +240,7 @@ class Hearing(Aggregate):
         return len(merged)
 
     def schedule(self, start: datetime, deadline: datetime, now: datetime) -> None:
+        self.ensure_not_archived()
         if deadline <= start:
             raise InvalidInput("the deadline must be after the start", field="deadline")
         if deadline <= now:
@@ -257,6 +278,7 @@ class Hearing(Aggregate):
         return True
 
     def conclude(self, conclusion: str, now: datetime) -> None:
+        self.ensure_not_archived()
         current = self.status_at(now)
         if current is not HearingStatus.AWAITING_CONCLUSION:
             raise Conflict(
@@ -270,6 +292,7 @@ class Hearing(Aggregate):
         self.updated_at = now
 
     def cancel(self, now: datetime) -> None:
+        self.ensure_not_archived()
         current = self.status_at(now)
         if current not in (HearingStatus.DRAFT, HearingStatus.SCHEDULED):
             raise Conflict(f"a {current.value} hearing cannot be cancelled", field="status")
@@ -282,6 +305,7 @@ class Hearing(Aggregate):
     def check_takes_document(self, document_id: str | None = None) -> None:
         """May this hearing take a document? The upload ticket, the blob trigger and ``attach`` all
         ask here. A document already attached is always taken again (a retried blob trigger)."""
+        self.ensure_not_archived()
         if self.status not in EDITABLE:
             raise Conflict(f"documents cannot be added to a {self.status.value} hearing", field="status")
         if document_id is not None and any(existing.id == document_id for existing in self.documents):
@@ -306,16 +330,67 @@ class Hearing(Aggregate):
         return True
 
     def mark_journalised(self, reference: str, now: datetime) -> None:
+        """Filed and its case closed: the hearing is journalised and archived in one change."""
         if self.status is not HearingStatus.CONCLUDED:
             raise Conflict("only a concluded hearing is journalised", field="status")
-        self.journalised_at, self.records_reference = now, reference
+        self.journalised_at, self.records_reference, self.archived_at = now, reference, now
+        self.journalising = None
         self.updated_at = now
+
+    def start_journalising(self, now: datetime, lease: timedelta) -> bool:
+        """Take the lease for one run of filing; False when journalised already or another run holds it."""
+        if self.status is not HearingStatus.CONCLUDED or self.journalised_at is not None:
+            return False
+        earlier = self.journalising
+        if earlier and earlier.state is JournalisingState.RUNNING and earlier.lease_until and earlier.lease_until > now:
+            return False
+        base = earlier.model_dump() if earlier else {}
+        self.journalising = Journalising.model_validate(
+            {**base, "state": JournalisingState.RUNNING, "lease_until": now + lease}
+        )
+        self.updated_at = now
+        return True
+
+    def note_journalising_failed(self, reason: str, now: datetime, retry_in: timedelta) -> Journalising:
+        """This run failed; keep why, how often, and when the sweep tries again."""
+        if self.status is not HearingStatus.CONCLUDED or self.journalised_at is not None:
+            raise Conflict("only a concluded hearing not yet journalised can fail to be", field="status")
+        earlier = self.journalising
+        self.journalising = Journalising(
+            state=JournalisingState.FAILING,
+            reason=reason,
+            attempts=(earlier.attempts if earlier else 0) + 1,
+            first_failed_at=(earlier.first_failed_at if earlier else None) or now,
+            next_attempt_at=now + retry_in,
+        )
+        self.updated_at = now
+        return self.journalising
+
+    def journalising_due(self, now: datetime) -> bool:
+        """Should the sweep run it now: concluded, not journalised, not waiting for a retry or a lease."""
+        if self.status is not HearingStatus.CONCLUDED or self.journalised_at is not None:
+            return False
+        state = self.journalising
+        if state is None:
+            return True
+        until = state.next_attempt_at if state.state is JournalisingState.FAILING else state.lease_until
+        return until is None or until <= now
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def ensure_not_archived(self) -> None:
+        """An archived hearing is what the records system holds: nothing about it changes any more."""
+        if self.archived_at is not None:
+            raise Conflict("the hearing is journalised and archived; it cannot be changed", field="status")
 
     def take_pending_events(self) -> list[HearingEvent]:
         events, self.pending_events = self.pending_events, []
         return events
 
     def _ensure_editable(self) -> None:
+        self.ensure_not_archived()
         if self.status not in EDITABLE:
             raise Conflict(f"a {self.status.value} hearing cannot be edited", field="status")
 

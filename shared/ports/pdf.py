@@ -5,10 +5,12 @@ The services say what a document holds; the writer decides how it looks and make
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+PROVIDER = "shared.adapters.pdfa:provide"
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,9 @@ class PdfContent:
 class PdfWriter(Protocol):
     def render(self, content: PdfContent) -> bytes:
         """The document as PDF/A-2b bytes; the same content gives the same bytes."""
+        ...
+
+    def render_all(self, contents: Iterable[PdfContent]) -> Iterator[bytes]:
+        """Each document's bytes, in the order given. The documents are independent, so a writer may
+        render several at once; it holds only a bounded number in memory at a time."""
         ...

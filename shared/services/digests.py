@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from shared.domain.base import COPENHAGEN, PortalModel, format_instant
-from shared.domain.hearing import Hearing, HearingStatus
+from shared.domain.hearing import Hearing, HearingStatus, JournalisingState
 from shared.domain.notice import Recipient
 from shared.domain.preferences import Frequency, Preferences
 from shared.domain.response import ResponseStatus
@@ -159,6 +159,14 @@ def send_owner_digests(
                 lines.append("Høringsfristen er nær")
             for line in lines:
                 by_owner[hearing.owner].append(templates.DigestItem(hearing=ref, happened_at=now, summary=line))
+    # Journalising that keeps failing is the owner's to know about (the sweep retries it meanwhile).
+    not_journalised = (Filter("status", "=", HearingStatus.CONCLUDED.value), Filter("journalisedAt", "=", None))
+    for loaded in HearingRepository(documents).each(*not_journalised):
+        hearing, state = loaded.model, loaded.model.journalising
+        if state is not None and state.state is JournalisingState.FAILING:
+            line = f"Journaliseringen fejler ({state.attempts} forsøg); den prøves igen automatisk"
+            ref = templates.HearingRef(id=hearing.id, title=hearing.title)
+            by_owner[hearing.owner].append(templates.DigestItem(hearing=ref, happened_at=now, summary=line))
     sent = 0
     for owner, items in by_owner.items():
         stored = documents.read(SUBSCRIPTIONS, (Preferences.partition_of(owner),), "preferences")

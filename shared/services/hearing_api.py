@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
-from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, RejectedUpload, Visibility
+from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, Journalising, RejectedUpload, Visibility
 from shared.domain.kle import Kle
 
 
@@ -78,12 +78,16 @@ class HearingView(PortalModel):
     documents: list[DocumentView]
     conclusion: str | None
     concluded_at: Instant | None
+    archived_at: Instant | None = Field(default=None, description="Journalised and archived: read-only for good")
     # Only for those who run the hearing.
     case_number: str | None = None
     owner: str | None = None
     reviewers: list[str] | None = None
     invitees: list[str] | None = Field(default=None, description="Masked labels")
     journalised_at: Instant | None = None
+    journalising: Journalising | None = Field(
+        default=None, description="Set while filing into the records system keeps failing: why, and the next try"
+    )
     rejected_uploads: list[RejectedUpload] | None = Field(default=None, description="Uploads refused, and why")
     etag: str | None = None
 
@@ -111,7 +115,9 @@ class HearingView(PortalModel):
             owner=hearing.owner_name if staff else None,
             reviewers=hearing.reviewers if staff else None,
             invitees=[invitee.label for invitee in hearing.invitees] if staff else None,
+            archived_at=hearing.archived_at,
             journalised_at=hearing.journalised_at if staff else None,
+            journalising=hearing.journalising if staff else None,
             rejected_uploads=hearing.rejected_uploads if staff else None,
             etag=etag if staff else None,
         )

@@ -12,7 +12,8 @@ Keys, stable per hearing: ``hearing-text``, ``document-{id}``, ``response-{id}``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,6 +142,11 @@ def conclusion_document(hearing: Hearing, *, pdf: PdfWriter) -> RecordDocument:
 
 def response_documents(hearing: Hearing, item: NumberedResponse, *, pdf: PdfWriter) -> list[RecordDocument]:
     """The response as published; its original where the published text was redacted; its attachments."""
+    return list(rendered(response_parts(hearing, item), pdf=pdf))
+
+
+def response_parts(hearing: Hearing, item: NumberedResponse) -> list[Part]:
+    """``response_documents`` before rendering, so many responses can be rendered together."""
     response, number = item.response, item.number
     key = f"response-{response.id}"
     published = published_text(response)
@@ -156,9 +162,8 @@ def response_documents(hearing: Hearing, item: NumberedResponse, *, pdf: PdfWrit
         *_attachment_facts(item.attachments),
         Paragraph(published),
     ]
-    documents = [
-        _pdf_document(
-            pdf,
+    documents: list[Part] = [
+        _pdf_part(
             key=key,
             title=f"Høringssvar nr. {number} fra {response.respondent.public_author()}",
             filename=f"hoeringssvar-{number:05d}.pdf",
@@ -169,7 +174,7 @@ def response_documents(hearing: Hearing, item: NumberedResponse, *, pdf: PdfWrit
         )
     ]
     if published != response.text:
-        documents.append(_original_document(hearing, item, pdf))
+        documents.append(_original_part(hearing, item))
     documents += [
         RecordDocument(
             key=f"{key}-attachment-{attachment.id}",
@@ -185,15 +190,14 @@ def response_documents(hearing: Hearing, item: NumberedResponse, *, pdf: PdfWrit
     return documents
 
 
-def _original_document(hearing: Hearing, item: NumberedResponse, pdf: PdfWriter) -> RecordDocument:
+def _original_part(hearing: Hearing, item: NumberedResponse) -> PdfPart:
     response, respondent = item.response, item.response.respondent
     identity: list[Block] = [Fact("Afsender", respondent.name), Fact("Type", _KIND_LABELS[respondent.kind])]
     if respondent.company_name:
         identity.append(Fact("Virksomhed", respondent.company_name))
     if respondent.cvr:
         identity.append(Fact("CVR-nummer", respondent.cvr))
-    return _pdf_document(
-        pdf,
+    return _pdf_part(
         key=f"response-{response.id}-original",
         title=f"Høringssvar nr. {item.number}, original (ikke offentlig)",
         filename=f"hoeringssvar-{item.number:05d}-original.pdf",
@@ -306,6 +310,56 @@ def _concluded(hearing: Hearing) -> datetime:
     return hearing.concluded_at or hearing.deadline or hearing.created_at
 
 
+@dataclass(frozen=True)
+class PdfPart:
+    """A record document still to be rendered: everything but its bytes."""
+
+    key: str
+    title: str
+    filename: str
+    step: RecordStep
+    content: PdfContent
+    parent_key: str | None = None
+
+    def rendered(self, data: bytes) -> RecordDocument:
+        return RecordDocument(
+            key=self.key,
+            title=self.title,
+            filename=self.filename,
+            content_type=PDF,
+            content=data,
+            step=self.step,
+            parent_key=self.parent_key,
+        )
+
+
+Part = PdfPart | RecordDocument  # a document to render, or one filed as it was uploaded
+
+
+def rendered(parts: Iterable[Part], *, pdf: PdfWriter) -> Iterator[RecordDocument]:
+    """The documents in the order given, the PDFs rendered together by ``pdf.render_all``.
+
+    ``parts`` is read as the writer asks for more, so only what the writer holds ahead is in memory.
+    """
+    drawn: deque[Part] = deque()
+
+    def contents() -> Iterator[PdfContent]:
+        for part in parts:
+            drawn.append(part)
+            if isinstance(part, PdfPart):
+                yield part.content
+
+    for data in pdf.render_all(contents()):
+        part = drawn.popleft()
+        while isinstance(part, RecordDocument):
+            yield part
+            part = drawn.popleft()
+        yield part.rendered(data)
+    for left in drawn:  # documents filed as uploaded, after the last PDF
+        assert isinstance(left, RecordDocument)
+        yield left
+
+
 def _pdf_document(
     pdf: PdfWriter,
     *,
@@ -318,6 +372,30 @@ def _pdf_document(
     blocks: list[Block],
     parent_key: str | None = None,
 ) -> RecordDocument:
+    part = _pdf_part(
+        key=key,
+        title=title,
+        filename=filename,
+        step=step,
+        hearing=hearing,
+        created=created,
+        blocks=blocks,
+        parent_key=parent_key,
+    )
+    return part.rendered(pdf.render(part.content))
+
+
+def _pdf_part(
+    *,
+    key: str,
+    title: str,
+    filename: str,
+    step: RecordStep,
+    hearing: Hearing,
+    created: datetime,
+    blocks: list[Block],
+    parent_key: str | None = None,
+) -> PdfPart:
     content = PdfContent(
         title=title,
         author=hearing.owner_name,
@@ -326,12 +404,4 @@ def _pdf_document(
         subject=f"Høring {hearing.title}, sag {hearing.case_number}",
         keywords=tuple(word for word in ("høring", hearing.case_number, str(hearing.kle or "")) if word),
     )
-    return RecordDocument(
-        key=key,
-        title=title,
-        filename=filename,
-        content_type=PDF,
-        content=pdf.render(content),
-        step=step,
-        parent_key=parent_key,
-    )
+    return PdfPart(key=key, title=title, filename=filename, step=step, content=content, parent_key=parent_key)

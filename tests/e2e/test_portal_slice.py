@@ -218,9 +218,12 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
     told = [m for m in told if "afsluttet" in str(m["Subject"])]
     assert "Planen vedtages." in _plain_text(told[0])
 
-    # 6. The records job journalised everything once, with a manifest; a second run files nothing.
+    # 6. The records job journalised everything once, with a manifest, and archived the hearing;
+    # a second run files nothing.
     owner_view = portal.request("GET", f"/api/hearings/{hearing_id}", headers=creator).json()
     assert owner_view["journalisedAt"] is not None
+    assert owner_view["archivedAt"] == owner_view["journalisedAt"]
+    assert owner_view["journalising"] is None
     archive = BlobFileStore.from_connection_string(azurite.connection_string)
     prefix = f"2026-04711/{hearing_id}/"
     manifest = json.loads(archive.read("records", prefix + "manifest.json"))
@@ -229,6 +232,7 @@ def test_a_hearing_from_creation_to_the_records_system(portal: LocalHostProcess,
         f"document-{document_id}",
         f"response-{anna_id}",
         "conclusion",
+        "memo",
     ]
     filed = sorted(f.name for f in archive.list("records", prefix))
     run_function(portal, "journalise_hearing", json.dumps({"hearingId": hearing_id}))

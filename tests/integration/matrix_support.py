@@ -497,6 +497,7 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "request_document_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "set_invitees": lambda t: Ask({"invitees": ["0707801234"]}),
     "audit_trail": lambda t: Ask(),
+    "journalise_now": lambda t: Ask(),
     "submit_response": lambda t: Ask(
         {"text": "jeg er imod forslaget.", "publishName": False, "acceptedTerms": TERMS_VERSION}
     ),

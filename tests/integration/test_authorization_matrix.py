@@ -218,6 +218,8 @@ MATRIX: dict[str, Rule] = {
     "request_document_upload": managed(by_kind("201", concluded="409")),
     "set_invitees": managed(by_kind("200", concluded="409")),
     "audit_trail": managed(by_kind("200")),
+    # Records: only a concluded hearing is journalised; asking queues a run (202).
+    "journalise_now": managed(by_kind("409", concluded="202")),
     # Responses.
     "submit_response": signed_in_and_visible(submitting),
     "list_responses": visible(listing_responses),

@@ -78,9 +78,14 @@ class State:
         return 1 + max((int(item["Id"] if "Id" in item else item["ID"]) for item in self.data[kind]), default=0)
 
     def take_fault(self, method: str, path: str) -> dict[str, Any] | None:
+        """The fault for this call: ``method`` ``*`` matches any, and ``skip`` lets that many matching
+        calls through first (so "fail from the Nth call on" is one fault)."""
         with self.lock:
             for fault in self.faults:
-                if fault["method"] == method and path.startswith(fault["path"]) and fault["times"] > 0:
+                if fault["method"] in (method, "*") and path.startswith(fault["path"]) and fault["times"] > 0:
+                    if fault["skip"] > 0:
+                        fault["skip"] -= 1
+                        continue
                     fault["times"] -= 1
                     return dict(fault)
         return None
@@ -250,7 +255,8 @@ def create_app(state: State) -> Starlette:
     async def set_faults(request: Request) -> Response:
         body = await request.json()
         with state.lock:
-            state.faults = [{"method": "POST", "times": 1, "seconds": 0, **fault} for fault in body.get("faults", [])]
+            defaults = {"method": "POST", "times": 1, "seconds": 0, "skip": 0}
+            state.faults = [{**defaults, **fault} for fault in body.get("faults", [])]
         return JSONResponse({"faults": state.faults})
 
     async def read_state(request: Request) -> Response:
