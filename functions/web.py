@@ -7,6 +7,7 @@ next to the field it names, or the 404 page for a hearing the visitor may not se
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 
 from functions.http import API_PREFIX, problem
 from functions.webui import oidc
-from functions.webui.forms import FormErrors, errors_from
+from functions.webui.forms import FieldError, FormErrors, errors_from
 from functions.webui.pages import Visit, redirect, render
 from functions.webui.session import SIGN_IN_COOKIE
 from functions.webui.static_files import IMMUTABLE, SHORT, static_file
@@ -27,7 +28,7 @@ from shared.domain.errors import NotFound, PortalError
 from shared.domain.hearing import HearingStatus
 from shared.domain.identity import Identity
 from shared.domain.response import response_id_for
-from shared.services import hearings, responses
+from shared.services import hearings, response_receipts, responses
 from shared.services.hearing_api import HearingView
 from shared.services.responses import ResponseSubmission, ResponseView
 from shared.services.terms import current_or_none
@@ -186,8 +187,58 @@ def receipt(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     if who is None:
         return redirect(_sign_in_link(visit.path), visit)
     hearing = call(hearings.get_hearing, who, hearing_id)
-    response = call(responses.get_response, who, hearing_id, response_id_for(hearing_id, who.subject))
-    return render(visit, "receipt.html", hearing=hearing, response=response)
+    response_id = response_id_for(hearing_id, who.subject)
+    response = call(responses.get_response, who, hearing_id, response_id)
+    signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
+    return render(visit, "receipt.html", hearing=hearing, response=response, signed=signed)
+
+
+@page("hoeringer/{hearing_id}/kvittering/fil")
+def receipt_file(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """The receipt file to keep: what the verification page and ``tools/verify_receipt.py`` check."""
+    hearing_id = req.route_params["hearing_id"]
+    if who is None:
+        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}/kvittering"), visit)
+    response_id = response_id_for(hearing_id, who.subject)
+    signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
+    headers = {
+        "Content-Disposition": f'attachment; filename="kvittering-{response_id}.json"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    body = json.dumps(signed.to_document(), ensure_ascii=False, indent=2)
+    return func.HttpResponse(body, status_code=200, mimetype="application/json", charset="utf-8", headers=headers)
+
+
+@page("kvittering/tjek")
+def verify_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return render(visit, "verify.html", errors=FormErrors(), verdict=None, pasted="")
+
+
+@page("kvittering/tjek", "POST")
+def verify(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    form = form_of(req)
+    pasted = form.get("receipt", "").strip()
+    given = form.get("file", "").strip() or pasted  # a chosen file wins over the text field
+    try:
+        request = response_receipts.VerifyRequest(receipt=_compact_receipt(given))
+        verdict = call(response_receipts.verify_receipt, request)
+    except (ValidationError, PortalError):
+        message = visit._("Paste the receipt or choose the receipt file you downloaded.")
+        errors = FormErrors([FieldError("receipt", message)])
+        return render(visit, "verify.html", 422, errors=errors, verdict=None, pasted=pasted)
+    return render(visit, "verify.html", errors=FormErrors(), verdict=verdict, pasted=pasted)
+
+
+def _compact_receipt(given: str) -> str:
+    """The signed receipt from what was given: the receipt file (JSON) or the receipt itself (compact JWS)."""
+    if given.startswith("{"):
+        try:
+            found = json.loads(given).get("receipt")
+        except (ValueError, AttributeError):
+            return ""
+        return found if isinstance(found, str) else ""
+    return "".join(given.split())
 
 
 @page("hoeringer/{hearing_id}/tilbagetraek", "POST")

@@ -74,9 +74,30 @@ def _identity(session: Session) -> Identity | None:
 
 
 def form_of(req: func.HttpRequest) -> dict[str, str]:
+    """The fields of a posted form; a multipart form's files arrive as their text (receipt files are JSON)."""
     body = req.get_body()[:MAX_FORM_BYTES]
+    content_type = req.headers.get("content-type") or ""
+    if content_type.lower().startswith("multipart/form-data"):
+        return _multipart(content_type, body)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError):
         return {}
     return dict(pairs)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, str]:
+    # The standard library's MIME parser reads multipart/form-data once given the request's content type.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, str] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes) and len(fields) < 50:
+            fields[name] = payload.decode("utf-8", errors="replace")
+    return fields

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from tests.e2e.web_support import (
 from tests.local_host_fixture import LocalHostProcess, start_local_host
 
 HEARING = "/hoeringer/demo-active"
-PUBLIC_PAGES = ["/", HEARING, "/was", "/vilkaar", "/cookies", "/hoeringer/no-such-hearing"]
+PUBLIC_PAGES = ["/", HEARING, "/was", "/vilkaar", "/cookies", "/kvittering/tjek", "/hoeringer/no-such-hearing"]
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +183,48 @@ def test_the_response_form_works_with_the_keyboard_only(context: BrowserContext,
     expect(page.get_by_role("heading", name="Vi har modtaget dit høringssvar")).to_be_visible()
 
 
+def test_a_downloaded_receipt_file_is_checked_genuine_and_a_forged_one_is_not(
+    browser: Browser, context: BrowserContext, base_url: str, tmp_path: Path
+) -> None:
+    page = context.new_page()
+    sign_in(page, base_url, "Bo Nielsen", HEARING)  # Bo has a response in the demo data
+    page.get_by_role("link", name="Se din kvittering").click()
+    signed = page.get_by_role("region", name="Underskrevet kvittering")
+    expect(signed).to_be_visible()
+    with page.expect_download() as download:
+        signed.get_by_role("link", name="Hent kvittering").click()
+    receipt_file = tmp_path / "kvittering.json"
+    download.value.save_as(receipt_file)
+    assert json.loads(receipt_file.read_text(encoding="utf-8"))["receipt"].count(".") == 2
+
+    with fresh_context(browser) as anonymous:  # anyone can check it, signed in or not
+        checker = anonymous.new_page()
+        checker.goto(base_url + "/")
+        checker.get_by_role("link", name="Tjek en kvittering").click()
+        checker.get_by_role("button", name="Tjek kvitteringen").click()  # nothing given: the field says so
+        expect(checker.locator("#error-summary")).to_contain_text("Indsæt kvitteringen")
+        expect(checker.locator("#receipt-error")).to_contain_text("Indsæt kvitteringen")
+        assert not axe_violations(checker), described(axe_violations(checker))
+
+        checker.get_by_label("Eller vælg kvitteringsfilen").set_input_files(str(receipt_file))
+        checker.get_by_role("button", name="Tjek kvitteringen").click()
+        expect(checker.get_by_role("status")).to_contain_text("Kvitteringen er ægte")
+        expect(checker.locator("dt:has-text('I høringens log') + dd")).to_contain_text("Ja")
+        expect(checker.locator("dt:has-text('Uændret') + dd")).to_contain_text("Ja")
+        expect(checker.locator("dt:has-text('Anonymiseret') + dd")).to_have_text("Nej")
+        assert not axe_violations(checker), described(axe_violations(checker))
+        _screenshot(checker, "receipt-check")
+
+        jws = json.loads(receipt_file.read_text(encoding="utf-8"))["receipt"]
+        head, body, signature = jws.split(".")
+        forged = f"{head}.{body}.{'A' * len(signature)}"
+        checker.goto(base_url + "/kvittering/tjek?lang=en")
+        checker.get_by_label("The receipt", exact=True).fill(forged)
+        checker.get_by_role("button", name="Check the receipt").click()
+        expect(checker.get_by_role("status")).to_contain_text("The receipt is not genuine")
+        assert not axe_violations(checker), described(axe_violations(checker))
+
+
 @pytest.mark.parametrize("path", ["/", HEARING, "/was"])
 def test_pages_fit_320_pixels_and_200_percent_zoom(browser: Browser, base_url: str, path: str) -> None:
     # 320 CSS pixels wide, and 1280 pixels at 200% zoom (640 CSS pixels): WCAG 1.4.10 reflow.
@@ -219,6 +263,9 @@ def _written_out_pattern() -> re.Pattern[str]:
 
 
 def _screenshot(page: Page, name: str) -> None:
+    """Taken only when asked (``UPDATE_SCREENSHOTS=1``), so a test run leaves the tree as it was."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path: Path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
