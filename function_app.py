@@ -8,6 +8,8 @@ import azure.functions as func
 from functions import (
     admin,
     attachments,
+    campaigns,
+    exports,
     hearings,
     meetings,
     moderation,
@@ -35,6 +37,8 @@ BLUEPRINTS = (
     attachments.bp,
     meetings.bp,
     privacy.bp,
+    campaigns.bp,
+    exports.bp,
     web.bp,  # the pages under /, after every API route under /api
 )
 

@@ -422,6 +422,12 @@ class Settings(BaseSettings):
         alias="PORTAL_IDEMPOTENCY_HOURS",
         description="how long an `Idempotency-Key` and the first answer to it are kept per caller",
     )
+    export_retention_hours: int = Field(
+        default=24,
+        gt=0,
+        alias="PORTAL_EXPORT_RETENTION_HOURS",
+        description="how long an owner's export of a hearing's responses is kept before the hourly sweep deletes it",
+    )
 
     # Journalising: the local archive (a blob container), or SBSYS through its REST API (SBSIP).
     records_system: Literal["local", "sbsys"] = Field(

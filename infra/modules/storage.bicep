@@ -39,6 +39,7 @@ var portalContainers = [
   'response-uploads'
   'attachments'
   'quarantine'
+  'exports'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

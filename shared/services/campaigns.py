@@ -86,6 +86,12 @@ def group_response(hearing_id: str, response_id: str, text: str, *, documents: D
     raise Conflict("the response is being grouped elsewhere; try again", field="responseId")
 
 
+def campaign_of(hearing_id: str, response_id: str, text: str, *, documents: DocumentStore) -> str | None:
+    """The id of the group ``group_response`` puts the response in, stored on the response."""
+    assignment = group_response(hearing_id, response_id, text, documents=documents)
+    return None if assignment is None else assignment.group_id
+
+
 def list_groups(hearing_id: str, *, documents: DocumentStore) -> list[CampaignGroup]:
     """The hearing's campaigns, largest first: template text, count and every member's own additions.
 

@@ -7,6 +7,7 @@ OUTBOX_CONTAINER = "outbox"  # in Azure, notifications for channels without a de
 RESPONSE_UPLOADS_CONTAINER = "response-uploads"  # respondents PUT attachments here through a short-lived URL
 ATTACHMENTS_CONTAINER = "attachments"  # response attachments that passed the checks and the malware scan
 QUARANTINE_CONTAINER = "quarantine"  # uploads the malware scan refused; kept apart, never served
+EXPORTS_CONTAINER = "exports"  # the owners' exports of responses, deleted after PORTAL_EXPORT_RETENTION_HOURS
 BLOB_CONTAINERS = (
     UPLOADS_CONTAINER,
     HEARING_FILES_CONTAINER,
@@ -15,4 +16,5 @@ BLOB_CONTAINERS = (
     RESPONSE_UPLOADS_CONTAINER,
     ATTACHMENTS_CONTAINER,
     QUARANTINE_CONTAINER,
+    EXPORTS_CONTAINER,
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from shared.domain.base import COPENHAGEN
 from shared.domain.danish_ids import normalise_cpr
@@ -24,10 +23,6 @@ STATUS_LABELS: dict[ResponseStatus, str] = {
     ResponseStatus.DECLINED: "Afvist",
     ResponseStatus.WITHDRAWN: "Trukket tilbage",
 }
-
-# Fields that responses gain as numbering, redaction and campaign grouping arrive; read when present.
-_NUMBER_FIELDS = ("number",)
-_GROUP_FIELDS = ("campaign_group_id", "group_id")
 
 # The last line of defence below masks what the screening reports with a position, and also what
 # these two small patterns find, so a flag cleared by mistake, an old flag without a position or a
@@ -49,16 +44,14 @@ class ExportRow:
 
 
 def export_row(response: Response, position: int) -> ExportRow:
-    """``position`` is the response's place in order of receipt, its number until responses carry one."""
-    number = _first_present(response, _NUMBER_FIELDS)
-    group = _first_present(response, _GROUP_FIELDS)
+    """``position`` is the response's place in order of receipt, shown until screening has numbered it."""
     return ExportRow(
-        number=int(number) if number is not None else position,
+        number=response.number if response.number is not None else position,
         received_local=response.received_at.astimezone(COPENHAGEN).replace(tzinfo=None),
         author=response.respondent.public_author(),
         status=STATUS_LABELS.get(response.status, response.status.value),
         flags=flag_summary(response),
-        campaign_group=str(group) if group else "",
+        campaign_group=response.campaign_group_id or "",
         text=masked(published_text(response)),
     )
 
@@ -113,11 +106,3 @@ def _pattern_spans(text: str) -> list[tuple[int, int]]:
 
 def _flag_state(flag: Flag) -> str:
     return flag.state.value
-
-
-def _first_present(response: Response, names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = getattr(response, name, None)
-        if value is not None:
-            return value
-    return None

@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from pydantic import Field
+
 from shared.domain.audit import AuditEvent
-from shared.domain.base import Instant, PortalModel, copenhagen_text
+from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
+from shared.domain.errors import Forbidden, NotAuthenticated, NotFound, raises
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity
 from shared.domain.response import Response
@@ -24,16 +27,16 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
 from shared.ports.vault import PersonalDataVault
+from shared.services.containers import EXPORTS_CONTAINER as EXPORTS_CONTAINER  # where exports are, for callers
 from shared.services.export_rows import ExportRow, export_row
 from shared.services.guards import managed_hearing
 from shared.services.repositories import AuditRepository, ResponseRepository
 from shared.services.viewers import viewer_of
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXPORTS_CONTAINER = "exports"
 LINK_LIFETIME = timedelta(minutes=15)
-DEFAULT_RETENTION_HOURS = 24  # PORTAL_EXPORT_RETENTION_HOURS
 
 # "<hearing id>/<UTC creation instant>-<random>/<file name>": the sweep reads the age from the name,
 # so it needs nothing but a listing of the container.
@@ -44,6 +47,10 @@ _NAME = re.compile(r"(?P<hearing>[^/]+)/(?P<stamp>\d{8}T\d{6}Z)-[0-9a-f]+/[^/]+"
 class ExportFormat(StrEnum):
     XLSX = "xlsx"
     PDF = "pdf"
+
+
+class ExportRequest(InputModel):
+    format: ExportFormat = Field(description="xlsx: one row per response; pdf: a report with counts per status")
 
 
 class ExportTicket(PortalModel):
@@ -58,6 +65,23 @@ class ExportTicket(PortalModel):
     created_at: Instant
 
 
+@raises(NotAuthenticated, Forbidden, NotFound)
+def create_export(
+    who: Identity | None,
+    hearing_id: str,
+    request: ExportRequest,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
+) -> ExportTicket:
+    """The owner's export in the format asked for, with a download link valid for a few minutes."""
+    export = export_xlsx if request.format is ExportFormat.XLSX else export_pdf
+    return export(who, hearing_id, documents=documents, files=files, clock=clock, vault=vault)
+
+
+@raises(NotAuthenticated, Forbidden, NotFound)
 def export_xlsx(
     who: Identity | None,
     hearing_id: str,
@@ -83,6 +107,7 @@ def export_xlsx(
     )
 
 
+@raises(NotAuthenticated, Forbidden, NotFound)
 def export_pdf(
     who: Identity | None,
     hearing_id: str,
@@ -122,10 +147,10 @@ def delete_expired_exports(
     files: FileStore,
     clock: Clock,
     documents: DocumentStore,
-    retention_hours: int = DEFAULT_RETENTION_HOURS,
+    settings: Settings,
 ) -> int:
-    """Timer: delete every export older than the retention period; returns how many were deleted."""
-    cutoff = clock.now() - timedelta(hours=retention_hours)
+    """Timer: delete every export older than ``PORTAL_EXPORT_RETENTION_HOURS``; returns how many were deleted."""
+    cutoff = clock.now() - timedelta(hours=settings.export_retention_hours)
     audit = AuditRepository(documents)
     deleted = 0
     for info in files.list(EXPORTS_CONTAINER):

@@ -36,7 +36,7 @@ from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
-from shared.services import numbering, queues, terms
+from shared.services import campaigns, numbering, queues, terms
 from shared.services.blacklist import blacklisted_terms
 from shared.services.guards import ensure_visible, visible_hearing
 from shared.services.hearing_cache import HearingCache
@@ -331,6 +331,8 @@ def screen_response(
     now = clock.now()
     flags = screen(response.text, blacklist=blacklisted_terms(documents))
     screened = response.record_screening(flags, now)  # False: a redelivery
+    if screened:  # grouped in the same write as the screening; an edited response is regrouped
+        response.campaign_group_id = campaigns.campaign_of(hearing_id, response_id, response.text, documents=documents)
     if screened and not response.flags and _auto_approves(documents, hearing_id):
         response.approve(SYSTEM, clear_flags=False, publish=True, now=now)
         response.record_audit(None, "response.approved", now, target=f"response:{response.id}", automatic="true")

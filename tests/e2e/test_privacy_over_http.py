@@ -4,21 +4,15 @@ exports, the host's log and the outbox are searched for a respondent's CPR numbe
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
+import httpx
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from local_host.azurite import Azurite
-from local_host.demo_data import CREATOR
-from shared.adapters.aes_vault import AesGcmVault
-from shared.adapters.blob_files import BlobFileStore
-from shared.adapters.sqlite_documents import SqliteDocumentStore
-from shared.services.exports import EXPORTS_CONTAINER, export_pdf, export_xlsx
 from tests.citizens import response_body
 from tests.e2e.test_portal_slice import assert_problem, token
-from tests.fakes import FixedClock
 from tests.local_host_fixture import LocalHostProcess
 
 HEARING = "demo-active"
@@ -123,22 +117,30 @@ def test_the_example_and_its_neighbours_publish_nothing_personal(portal: LocalHo
     assert moderation.status_code == 200 and not _found(moderation.text)
     assert not any(_found(str(entry)) for entry in trail)
 
+    # Published campaigns are public too: nothing personal in them either.
+    campaigns = portal.request("GET", f"/api/hearings/{HEARING}/campaigns/public")
+    assert campaigns.status_code == 200 and not _found(campaigns.text)
+    moderated_campaigns = portal.request("GET", f"/api/hearings/{HEARING}/campaigns", headers=creator)
+    assert moderated_campaigns.status_code == 200 and not _found(moderated_campaigns.text)
+
+    # The exports the owner takes over HTTP, downloaded through the link in the answer.
+    exports = f"/api/hearings/{HEARING}/exports"
+    assert_problem(portal.request("POST", exports, headers=creator, json={"format": "csv"}), 422, "format")
+    assert_problem(portal.request("POST", exports, headers=anna, json={"format": "xlsx"}), 403)
+    downloaded = {}
+    for export_format in ("xlsx", "pdf"):
+        ticket = portal.request("POST", exports, headers=creator, json={"format": export_format})
+        assert ticket.status_code == 201, ticket.text
+        download = httpx.get(ticket.json()["url"])
+        assert download.status_code == 200
+        downloaded[export_format] = download.content
+    sheet = load_workbook(io.BytesIO(downloaded["xlsx"])).worksheets[0]
+    cells = "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(downloaded["pdf"])).pages)
+    assert "Borger" in cells and _found(cells) == [] and _found(pdf_text) == []
+
     log_dir = portal.data_dir
     portal.stop()
-
-    # The exports the owner can take, made from the same store after the host stopped.
-    store = SqliteDocumentStore(log_dir / "documents.sqlite")
-    files = BlobFileStore.from_connection_string(azurite.connection_string)
-    files.ensure_containers([EXPORTS_CONTAINER])
-    vault, clock = AesGcmVault.development(log_dir), FixedClock(datetime.now(UTC))
-    xlsx = export_xlsx(CREATOR, HEARING, documents=store, files=files, clock=clock, vault=vault)
-    sheet = load_workbook(io.BytesIO(files.read(EXPORTS_CONTAINER, xlsx.name))).worksheets[0]
-    cells = "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
-    pdf = export_pdf(CREATOR, HEARING, documents=store, files=files, clock=clock, vault=vault)
-    pages = PdfReader(io.BytesIO(files.read(EXPORTS_CONTAINER, pdf.name))).pages
-    pdf_text = "\n".join(page.extract_text() for page in pages)
-    store.close()
-    assert "Borger" in cells and _found(cells) == [] and _found(pdf_text) == []
 
     # The host's log and every notification it wrote (the demo data's included).
     assert _found((log_dir / "local-host.log").read_text(errors="replace")) == []

@@ -44,6 +44,7 @@ from shared.adapters.jwt_validator import JwtValidator
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.bootstrap import Dependencies
+from shared.domain.campaigns import group_id_for, text_digest
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
 from shared.domain.notice import EVERYTHING, UnsubscribeClaim, unsubscribe_token
@@ -560,6 +561,13 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "hearing_deliveries": lambda t: Ask(),
+    "hearing_campaigns": lambda t: Ask(),
+    "public_campaigns": lambda t: Ask(),
+    # The seeded response founded its own group, so taking it out is refused: it is the template.
+    "split_campaign_member": lambda t: Ask(
+        route={"group_id": group_id_for(t.hearing_id, t.response_id, text_digest(SEEDED_TEXT))}
+    ),
+    "create_export": lambda t: Ask({"format": "xlsx"}),
 }
 
 

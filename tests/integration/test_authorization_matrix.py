@@ -282,6 +282,13 @@ MATRIX: dict[str, Rule] = {
     "unsubscribe_preview": everyone("200"),
     "unsubscribe": everyone("200"),
     "hearing_deliveries": managed(by_kind("200")),
+    # Campaigns: the grouping for those who run the hearing, published campaigns for whoever sees it;
+    # the seeded response is its group's template, which is never taken out (409).
+    "hearing_campaigns": managed(by_kind("200")),
+    "public_campaigns": visible(everyone("200")),
+    "split_campaign_member": managed(by_kind("409", draft="404", scheduled="404")),
+    # Exports of the responses: owner and admins, in every state.
+    "create_export": managed(by_kind("201")),
 }
 
 

@@ -15,6 +15,7 @@ from local_host.azurite import Azurite
 from shared.adapters.blob_files import BlobFileStore
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.services.exports import EXPORTS_CONTAINER, delete_expired_exports, export_pdf, export_xlsx
+from shared.settings import Settings
 from tests.azurite_fixture import azurite  # noqa: F401
 from tests.export_support import CPR_WRITTEN, DEADLINE, EMAIL, VAULT, seed_mixed
 from tests.fakes import FixedClock, caseworker
@@ -51,7 +52,7 @@ def test_an_xlsx_export_downloads_through_its_link_and_is_swept_after_retention(
     assert CPR_WRITTEN not in cells and EMAIL not in cells
 
     clock.advance(hours=24)
-    assert delete_expired_exports(files=files, clock=clock, documents=documents) >= 1
+    assert delete_expired_exports(files=files, clock=clock, documents=documents, settings=Settings()) >= 1
     assert files.info(EXPORTS_CONTAINER, ticket.name) is None
     assert httpx.get(ticket.url).status_code == 404
 

@@ -26,6 +26,7 @@ from shared.services.exports import (
     export_xlsx,
 )
 from shared.services.repositories import AuditRepository
+from shared.settings import Settings
 from tests.export_support import (
     CASE_NUMBER,
     CPR,
@@ -57,7 +58,8 @@ class World:
         return export_pdf(who, hearing_id, documents=self.store, files=self.files, clock=self.clock, vault=VAULT)
 
     def sweep(self, **retention: int) -> int:
-        return delete_expired_exports(files=self.files, clock=self.clock, documents=self.store, **retention)
+        settings = Settings(**retention)  # type: ignore[arg-type]
+        return delete_expired_exports(files=self.files, clock=self.clock, documents=self.store, settings=settings)
 
     def sheet_rows(self, ticket: ExportTicket) -> list[tuple[Any, ...]]:
         workbook = load_workbook(io.BytesIO(self.files.read(EXPORTS_CONTAINER, ticket.name)))
@@ -276,8 +278,8 @@ def test_the_retention_period_is_a_parameter(world: World, seeded: Seeded) -> No
     world.xlsx(OWNER, seeded.hearing_id)
     world.clock.advance(hours=1)
 
-    assert world.sweep(retention_hours=2) == 0
-    assert world.sweep(retention_hours=1) == 1
+    assert world.sweep(export_retention_hours=2) == 0
+    assert world.sweep(export_retention_hours=1) == 1
 
 
 class _AuditFails(SqliteDocumentStore):

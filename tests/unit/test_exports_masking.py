@@ -72,14 +72,7 @@ def response(**changes: object) -> Response:
     return base.model_copy(update=changes)
 
 
-class _Later(Response):
-    """A response with the fields numbering, redaction and campaign grouping will add."""
-
-    number: int | None = None
-    campaign_group_id: str | None = None
-
-
-def test_a_row_uses_the_order_of_receipt_until_responses_carry_a_number() -> None:
+def test_a_row_uses_the_order_of_receipt_until_the_response_is_numbered() -> None:
     row = export_row(response(), 7)
 
     assert (row.number, row.author, row.status, row.campaign_group) == (7, "Borger", "Godkendt", "")
@@ -88,7 +81,7 @@ def test_a_row_uses_the_order_of_receipt_until_responses_carry_a_number() -> Non
 
 
 def test_a_row_prefers_the_number_the_public_text_and_the_group_when_present() -> None:
-    later = _Later.model_validate({**response().model_dump(), "number": 42, "campaign_group_id": "g-9"})
+    later = response().model_copy(update={"number": 42, "campaign_group_id": "g-9"})
 
     row = export_row(later, 7)
 
