@@ -3,25 +3,19 @@ the notice of a decline, the language a reader asked for and the names of city a
 
 from __future__ import annotations
 
-import uuid
-
-from shared.domain.base import format_instant
 from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.hearing import EDITABLE, Hearing
-from shared.domain.identity import Identity, IdentityKind
+from shared.domain.identity import Identity
 from shared.domain.redaction import Language, Redaction
 from shared.domain.reference import ReferenceType
 from shared.domain.response import Response
 from shared.domain.screening import FlagKind, screen
 from shared.ports.documents import DocumentStore
-from shared.ports.mail import Notification
 from shared.ports.vault import PersonalDataVault
 from shared.services.guards import managed_hearing
 from shared.services.repositories import ReferenceRepository
 from shared.services.viewers import viewer_of
-from shared.settings import Settings
 
-_NOTICE_NAMESPACE = uuid.UUID("0d3e7c55-8a41-4c0b-9a53-5b1f3c2e6d17")
 # A caseworker's reason goes into the trail: it must not carry what it is about.
 _PERSONAL = frozenset({FlagKind.CPR, FlagKind.EMAIL, FlagKind.PHONE})
 
@@ -54,41 +48,6 @@ def ensure_clean_reason(reason: str) -> str:
     if any(flag.kind in _PERSONAL for flag in screen(reason, allow=())):
         raise InvalidInput("the reason must not itself contain personal data", field="reason")
     return reason
-
-
-def declined_notification(hearing: Hearing, response: Response, settings: Settings) -> Notification:
-    """To the respondent, by Digital Post (citizens by their sealed CPR number, companies by CVR), or to an
-    employee's work address. The id names the decision, so a retry delivers it once."""
-    respondent = response.respondent
-    if respondent.kind is IdentityKind.COMPANY and respondent.cvr:
-        recipient = f"cvr:{respondent.cvr}"
-    elif respondent.cpr_sealed:
-        recipient = f"cpr-sealed:{respondent.cpr_sealed}"  # the adapter unseals it
-    else:
-        recipient = f"subject:{respondent.subject}"  # an employee: the channel adapter looks them up
-    decided = format_instant(response.decided_at) if response.decided_at else ""
-    web = settings.web_base_url.rstrip("/") if settings.web_base_url else None
-    link = f"{web}/hoeringer/{hearing.id}" if web else f"{settings.public_base_url}/api/hearings/{hearing.id}"
-    reason = response.decline_reason or ""
-    text = (
-        f'Dit høringssvar til "{hearing.title}" er ikke offentliggjort.\n\nBegrundelse: {reason}\n\nHøringen: {link}\n'
-    )
-    html = (
-        f"<p>Dit høringssvar til &quot;{_escape(hearing.title)}&quot; er ikke offentliggjort.</p>"
-        f'<p>Begrundelse: {_escape(reason)}</p><p><a href="{_escape(link)}">Høringen</a></p>'
-    )
-    return Notification(
-        notification_id=str(uuid.uuid5(_NOTICE_NAMESPACE, f"declined\n{response.id}\n{decided}")),
-        channel="digital-post",
-        recipient=recipient,
-        subject=f"Dit høringssvar: {hearing.title}",
-        text=text,
-        html=html,
-    )
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def language_from(accept_language: str | None) -> Language:

@@ -35,6 +35,7 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.mail import Mailer
 from shared.ports.messages import MessageBus
 from shared.ports.vault import PersonalDataVault
+from shared.services import respondent_notices
 from shared.services.guards import managed_hearing
 from shared.services.moderating import ensure_clean_reason, language_from, moderated_hearing, record_redaction
 from shared.services.repositories import AuditRepository, Loaded, ResponseRepository
@@ -159,6 +160,8 @@ def decide_flag(
     bus: MessageBus,
     clock: Clock,
     vault: PersonalDataVault,
+    mailer: Mailer,
+    settings: Settings,
 ) -> ModeratedResponseView:
     """Accept or redact one flag. A CPR number can only be redacted (409)."""
     hearing, moderator = moderated_hearing(who, hearing_id, documents=documents, vault=vault)
@@ -175,6 +178,9 @@ def decide_flag(
         details = {"flag": flag_id, **({"reason": reason} if reason else {})}
         response.record_audit(moderator, "flag.accepted", now, target=f"response:{response.id}", **details)
     _save(loaded, documents, bus)
+    made = [redaction] if redaction is not None else []
+    notices = _notice_ports(documents, mailer, vault, clock, settings)
+    respondent_notices.tell_redacted(hearing, response, made, **notices)
     return ModeratedResponseView.moderated(response)
 
 
@@ -189,15 +195,20 @@ def redact_spans(
     bus: MessageBus,
     clock: Clock,
     vault: PersonalDataVault,
+    mailer: Mailer,
+    settings: Settings,
 ) -> ModeratedResponseView:
     """Redact spans chosen by hand, with a reason; the original stays as written."""
     hearing, moderator = moderated_hearing(who, hearing_id, documents=documents, vault=vault)
     reason = ensure_clean_reason(request.reason)
     loaded = ResponseRepository(documents).require(hearing.id, response_id)
     response = loaded.model
-    for redaction in response.redact_spans(request.spans, reason, moderator.subject, clock.now()):
+    made = response.redact_spans(request.spans, reason, moderator.subject, clock.now())
+    for redaction in made:
         record_redaction(response, moderator, redaction)
     _save(loaded, documents, bus)
+    notices = _notice_ports(documents, mailer, vault, clock, settings)
+    respondent_notices.tell_redacted(hearing, response, made, **notices)
     return ModeratedResponseView.moderated(response)
 
 
@@ -303,6 +314,12 @@ def bulk_decide(
             items.append(BulkItem(id=response_id, status=200, outcome="approved" if approve else "declined"))
     succeeded = sum(1 for item in items if item.status == 200)
     return BulkOutcome(items=items, succeeded=succeeded, failed=len(items) - succeeded)
+
+
+def _notice_ports(
+    documents: DocumentStore, mailer: Mailer, vault: PersonalDataVault, clock: Clock, settings: Settings
+) -> respondent_notices.NoticePorts:
+    return respondent_notices.Ports(documents, mailer, vault, clock, settings).kw()
 
 
 def _save(loaded: Loaded[Response], documents: DocumentStore, bus: MessageBus) -> None:

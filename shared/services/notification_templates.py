@@ -104,6 +104,7 @@ class ResponseReceipt(MessageContext):
     template = "receipt"
     received_at: Instant
     verification_code: str = Field(min_length=1)
+    verify_url: str | None = None  # the signed receipt file, which anyone can check at /api/receipts/verify
 
 
 class ResponseDeclined(MessageContext):
@@ -264,7 +265,8 @@ _SAMPLE: dict[str, Any] = {
     "conclusion": "Planen vedtages med ændringer.",
     "reason": "Svaret indeholder personoplysninger om andre.",
     "received_at": "2026-12-01T09:41",
-    "verification_code": "7F3K-Q9XD",
+    "verification_code": "7F3K-Q9XD-2M4A-8B1C",
+    "verify_url": "https://hoeringsportal.example.dk/api/hearings/eksempel/responses/svar/receipt?version=1",
     "added_by": "Mette Hansen",
     "meeting": {
         "title": "Borgermøde om Ørestad Syd",

@@ -408,7 +408,7 @@ class EventMessages:
         self, hearing: Hearing, kind: EventKind, fields: list[str], event_id: str, now: datetime, settings: Settings
     ) -> None:
         self.hearing, self.kind, self.fields, self.event_id, self.now = hearing, kind, fields, event_id, now
-        self._web = settings.web_base_url or f"{settings.public_base_url.rstrip('/')}/api"
+        self._web = web_base_url(settings)
         self._rendered: dict[tuple[str, str, bool], templates.Rendered] = {}
 
     def template_for(self, recipient: Recipient) -> str:
@@ -462,6 +462,11 @@ class EventMessages:
             language=recipient.language,
             unsubscribe=unsubscribe,
         )
+
+
+def web_base_url(settings: Settings) -> str:
+    """Where messages link to: the web front end, or the API when there is none."""
+    return settings.web_base_url or f"{settings.public_base_url.rstrip('/')}/api"
 
 
 _TEMPLATE_OF = {

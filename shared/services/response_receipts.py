@@ -319,6 +319,11 @@ def _payloads(response: Response) -> list[ReceiptPayload]:
     return payloads
 
 
+def current_payload(response: Response) -> ReceiptPayload:
+    """The receipt statement of the response's current version."""
+    return _payloads(response)[-1]
+
+
 def _logged(documents: DocumentStore, payload: ReceiptPayload) -> int | None:
     return receipt_log.logged_index(payload.hearing_id, payload.entry_key, documents=documents)
 

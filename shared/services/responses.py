@@ -36,13 +36,12 @@ from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
-from shared.services import campaigns, numbering, queues, terms
+from shared.services import campaigns, numbering, queues, respondent_notices, terms
 from shared.services.blacklist import blacklisted_terms
 from shared.services.guards import ensure_visible, visible_hearing
 from shared.services.hearing_cache import HearingCache
 from shared.services.moderating import (
     CityAreas,
-    declined_notification,
     language_from,
     moderated_hearing,
     record_redaction,
@@ -301,7 +300,15 @@ def withdraw_response(
 
 
 def screen_response(
-    hearing_id: str, response_id: str, *, documents: DocumentStore, clock: Clock, signer: ReceiptSigner
+    hearing_id: str,
+    response_id: str,
+    *,
+    documents: DocumentStore,
+    clock: Clock,
+    signer: ReceiptSigner,
+    mailer: Mailer,
+    vault: PersonalDataVault,
+    settings: Settings,
 ) -> bool:
     """Queue consumer: flag personal data so nothing flagged is published unchecked.
 
@@ -342,6 +349,9 @@ def screen_response(
     # Numbered and signed here, off the hot path, in arrival order; both are safe to repeat.
     numbering.assign_number(hearing_id, response_id, documents=documents)
     issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
+    respondent_notices.after_screening(
+        hearing_id, response_id, documents=documents, mailer=mailer, vault=vault, clock=clock, settings=settings
+    )
     return screened
 
 
@@ -377,17 +387,23 @@ def decide_response(
     response, now = loaded.model, clock.now()
     target = f"response:{response_id}"
     if approve:
-        for redaction in response.approve(moderator.subject, decision.clear_flags, decision.publish, now):
+        made = response.approve(moderator.subject, decision.clear_flags, decision.publish, now)
+        for redaction in made:
             record_redaction(response, moderator, redaction)
         response.record_audit(moderator, "response.approved", now, target=target, published=str(decision.publish))
     else:
         response.decline(moderator.subject, now, reason)
         response.record_audit(moderator, "response.declined", now, target=target)
     _commit(loaded, documents=documents, bus=bus)
+    # After the commit: a respondent is never told of a decision that was not stored. The ids name the
+    # decision, so deciding again delivers each notice once; a failed send is retried by the sweep.
+    notices = respondent_notices.Ports(documents, mailer, vault, clock, settings).kw()
     if not approve:
-        # After the commit: a respondent is never told of a decline that was not stored. Should sending
-        # fail, declining again sends it (the id names this decision, so it is delivered once).
-        mailer.send(declined_notification(hearing, response, settings))
+        respondent_notices.tell_declined(hearing, response, **notices)
+    else:
+        respondent_notices.tell_redacted(hearing, response, made, **notices)
+        if response.published:
+            respondent_notices.tell_published(hearing, response, **notices)
     return ModeratedResponseView.moderated(response)
 
 
