@@ -67,6 +67,7 @@ class Settings(BaseSettings):
         populate_by_name=True,  # Settings(dev_issuer=True) as well as the environment names
         extra="forbid",
         hide_input_in_errors=True,  # a refused start-up must not print the connection strings it was given
+        defer_build=True,  # validators built when the settings are first read, not when the function app is indexed
     )
 
     # Set by the Functions host in Azure, not by configuration; it must come first, environment's default reads it.

@@ -21,7 +21,8 @@ class Role(StrEnum):
 class Identity(BaseModel):
     """A signed-in person. ``subject`` is stable per person and issuer; never a CPR number."""
 
-    model_config = ConfigDict(frozen=True)
+    # Built on first use like every portal model: a cold start that signs nobody in does not pay for it.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     subject: str
     kind: IdentityKind
