@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"Starting Azurite and the local host ({APP_MODULE}) in {data_dir} ...", flush=True)
     try:
-        with local_stack(data_dir, APP_MODULE, ["--seed"]) as stack:
+        # No span recording: a deployed intake app records spans only when an exporter is configured.
+        with local_stack(data_dir, APP_MODULE, ["--seed", "--traces", "none"]) as stack:
             return _bench(args, stack)
     except StackError as error:
         print(f"FAILED: {error}", file=sys.stderr)
