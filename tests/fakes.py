@@ -235,6 +235,7 @@ class InMemoryRecords:
     contents: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
     manifests: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
     closed: set[tuple[str, str]] = field(default_factory=set)
+    cases: list[CaseRequest] = field(default_factory=list)  # every ensure_case request, in order
     calls: int = 0  # file_document calls, including repeats of a key already filed
     _fail_on_call: int | None = None
 
@@ -273,6 +274,7 @@ class InMemoryRecords:
         return self.manifests.get((case_number, hearing_id))
 
     def ensure_case(self, request: CaseRequest) -> str:
+        self.cases.append(request)
         return request.case_number or f"hearing-{request.hearing_id}"
 
     def close_case(self, case_number: str, hearing_id: str) -> None:

@@ -15,7 +15,12 @@ from shared.domain.kle import Kle
 class HearingDraft(InputModel):
     template_id: str = Field(min_length=1)
     title: str = Field(min_length=1, max_length=300)
-    case_number: str = Field(min_length=1, max_length=100, description="The case (sag) in the records system")
+    case_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The case (sag) in the records system; left out, a case is opened from the KLE number's template",
+    )
     summary: str | None = Field(default=None, max_length=2000)
     body: str | None = Field(default=None, max_length=100_000)
     visibility: Visibility | None = None

@@ -25,6 +25,7 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus
+from shared.ports.records import CaseRequest, RecordsSystem
 from shared.ports.vault import PersonalDataVault
 from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.guards import managed_hearing, visible_hearing
@@ -121,7 +122,13 @@ def audit_trail(
 
 @raises(NotAuthenticated, Forbidden, InvalidInput)
 def create_hearing(
-    who: Identity | None, draft: HearingDraft, *, documents: DocumentStore, bus: MessageBus, clock: Clock
+    who: Identity | None,
+    draft: HearingDraft,
+    *,
+    documents: DocumentStore,
+    bus: MessageBus,
+    clock: Clock,
+    records: RecordsSystem,
 ) -> HearingView:
     if who is None:
         raise NotAuthenticated("sign in as an employee to create hearings")
@@ -131,13 +138,26 @@ def create_hearing(
     if template is None:
         raise InvalidInput("no such template", field="templateId")
     now = clock.now()
+    hearing_id = str(uuid.uuid4())
+    # The hearing belongs to a case from the start: the caseworker's own, or one the records system opens
+    # from the case template its KLE number chooses. A retry of this request with its Idempotency-Key gets
+    # the first answer, so a case is not opened twice for one hearing.
+    case_number = records.ensure_case(
+        CaseRequest(
+            hearing_id=hearing_id,
+            title=draft.title,
+            kle=draft.kle,
+            owner=who.email or who.subject,
+            case_number=draft.case_number,
+        )
+    )
     hearing = Hearing(
-        id=str(uuid.uuid4()),
+        id=hearing_id,
         template_id=template.id,
         title=draft.title,
         summary=draft.summary if draft.summary is not None else template.default_summary,
         body=draft.body if draft.body is not None else template.default_body,
-        case_number=draft.case_number,
+        case_number=case_number,
         visibility=draft.visibility or template.default_visibility,
         subject_area_ids=draft.subject_area_ids,
         city_area_ids=draft.city_area_ids,

@@ -71,6 +71,26 @@ def test_a_caseworker_creates_a_draft_from_a_template(portal: Portal) -> None:
     assert portal.stored_hearing(view.id).owner == caseworker().subject
 
 
+def test_a_hearing_without_a_case_number_gets_a_case_opened_from_its_kle_number(portal: Portal) -> None:
+    draft = HearingDraft.model_validate(
+        {"templateId": TEMPLATE_ID, "title": "Lokalplan for Nordhavn", "kle": "01.02.03"}
+    )
+
+    view = portal.call(create_hearing, caseworker(), draft)
+
+    [request] = portal.records.cases
+    assert (request.hearing_id, request.kle, request.case_number) == (view.id, "01.02.03", None)
+    assert view.case_number == f"hearing-{view.id}"  # what the records system answered
+    assert portal.stored_hearing(view.id).case_number == view.case_number
+
+
+def test_a_case_number_the_caseworker_gives_is_used_as_it_is(portal: Portal) -> None:
+    view = portal.call(create_hearing, caseworker(), draft_request())
+
+    assert view.case_number == "2026-0042"
+    assert portal.records.cases[0].case_number == "2026-0042"
+
+
 def test_an_admin_may_create_hearings_too(portal: Portal) -> None:
     assert portal.call(create_hearing, admin(), draft_request()).status is HearingStatus.DRAFT
 

@@ -61,10 +61,10 @@ def test_a_json_value_that_is_not_an_object_names_the_body() -> None:
 
 
 def test_a_missing_field_is_named_in_camel_case() -> None:
-    error = refusal(json.dumps({"templateId": "standard", "title": "Lokalplan"}).encode(), HearingDraft)
+    error = refusal(json.dumps({"title": "Lokalplan", "caseNumber": "2026-0042"}).encode(), HearingDraft)
 
-    assert fields(error) == ["caseNumber"]
-    assert "caseNumber" in error.detail
+    assert fields(error) == ["templateId"]
+    assert "templateId" in error.detail
 
 
 def test_an_impossible_deadline_names_the_deadline_with_a_readable_message() -> None:
