@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import azure.functions as func
 from pydantic import ValidationError
@@ -20,9 +19,10 @@ from functions.http import API_PREFIX, problem
 from functions.webui import oidc
 from functions.webui.forms import FieldError, FormErrors, errors_from
 from functions.webui.pages import Visit, redirect, render
+from functions.webui.routing import pages_on, sign_in_link
 from functions.webui.session import SIGN_IN_COOKIE
 from functions.webui.static_files import IMMUTABLE, SHORT, static_file
-from functions.webui.visits import cookies, form_of, sign_in_issuer, visit_of
+from functions.webui.visits import cookies, form_of, sign_in_issuer
 from shared.bootstrap import call, dependencies
 from shared.domain.errors import NotFound, PortalError
 from shared.domain.hearing import HearingStatus
@@ -41,30 +41,7 @@ GROUPS = (
     (HearingStatus.SCHEDULED,),
     (HearingStatus.AWAITING_CONCLUSION, HearingStatus.CONCLUDED),
 )
-Page = Callable[[func.HttpRequest], func.HttpResponse]
-
-
-def page(route: str, method: str = "GET") -> Callable[[Callable[..., func.HttpResponse]], Page]:
-    """Register a page; its handler gets the visit and who is signed in, and may raise domain errors."""
-
-    def register(handler: Callable[..., func.HttpResponse]) -> Page:
-        def wrapped(req: func.HttpRequest) -> func.HttpResponse:
-            visit, who = visit_of(req, urlsplit(req.url).path or "/")
-            try:
-                if method == "POST" and not visit.session.checks(form_of(req).get("csrf")):
-                    return render(visit, "error.html", 403, title=visit._("The form has expired"))
-                return handler(req, visit, who)
-            except NotFound:
-                return render(visit, "not_found.html", 404)
-            except Exception:
-                log.exception("the page %s failed", route)
-                return render(visit, "error.html", 500, title=visit._("Something went wrong"))
-
-        wrapped.__name__ = f"web_{handler.__name__}"
-        wrapped.__qualname__ = wrapped.__name__
-        return bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)(wrapped)  # type: ignore[no-any-return]
-
-    return register
+page = pages_on(bp)
 
 
 # -- everyone ----------------------------------------------------------------------------------------------
@@ -161,7 +138,7 @@ def cookie_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
 def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
-        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
+        return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
     form = form_of(req)
     text = form.get("text", "")
     try:
@@ -185,7 +162,7 @@ def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
 def receipt(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
-        return redirect(_sign_in_link(visit.path), visit)
+        return redirect(sign_in_link(visit.path), visit)
     hearing = call(hearings.get_hearing, who, hearing_id)
     response_id = response_id_for(hearing_id, who.subject)
     response = call(responses.get_response, who, hearing_id, response_id)
@@ -198,7 +175,7 @@ def receipt_file(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
     """The receipt file to keep: what the verification page and ``tools/verify_receipt.py`` check."""
     hearing_id = req.route_params["hearing_id"]
     if who is None:
-        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}/kvittering"), visit)
+        return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}/kvittering"), visit)
     response_id = response_id_for(hearing_id, who.subject)
     signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
     headers = {
@@ -245,7 +222,7 @@ def _compact_receipt(given: str) -> str:
 def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
-        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
+        return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
     try:
         call(responses.withdraw_response, who, hearing_id, response_id_for(hearing_id, who.subject))
     except PortalError as error:
@@ -262,7 +239,7 @@ def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.
 def moderation(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
-        return redirect(_sign_in_link(visit.path), visit)
+        return redirect(sign_in_link(visit.path), visit)
     hearing = call(hearings.get_hearing, who, hearing_id)
     if hearing.owner is None:  # only those who run the hearing are told its owner
         raise NotFound("no such hearing")
@@ -274,7 +251,7 @@ def moderation(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fun
 def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
     if who is None:
-        return redirect(_sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation"), visit)
+        return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation"), visit)
     form = form_of(req)
     reason = form.get("reason", "").strip() or None  # a decline needs one; the respondent is told
     decision = responses.Decision(clear_flags=form.get("clearFlags") == "on", publish=True, reason=reason)
@@ -291,10 +268,6 @@ def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
 
 
 # -- sign-in -----------------------------------------------------------------------------------------------
-
-
-def _sign_in_link(return_to: str) -> str:
-    return f"/log-ind?til={quote(return_to)}"
 
 
 def _redirect_uri() -> str:

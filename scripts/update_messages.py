@@ -19,8 +19,9 @@ def main() -> None:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     template = LOCALE / "messages.pot"
     config = str(LOCALE.parent / "babel.cfg")
-    sources = ["functions/webui", "functions/web.py"]
-    extract = [pybabel, "extract", "-F", config, "-k", "_", "--no-location", "--sort-output", "-o", str(template)]
+    sources = ["functions/webui", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "functions").glob("web*.py"))]
+    keywords = ["-k", "_", "-k", "N_"]
+    extract = [pybabel, "extract", "-F", config, *keywords, "--no-location", "--sort-output", "-o", str(template)]
     subprocess.run([*extract, *sources], check=True, cwd=ROOT)
     for language in ("da", "en"):
         catalogue = LOCALE / language / "LC_MESSAGES" / "messages.po"
@@ -30,6 +31,18 @@ def main() -> None:
             [pybabel, command, "-i", str(template), "-d", str(LOCALE), "-l", language, "--no-wrap", *options],
             check=True,
         )
+    for generated in (template, *LOCALE.glob("*/LC_MESSAGES/messages.po")):
+        _without_creation_date(generated)
+
+
+def _without_creation_date(path: Path) -> None:
+    """A fixed creation date: the catalogues change only when a text does, so branches merge cleanly."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fixed = [
+        '"POT-Creation-Date: 2026-01-01 00:00+0000\\n"\n' if line.startswith('"POT-Creation-Date:') else line
+        for line in lines
+    ]
+    path.write_text("".join(fixed), encoding="utf-8")
 
 
 if __name__ == "__main__":

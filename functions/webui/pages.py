@@ -45,6 +45,8 @@ class Visit:
     session: Session
     signed_in_as: str | None = None
     set_cookies: list[str] = field(default_factory=list)
+    # The signed-in areas this person may use, as (path, untranslated label): shown in the header.
+    areas: list[tuple[str, str]] = field(default_factory=list)
 
     def _(self, message: str) -> str:
         return i18n.translations(self.language).gettext(message)

@@ -54,7 +54,7 @@ def visit_of(req: func.HttpRequest, path: str) -> tuple[Visit, Identity | None]:
     session = session or Session()
     who = _identity(session)
     query = {name: value for name, value in req.params.items() if name != "lang"}
-    visit = Visit(language, path, query, session, who.name if who else None)
+    visit = Visit(language, path, query, session, who.name if who else None, areas=areas_of(who))
     if wanted in i18n.LANGUAGES:
         visit.set_cookies.append(jar.language_cookie(language))
     if fresh or who is not None or (session.token and who is None):
@@ -62,6 +62,22 @@ def visit_of(req: func.HttpRequest, path: str) -> tuple[Visit, Identity | None]:
             session.token, session.name = None, None  # expired or refused: signed out
         visit.set_cookies.append(jar.session_cookie(session))  # renewed on use
     return visit, who
+
+
+def areas_of(who: Identity | None) -> list[tuple[str, str]]:
+    """The header's links to the signed-in areas: "mine" for everyone, hearings to run, administration."""
+    if who is None:
+        return []
+    areas = [("/mine", N_("My pages"))]
+    if who.is_employee:  # owners and reviewers are employees; creating a hearing needs a role
+        areas.append(("/sagsbehandler", N_("My hearings")))
+    if who.is_admin:
+        areas.append(("/administration", N_("Administration")))
+    return areas
+
+
+def N_(message: str) -> str:
+    return message
 
 
 def _identity(session: Session) -> Identity | None:
