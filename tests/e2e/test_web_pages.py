@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from local_host.azurite import Azurite
 from tests.e2e.conftest import portal_env
 from tests.e2e.web_support import (
-    SCREENSHOTS,
     axe_violations,
     chromium,
     described,
     fresh_context,
+    screenshot,
     scrolls_sideways,
     sign_in,
 )
@@ -115,7 +114,7 @@ def test_a_citizen_signs_in_responds_gets_a_receipt_and_edits(
     digest = page.locator("dt:has-text('Fingeraftryk') + dd").inner_text()
     assert digest.startswith("sha256:") and len(digest) == 71
     assert not axe_violations(page), described(axe_violations(page))
-    _screenshot(page, "receipt")
+    screenshot(page, "receipt")
 
     page.get_by_role("link", name="Tilbage til høringen").click()
     page.get_by_role("textbox", name="Dit høringssvar").fill("Jeg støtter planen og ønsker flere træer langs vejen.")
@@ -126,7 +125,7 @@ def test_a_citizen_signs_in_responds_gets_a_receipt_and_edits(
     page.goto(base_url + HEARING + "?lang=en")
     assert not axe_violations(page), described(axe_violations(page))
     page.goto(base_url + HEARING + "?lang=da")
-    _screenshot(page, "hearing-signed-in")
+    screenshot(page, "hearing-signed-in")
 
 
 def test_a_caseworker_approves_a_response_and_it_is_published(
@@ -156,7 +155,7 @@ def test_a_caseworker_approves_a_response_and_it_is_published(
         reader.goto(base_url + HEARING)
         published = reader.get_by_role("region", name="Offentliggjorte høringssvar")
         expect(published).to_contain_text("Cykelstien bør fortsætte")
-        _screenshot(reader, "hearing")
+        screenshot(reader, "hearing")
 
 
 def test_the_response_form_works_with_the_keyboard_only(context: BrowserContext, base_url: str) -> None:
@@ -213,7 +212,7 @@ def test_a_downloaded_receipt_file_is_checked_genuine_and_a_forged_one_is_not(
         expect(checker.locator("dt:has-text('Uændret') + dd")).to_contain_text("Ja")
         expect(checker.locator("dt:has-text('Anonymiseret') + dd")).to_have_text("Nej")
         assert not axe_violations(checker), described(axe_violations(checker))
-        _screenshot(checker, "receipt-check")
+        screenshot(checker, "receipt-check")
 
         jws = json.loads(receipt_file.read_text(encoding="utf-8"))["receipt"]
         head, body, signature = jws.split(".")
@@ -234,7 +233,7 @@ def test_pages_fit_320_pixels_and_200_percent_zoom(browser: Browser, base_url: s
             page.goto(base_url + path)
             assert not scrolls_sideways(page), f"{path} scrolls sideways at {width} CSS pixels"
             if path == HEARING and width == 320:
-                _screenshot(page, "hearing-320px")
+                screenshot(page, "hearing-320px")
 
 
 def test_the_hearing_page_weighs_under_150_kb_without_images(browser: Browser, base_url: str) -> None:
@@ -260,12 +259,3 @@ def _written_out_pattern() -> re.Pattern[str]:
     return re.compile(
         r"^(mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag) den \d{1,2}\. [a-zæøå]+ \d{4} kl\. \d{2}\.\d{2}$"
     )
-
-
-def _screenshot(page: Page, name: str) -> None:
-    """Taken only when asked (``UPDATE_SCREENSHOTS=1``), so a test run leaves the tree as it was."""
-    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path: Path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)

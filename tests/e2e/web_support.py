@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,3 +76,14 @@ def sign_in(page: Page, base_url: str, persona_label: str, return_to: str = "/")
     page.goto(f"{base_url}/log-ind?til={return_to}")
     page.get_by_role("button", name=persona_label).click()
     page.wait_for_url(f"{base_url}{return_to.split('#')[0]}*")
+
+
+def screenshot(page: Page, name: str) -> None:
+    """``docs/screenshots/<name>.png`` for the README, taken only when asked (``UPDATE_SCREENSHOTS=1``).
+
+    So a test run leaves the tree as it was.
+    """
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
