@@ -114,7 +114,9 @@ def _hearing(
     own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
     own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
     # Campaigns are shown as groups, each member once: the members leave the list of single responses.
-    campaigns = call(campaign_views.public_campaigns, who, hearing_id, visit.language).items
+    # Asked for only when something is published, so an open hearing's page reads no campaigns.
+    shown = any(r is not own and getattr(r, "published", True) for r in listed.items)
+    campaigns = call(campaign_views.public_campaigns, who, hearing_id, visit.language).items if shown else []
     grouped = {member.response_id for campaign in campaigns for member in campaign.members}
     published = [r for r in listed.items if r is not own and getattr(r, "published", True) and r.id not in grouped]
     following = who is not None and any(
