@@ -20,7 +20,7 @@ TYPES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint (PPTX)",
 }
 # The attachment checks give their reasons in English sentences for the logs and the API; the page shows
-# its own text for each, chosen by how the sentence starts (tests/unit/test_web_mine.py holds them together).
+# its own text for each, chosen by how the sentence starts (tests/unit/test_web_mine_helpers.py holds them together).
 REFUSALS = (
     ("malware was found", _("The file contains malware and has been set aside.")),
     ("the file is empty", _("The file is empty.")),
