@@ -14,6 +14,7 @@ first attempt, so a redelivered queue message finds the records it made and send
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html as html_lib
 import logging
@@ -34,7 +35,7 @@ from shared.domain.notice import DeliveryRecord, Recipient, UnsubscribeClaim, un
 from shared.domain.preferences import Frequency
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
-from shared.ports.documents import DocumentExists, DocumentStore, Filter, Query
+from shared.ports.documents import BATCH_LIMIT, DocumentExists, DocumentStore, Filter, Query
 from shared.ports.mail import (
     Attachment,
     DeliveryError,
@@ -248,24 +249,40 @@ def send_batch(
     if loaded is None:
         return 0
     messages = EventMessages(loaded.model, batch.kind, batch.fields, batch.event_id, clock.now(), settings)
-    sent = 0
+    partition = (batch.hearing_id,)
+    now_ones: list[Recipient] = []
     for recipient in batch.recipients:
         if recipient.frequency is not Frequency.IMMEDIATELY and recipient.subscriber:
             _collect_for_digest(documents, loaded.model, batch, recipient, messages, clock.now())
-            continue
-        record = DeliveryRecord.new(
-            batch.hearing_id,
-            batch.event_id,
-            messages.template_for(recipient),
-            recipient,
-            clock.now(),
-            params={"fields": batch.fields, "kind": batch.kind.value},
-        )
-        try:
-            documents.create(DELIVERIES, (record.hearing_id,), record.to_document())
-        except DocumentExists:
-            continue  # made by an earlier delivery of this batch; the retry sweep owns it now
-        sent += _attempt(documents, mailer, vault, clock, record, messages.notification(record, settings))
+        else:
+            now_ones.append(recipient)
+    sent = 0
+    # Records are written a chunk at a time: one transaction makes them, one records their outcomes,
+    # instead of two writes per recipient. The price: a crash between a send and its recorded outcome
+    # leaves up to one chunk queued, which the retry sweep hands the channel again under the same
+    # notification ids (the channels drop ids they took; one that kept no mark would resend up to a
+    # chunk). A redelivered message finds its records and sends nothing already recorded.
+    for start in range(0, len(now_ones), BATCH_LIMIT):
+        records = [
+            DeliveryRecord.new(
+                batch.hearing_id,
+                batch.event_id,
+                messages.template_for(recipient),
+                recipient,
+                clock.now(),
+                params={"fields": batch.fields, "kind": batch.kind.value},
+            )
+            for recipient in now_ones[start : start + BATCH_LIMIT]
+        ]
+        made = documents.create_many(DELIVERIES, partition, [record.to_document() for record in records])
+        outcomes: list[DeliveryRecord] = []
+        for record, etag in zip(records, made, strict=True):
+            if etag is None:
+                continue  # made by an earlier delivery of this batch; the retry sweep owns it now
+            outcome, sent_now = _tried(mailer, vault, clock, record, messages.notification(record, settings))
+            outcomes.append(outcome)
+            sent += sent_now
+        documents.upsert_many(DELIVERIES, partition, [outcome.to_document() for outcome in outcomes])
     return sent
 
 
@@ -352,7 +369,17 @@ def _attempt(
     record: DeliveryRecord,
     notification: Notification,
 ) -> int:
-    """One attempt; its outcome is written to the record. Reasons name codes, never the address."""
+    """One attempt; its outcome is written to the record."""
+    outcome, sent_now = _tried(mailer, vault, clock, record, notification)
+    documents.upsert(DELIVERIES, (record.hearing_id,), outcome.to_document())
+    return sent_now
+
+
+def _tried(
+    mailer: Mailer, vault: PersonalDataVault, clock: Clock, record: DeliveryRecord, notification: Notification
+) -> tuple[DeliveryRecord, int]:
+    """One attempt: the record with its outcome (for the caller to write) and how many were sent.
+    Reasons name codes, never the address."""
     now = clock.now()
     delivery: Delivery
     sent_now = 0
@@ -368,8 +395,7 @@ def _attempt(
     except Exception as error:  # a channel's bug must not stop the batch; the type says enough
         log.warning("notification %s failed with %s", record.id, type(error).__name__)
         delivery = record.delivery.attempt_failed(f"the channel failed ({type(error).__name__})", now)
-    documents.upsert(DELIVERIES, (record.hearing_id,), record.moved_on(delivery, now).to_document())
-    return sent_now
+    return record.moved_on(delivery, now), sent_now
 
 
 def _unsealed(notification: Notification, vault: PersonalDataVault) -> Notification:
@@ -493,6 +519,7 @@ def unsubscribe_key(settings: Settings) -> bytes:
     return _derived_key(settings.personal_data_key or "development only: no personal data key is set")
 
 
+@functools.lru_cache(maxsize=4)  # derived once per process, not once per recipient
 def _derived_key(secret: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
