@@ -11,12 +11,16 @@ import azure.functions as func
 from functions.webui import i18n, multipart
 from functions.webui.pages import Visit
 from functions.webui.session import LANGUAGE_COOKIE, Cookies, Session, read_cookie
-from shared.bootstrap import dependencies
+from shared.bootstrap import call, dependencies
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
+from shared.services import owners
 from shared.settings import Settings
 
 MAX_FORM_BYTES = 200_000
+# Employees this process has noted as known to the portal (whom an admin may make a hearing's owner):
+# one read per employee per process, a write only when their name or address changed.
+_NOTED_EMPLOYEES: set[str] = set()
 
 
 @functools.cache
@@ -53,6 +57,9 @@ def visit_of(req: func.HttpRequest, path: str) -> tuple[Visit, Identity | None]:
     fresh = session is None
     session = session or Session()
     who = _identity(session)
+    if who is not None and who.is_employee and who.subject not in _NOTED_EMPLOYEES:
+        call(owners.remember_employee, who)
+        _NOTED_EMPLOYEES.add(who.subject)
     query = {name: value for name, value in req.params.items() if name != "lang"}
     visit = Visit(language, path, query, session, who.name if who else None, areas=areas_of(who))
     if wanted in i18n.LANGUAGES:

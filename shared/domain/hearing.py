@@ -385,6 +385,18 @@ class Hearing(Aggregate):
         if self.archived_at is not None:
             raise Conflict("the hearing is journalised and archived; it cannot be changed", field="status")
 
+    def reassign(self, owner: str, owner_name: str, now: datetime) -> str:
+        """Give the hearing to another employee (say, when its caseworker leaves); returns the former owner.
+
+        Followers are not told: who runs a hearing is not news to them. An archived hearing keeps its owner.
+        """
+        self.ensure_not_archived()
+        if owner == self.owner:
+            raise Conflict("this employee owns the hearing already", field="owner")
+        former, self.owner, self.owner_name = self.owner, owner, owner_name
+        self.updated_at = now
+        return former
+
     def take_pending_events(self) -> list[HearingEvent]:
         events, self.pending_events = self.pending_events, []
         return events
