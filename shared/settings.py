@@ -320,7 +320,7 @@ class Settings(BaseSettings):
         ge=0,
         le=60,
         alias="PORTAL_DEADLINE_WARNING_DAYS",
-        description="followers are told this many days before a deadline (0: not told)",
+        description="days before a deadline followers are told when the hearing type is gone (types set their own)",
     )
     notification_batch_size: int = Field(
         default=500,

@@ -53,7 +53,7 @@ from shared.services import notification_templates as templates
 from shared.services import queues
 from shared.services.closing_tree_heads import publish_closing_tree_head
 from shared.services.guards import managed_hearing
-from shared.services.repositories import HearingRepository, SubscriptionRepository
+from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -604,20 +604,25 @@ _WARNINGS = ("deadline-warnings",)  # partition in the subscriptions container: 
 
 def warn_deadlines(*, documents: DocumentStore, bus: MessageBus, clock: Clock, settings: Settings) -> int:
     """Timer: record "deadline in N days" for active hearings whose deadline is that close, once per
-    deadline (the marker and the event are named by it, so a moved deadline warns again)."""
-    if settings.deadline_warning_days == 0:
+    deadline (the marker and the event are named by it, so a moved deadline warns again). N is the
+    hearing type's ``deadline_warning_days``; a hearing whose type is gone uses the setting."""
+    days_of = {template.id: template.deadline_warning_days for template in ReferenceRepository(documents).templates()}
+    longest = max([settings.deadline_warning_days, *days_of.values()])
+    if longest == 0:
         return 0
     now = clock.now()
-    horizon = now + timedelta(days=settings.deadline_warning_days)
     warned = 0
     candidates = HearingRepository(documents).each(
         Filter("status", "in", [HearingStatus.SCHEDULED.value, HearingStatus.ACTIVE.value]),
-        Filter("deadline", "<=", format_instant(horizon)),
+        Filter("deadline", "<=", format_instant(now + timedelta(days=longest))),
     )
     for loaded in list(candidates):
         hearing = loaded.model
-        if hearing.deadline is None or hearing.deadline <= now:
+        days = days_of.get(hearing.template_id, settings.deadline_warning_days)
+        if hearing.deadline is None or hearing.deadline <= now or days == 0:
             continue
+        if hearing.deadline > now + timedelta(days=days):
+            continue  # its type warns later than the longest warning of all types
         marker = f"{hearing.id}:{format_instant(hearing.deadline)}"
         if documents.read("subscriptions", _WARNINGS, marker) is not None:
             continue
