@@ -32,7 +32,7 @@ from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
 from shared.domain.notice import DeliveryRecord, Recipient, UnsubscribeClaim, unsubscribe_token
-from shared.domain.preferences import Frequency
+from shared.domain.preferences import Frequency, Preferences
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
 from shared.ports.documents import BATCH_LIMIT, DocumentExists, DocumentStore, Filter, Query
@@ -134,7 +134,11 @@ def fan_out(
     hearing = loaded.model
     handed = 0
     batch: list[Recipient] = []
-    for recipient in recipients_of(documents, hearing, kind):
+    if kind is EventKind.REVIEWER_ADDED:
+        recipients = added_reviewers(documents, hearing, fields)
+    else:
+        recipients = recipients_of(documents, hearing, kind)
+    for recipient in recipients:
         batch.append(recipient)
         if len(batch) >= settings.notification_batch_size:
             handed += _publish_batch(bus, hearing_id, event_id, kind, list(fields), batch)
@@ -174,6 +178,24 @@ def recipients_of(documents: DocumentStore, hearing: Hearing, kind: EventKind) -
             recipient = _invitee(invitee)
             if recipient is not None:
                 yield recipient
+
+
+def added_reviewers(documents: DocumentStore, hearing: Hearing, reviewers: Iterable[str]) -> Iterator[Recipient]:
+    """The reviewers an event added who are still reviewers, where and in which language they were last
+    reached; one the portal has no address for finds the hearing in the portal."""
+    for reviewer in reviewers:
+        if reviewer not in hearing.reviewers:
+            continue  # removed again before the message went out
+        stored = documents.read("subscriptions", (Preferences.partition_of(reviewer),), "preferences")
+        preferences = Preferences.model_validate(stored.body) if stored else None
+        if preferences is None or not preferences.address:
+            continue
+        yield Recipient(
+            person=reviewer,
+            channel=preferences.reach_channel,
+            address=preferences.address,
+            language=preferences.language,
+        )
 
 
 def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
@@ -501,6 +523,7 @@ _TEMPLATE_OF = {
     EventKind.DEADLINE_SOON: templates.DeadlineSoon.template,
     EventKind.CONCLUDED: templates.Concluded.template,
     EventKind.CANCELLED: templates.Cancelled.template,
+    EventKind.REVIEWER_ADDED: templates.ReviewerAdded.template,
 }
 
 
