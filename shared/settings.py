@@ -329,6 +329,13 @@ class Settings(BaseSettings):
         alias="PORTAL_NOTIFICATION_BATCH_SIZE",
         description="recipients per message from the event consumer to the sending consumer",
     )
+    review_wait_hours: int = Field(
+        default=48,
+        ge=0,
+        le=24 * 30,
+        alias="PORTAL_REVIEW_WAIT_HOURS",
+        description="owners and reviewers are told of responses waiting for review longer than this (0: not told)",
+    )
     digest_hour: int = Field(
         default=7, ge=0, le=23, alias="PORTAL_DIGEST_HOUR", description="the Copenhagen hour digests are sent at"
     )

@@ -186,16 +186,21 @@ def added_reviewers(documents: DocumentStore, hearing: Hearing, reviewers: Itera
     for reviewer in reviewers:
         if reviewer not in hearing.reviewers:
             continue  # removed again before the message went out
-        stored = documents.read("subscriptions", (Preferences.partition_of(reviewer),), "preferences")
-        preferences = Preferences.model_validate(stored.body) if stored else None
-        if preferences is None or not preferences.address:
-            continue
-        yield Recipient(
-            person=reviewer,
-            channel=preferences.reach_channel,
-            address=preferences.address,
-            language=preferences.language,
-        )
+        recipient = staff_recipient(documents, reviewer)
+        if recipient is not None:
+            yield recipient
+
+
+def staff_recipient(documents: DocumentStore, subject: str) -> Recipient | None:
+    """An owner or reviewer as a recipient: where and in which language they were last reached, or None
+    when the portal has no address for them (they find the same in the portal)."""
+    stored = documents.read("subscriptions", (Preferences.partition_of(subject),), "preferences")
+    preferences = Preferences.model_validate(stored.body) if stored else None
+    if preferences is None or not preferences.address:
+        return None
+    return Recipient(
+        person=subject, channel=preferences.reach_channel, address=preferences.address, language=preferences.language
+    )
 
 
 def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
