@@ -56,6 +56,8 @@ class HearingTemplate(PortalModel):
     retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
     # Responses without a single flag are approved and published by screening; flagged ones still wait.
     auto_approve: bool = False
+    # Followers of a hearing of this type are told this many days before its deadline (0: not told).
+    deadline_warning_days: int = Field(default=3, ge=0, le=60, description="days before the deadline")
 
 
 class Area(PortalModel):

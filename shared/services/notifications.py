@@ -32,7 +32,7 @@ from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
 from shared.domain.notice import DeliveryRecord, Recipient, UnsubscribeClaim, unsubscribe_token
-from shared.domain.preferences import Frequency
+from shared.domain.preferences import Frequency, Preferences
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
 from shared.ports.documents import BATCH_LIMIT, DocumentExists, DocumentStore, Filter, Query
@@ -53,7 +53,7 @@ from shared.services import notification_templates as templates
 from shared.services import queues
 from shared.services.closing_tree_heads import publish_closing_tree_head
 from shared.services.guards import managed_hearing
-from shared.services.repositories import HearingRepository, SubscriptionRepository
+from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -134,7 +134,11 @@ def fan_out(
     hearing = loaded.model
     handed = 0
     batch: list[Recipient] = []
-    for recipient in recipients_of(documents, hearing, kind):
+    if kind is EventKind.REVIEWER_ADDED:
+        recipients = added_reviewers(documents, hearing, fields)
+    else:
+        recipients = recipients_of(documents, hearing, kind)
+    for recipient in recipients:
         batch.append(recipient)
         if len(batch) >= settings.notification_batch_size:
             handed += _publish_batch(bus, hearing_id, event_id, kind, list(fields), batch)
@@ -174,6 +178,29 @@ def recipients_of(documents: DocumentStore, hearing: Hearing, kind: EventKind) -
             recipient = _invitee(invitee)
             if recipient is not None:
                 yield recipient
+
+
+def added_reviewers(documents: DocumentStore, hearing: Hearing, reviewers: Iterable[str]) -> Iterator[Recipient]:
+    """The reviewers an event added who are still reviewers, where and in which language they were last
+    reached; one the portal has no address for finds the hearing in the portal."""
+    for reviewer in reviewers:
+        if reviewer not in hearing.reviewers:
+            continue  # removed again before the message went out
+        recipient = staff_recipient(documents, reviewer)
+        if recipient is not None:
+            yield recipient
+
+
+def staff_recipient(documents: DocumentStore, subject: str) -> Recipient | None:
+    """An owner or reviewer as a recipient: where and in which language they were last reached, or None
+    when the portal has no address for them (they find the same in the portal)."""
+    stored = documents.read("subscriptions", (Preferences.partition_of(subject),), "preferences")
+    preferences = Preferences.model_validate(stored.body) if stored else None
+    if preferences is None or not preferences.address:
+        return None
+    return Recipient(
+        person=subject, channel=preferences.reach_channel, address=preferences.address, language=preferences.language
+    )
 
 
 def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
@@ -501,6 +528,7 @@ _TEMPLATE_OF = {
     EventKind.DEADLINE_SOON: templates.DeadlineSoon.template,
     EventKind.CONCLUDED: templates.Concluded.template,
     EventKind.CANCELLED: templates.Cancelled.template,
+    EventKind.REVIEWER_ADDED: templates.ReviewerAdded.template,
 }
 
 
@@ -604,20 +632,25 @@ _WARNINGS = ("deadline-warnings",)  # partition in the subscriptions container: 
 
 def warn_deadlines(*, documents: DocumentStore, bus: MessageBus, clock: Clock, settings: Settings) -> int:
     """Timer: record "deadline in N days" for active hearings whose deadline is that close, once per
-    deadline (the marker and the event are named by it, so a moved deadline warns again)."""
-    if settings.deadline_warning_days == 0:
+    deadline (the marker and the event are named by it, so a moved deadline warns again). N is the
+    hearing type's ``deadline_warning_days``; a hearing whose type is gone uses the setting."""
+    days_of = {template.id: template.deadline_warning_days for template in ReferenceRepository(documents).templates()}
+    longest = max([settings.deadline_warning_days, *days_of.values()])
+    if longest == 0:
         return 0
     now = clock.now()
-    horizon = now + timedelta(days=settings.deadline_warning_days)
     warned = 0
     candidates = HearingRepository(documents).each(
         Filter("status", "in", [HearingStatus.SCHEDULED.value, HearingStatus.ACTIVE.value]),
-        Filter("deadline", "<=", format_instant(horizon)),
+        Filter("deadline", "<=", format_instant(now + timedelta(days=longest))),
     )
     for loaded in list(candidates):
         hearing = loaded.model
-        if hearing.deadline is None or hearing.deadline <= now:
+        days = days_of.get(hearing.template_id, settings.deadline_warning_days)
+        if hearing.deadline is None or hearing.deadline <= now or days == 0:
             continue
+        if hearing.deadline > now + timedelta(days=days):
+            continue  # its type warns later than the longest warning of all types
         marker = f"{hearing.id}:{format_instant(hearing.deadline)}"
         if documents.read("subscriptions", _WARNINGS, marker) is not None:
             continue

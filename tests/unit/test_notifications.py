@@ -237,6 +237,32 @@ def test_the_deadline_warning_is_sent_once_and_again_when_the_deadline_moves(por
     assert len(warned(portal)) == 2
 
 
+def test_each_hearing_type_warns_its_own_number_of_days_before_the_deadline(portal: Portal) -> None:
+    from shared.domain.reference import HearingTemplate
+    from shared.services.repositories import ReferenceRepository
+
+    references = ReferenceRepository(portal.store)
+    references.put(HearingTemplate(id="lokalplan", name="Lokalplan", deadline_warning_days=7))
+    references.put(HearingTemplate(id="intern", name="Intern høring", deadline_warning_days=0))
+    pump = Pump(portal)
+    week = opened_hearing_followed_by(portal, ERIK, template_id="lokalplan")
+    never = opened_hearing_followed_by(portal, ERIK, template_id="intern", title="Stille høring")
+    pump()
+    portal.clock.advance(days=6, hours=12)  # seven and a half days left
+    assert portal.call(notifications.warn_deadlines) == 0
+
+    portal.clock.advance(days=1)  # six and a half days left: the plan's type warns at seven
+    assert portal.call(notifications.warn_deadlines) == 1
+    pump()
+    [warning] = [m for m in portal.mailer.sent if m.subject.startswith("Høringsfristen er om 7 dage")]
+    assert warning.subject.endswith(portal.stored_hearing(week).title)
+
+    portal.clock.advance(days=6)  # half a day left: the type that warns at 0 days never warns
+    assert portal.call(notifications.warn_deadlines) == 0
+    pump()
+    assert not [m for m in portal.mailer.sent if m.subject.startswith("Høringsfristen") and never in m.text]
+
+
 def warned(portal: Portal) -> list[Notification]:
     return [m for m in portal.mailer.sent if m.subject.startswith("Høringsfristen er om 3 dage")]
 
