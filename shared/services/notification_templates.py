@@ -71,6 +71,9 @@ class MessageContext(PortalModel):
     template: ClassVar[str]
     hearing: HearingRef
     unsubscribe_url: str | None = None  # for followers; invitees and respondents get none
+    # The owner's own words (plain text): how the subject names the hearing, and a first paragraph.
+    subject_name: str | None = None
+    introduction: str | None = None
 
 
 class NewHearing(MessageContext):
@@ -216,10 +219,17 @@ def render(context: Context_, *, language: Language, web_base_url: str) -> Rende
         "web": web,
     }
     name = f"{language}/{context.template}.j2"
-    subject = " ".join(_block(_environment(False), name, "subject", values).split())
+    named = values
+    if isinstance(context, MessageContext) and context.subject_name:
+        renamed = context.hearing.model_copy(update={"title": context.subject_name})
+        named = {**values, "c": context.model_copy(update={"hearing": renamed})}
+    subject = " ".join(_block(_environment(False), name, "subject", named).split())
+    text = _block(_environment(False), name, "text", values).strip() + "\n"
+    if isinstance(context, MessageContext) and context.introduction:
+        text = f"{context.introduction.strip()}\n\n{text}"  # the HTML layout puts it first, escaped
     return Rendered(
         subject=subject,
-        text=_block(_environment(False), name, "text", values).strip() + "\n",
+        text=text,
         html=_block(_environment(True), name, "html", {**values, "subject": subject}).strip() + "\n",
     )
 
@@ -255,12 +265,24 @@ TEMPLATES: dict[str, type[MessageContext] | type[Digest]] = {
 }
 
 
-def preview(template: str, *, language: Language, web_base_url: str) -> Rendered:
-    """Any template rendered with sample data, for an administrator to look at."""
+def preview(
+    template: str,
+    *,
+    language: Language,
+    web_base_url: str,
+    hearing: HearingRef | None = None,
+    own_words: dict[str, str | None] | None = None,
+) -> Rendered:
+    """Any template rendered with sample data, for an administrator to look at; an owner sees their
+    hearing's notices with its title and their own words (``subject_name``, ``introduction``)."""
     model = TEMPLATES.get(template)
     if model is None:
         raise NotFound(f"no template named {template}", field="template")
     sample = {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}
+    if hearing is not None:
+        sample["hearing"] = hearing.model_dump()
+    if own_words:
+        sample |= own_words
     return render(model.model_validate(sample), language=language, web_base_url=web_base_url)
 
 

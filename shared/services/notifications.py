@@ -492,6 +492,9 @@ class EventMessages:
             base |= {"deadline": hearing.deadline, "days": max(0, math.ceil(left / timedelta(days=1)))}
         elif template == templates.Concluded.template:
             base["conclusion"] = hearing.conclusion or ""
+        own = hearing.notification_text.in_language(language) if hearing.notification_text else None
+        if own is not None and template in OWN_WORDS_IN:
+            base |= {"subject_name": own.subject, "introduction": own.introduction}
         context = model.model_validate(base)
         assert isinstance(context, templates.MessageContext)
         return context
@@ -530,6 +533,13 @@ _TEMPLATE_OF = {
     EventKind.CANCELLED: templates.Cancelled.template,
     EventKind.REVIEWER_ADDED: templates.ReviewerAdded.template,
 }
+
+
+# The notices about the hearing itself, where the owner's subject and introduction appear.
+OWN_WORDS_IN = frozenset(
+    {*(_TEMPLATE_OF[kind] for kind in _TEMPLATE_OF if kind is not EventKind.REVIEWER_ADDED)}
+    | {templates.InviteeOpened.template}
+)
 
 
 def _unsubscribe(recipient: Recipient, settings: Settings) -> Unsubscribe | None:

@@ -561,6 +561,8 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "hearing_deliveries": lambda t: Ask(),
+    "set_notification_text": lambda t: Ask({"da": {"subject": "Cykelstien", "introduction": "Kære nabo."}}),
+    "preview_notification_text": lambda t: Ask({"template": "deadline_soon", "language": "en"}),
     "hearing_campaigns": lambda t: Ask(),
     "public_campaigns": lambda t: Ask(),
     # The seeded response founded its own group, so taking it out is refused: it is the template.

@@ -282,6 +282,9 @@ MATRIX: dict[str, Rule] = {
     "unsubscribe_preview": everyone("200"),
     "unsubscribe": everyone("200"),
     "hearing_deliveries": managed(by_kind("200")),
+    # The owner's words in the hearing's notices: changed until it is concluded, previewed in every state.
+    "set_notification_text": managed(by_kind("200", concluded="409")),
+    "preview_notification_text": managed(by_kind("200")),
     # Campaigns: the grouping for those who run the hearing, published campaigns for whoever sees it;
     # the seeded response is its group's template, which is never taken out (409).
     "hearing_campaigns": managed(by_kind("200")),
