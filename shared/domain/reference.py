@@ -23,6 +23,7 @@ class ReferenceType(StrEnum):
     CITY_AREA = "city-area"
     TERMS = "terms"
     BLACKLIST = "blacklist"
+    NOTIFICATION_TEMPLATE = "notification-template"
 
 
 class AttachmentLimits(PortalModel):
@@ -110,3 +111,29 @@ class Blacklist(PortalModel):
     terms: list[str] = Field(default_factory=list)
     updated_at: Instant | None = None
     updated_by: str | None = None
+
+
+class NotificationTemplateText(InputModel):
+    """An admin's version of one message in one language: jinja2, rendered in a sandbox."""
+
+    subject: str = Field(min_length=1, max_length=1000)
+    html: str = Field(min_length=1, max_length=100_000)
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+class NotificationTemplate(PortalModel):
+    """A stored default for every hearing's message of one kind and language, instead of the built-in one."""
+
+    type: ReferenceType = ReferenceType.NOTIFICATION_TEMPLATE
+    id: str  # "<kind>:<language>"
+    kind: str
+    language: str
+    subject: str
+    html: str
+    text: str
+    updated_at: Instant
+    updated_by: str
+
+    @staticmethod
+    def id_of(kind: str, language: str) -> str:
+        return f"{kind}:{language}"

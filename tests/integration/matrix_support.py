@@ -522,6 +522,15 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "publish_terms": lambda t: Ask({"version": TERMS_VERSION + 1, "text": "Nye vilkår for høringssvar."}),
     "get_blacklist": lambda t: Ask(),
     "put_blacklist": lambda t: Ask({"terms": [BLACKLISTED, "Vejnavnet"]}),
+    "get_notification_template": lambda t: Ask(route={"kind": "new_hearing", "language": "da"}),
+    "put_notification_template": lambda t: Ask(
+        {"subject": "Ny: {{ c.hearing.title }}", "html": "<p>{{ c.summary }}</p>", "text": "{{ hearing_url }}"},
+        route={"kind": "new_hearing", "language": "da"},
+    ),
+    "delete_notification_template": lambda t: Ask(route={"kind": "new_hearing", "language": "en"}),
+    "preview_notification_template": lambda t: Ask(
+        {"subject": "Ny: {{ c.hearing.title }}"}, route={"kind": "deadline_soon", "language": "en"}
+    ),
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),

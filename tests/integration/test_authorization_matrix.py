@@ -242,6 +242,11 @@ MATRIX: dict[str, Rule] = {
     "publish_terms": admins("200"),
     "get_blacklist": admins("200"),
     "put_blacklist": admins("200"),
+    # Notification templates: admins only.
+    "get_notification_template": admins("200"),
+    "put_notification_template": admins("200"),
+    "delete_notification_template": admins("200"),
+    "preview_notification_template": admins("200"),
     # Subscriptions: following needs sight of the hearing; stopping never does.
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
