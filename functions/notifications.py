@@ -10,8 +10,21 @@ import azure.functions as func
 from functions.http import Query, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
+from shared.domain.notification_text import NotificationTexts
 from shared.domain.preferences import PreferencesRequest
-from shared.services import digests, notifications, preferences, queues, review_waits
+from shared.domain.reference import NotificationTemplateText
+from shared.services import (
+    digests,
+    notification_template_admin,
+    notification_texts,
+    notifications,
+    preferences,
+    queues,
+    review_waits,
+)
+from shared.services.notification_template_admin import NotificationTemplatePreview, NotificationTemplateView
+from shared.services.notification_templates import Rendered
+from shared.services.notification_texts import NotificationTextPreview, NotificationTextView
 from shared.services.notifications import DeliveryPage
 from shared.services.preferences import PreferencesView, UnsubscribeView
 
@@ -67,6 +80,85 @@ def hearing_deliveries(
     continuation: Annotated[str | None, Query(description="token from the previous page")] = None,
 ) -> DeliveryPage:
     return call(notifications.hearing_deliveries, who, hearing_id, limit=limit, continuation=continuation)
+
+
+@http_function(
+    bp,
+    "PUT",
+    "hearings/{hearing_id}/notification-text",
+    summary="The owner's subject and introduction for the hearing's notices, in Danish and English",
+    tag=TAG,
+    calls=notification_texts.set_notification_text,
+)
+def set_notification_text(who: Identity, hearing_id: str, request: NotificationTexts) -> NotificationTextView:
+    return call(notification_texts.set_notification_text, who, hearing_id, request)
+
+
+@http_function(
+    bp,
+    "POST",
+    "hearings/{hearing_id}/notification-text/preview",
+    summary="One of the hearing's notices with the proposed or stored subject and introduction",
+    tag=TAG,
+    calls=notification_texts.preview_notification_text,
+)
+def preview_notification_text(who: Identity, hearing_id: str, request: NotificationTextPreview) -> Rendered:
+    return call(notification_texts.preview_notification_text, who, hearing_id, request)
+
+
+_TEMPLATE_ROUTE = "management/notification-templates/{kind}/{language}"
+
+
+@http_function(
+    bp,
+    "GET",
+    _TEMPLATE_ROUTE,
+    summary="A notification template in use, the admin's or the built-in one (admins)",
+    tag=TAG,
+    calls=notification_template_admin.get_notification_template,
+)
+def get_notification_template(who: Identity, kind: str, language: str) -> NotificationTemplateView:
+    return call(notification_template_admin.get_notification_template, who, kind, language)
+
+
+@http_function(
+    bp,
+    "PUT",
+    _TEMPLATE_ROUTE,
+    summary="Replace a notification template: jinja2 in a sandbox, checked against sample data (admins)",
+    tag=TAG,
+    calls=notification_template_admin.put_notification_template,
+)
+def put_notification_template(
+    who: Identity, kind: str, language: str, request: NotificationTemplateText
+) -> NotificationTemplateView:
+    return call(notification_template_admin.put_notification_template, who, kind, language, request)
+
+
+@http_function(
+    bp,
+    "DELETE",
+    _TEMPLATE_ROUTE,
+    summary="Return a notification template to the built-in one (admins)",
+    tag=TAG,
+    calls=notification_template_admin.delete_notification_template,
+)
+def delete_notification_template(who: Identity, kind: str, language: str) -> NotificationTemplateView:
+    return call(notification_template_admin.delete_notification_template, who, kind, language)
+
+
+@http_function(
+    bp,
+    "POST",
+    _TEMPLATE_ROUTE + "/preview",
+    summary="A proposed notification template rendered against sample data (admins)",
+    tag=TAG,
+    calls=notification_template_admin.preview_notification_template,
+)
+def preview_notification_template(
+    who: Identity, kind: str, language: str, request: NotificationTemplatePreview
+) -> Rendered:
+    return call(notification_template_admin.preview_notification_template, who, kind, language, request)
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queues.NOTIFICATION_BATCHES, connection="ServiceBusConnection")

@@ -21,6 +21,7 @@ from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.invitation import Invitee
 from shared.domain.kle import Kle
+from shared.domain.notification_text import NotificationTexts
 
 
 class HearingStatus(StrEnum):
@@ -160,6 +161,7 @@ class Hearing(Aggregate):
     owner_name: str
     reviewers: list[str] = Field(default_factory=list)
     invitees: list[Invitee] = Field(default_factory=list)
+    notification_text: NotificationTexts | None = None  # the owner's subject and introduction for its notices
     status: HearingStatus = HearingStatus.DRAFT
     start: Instant | None = None
     deadline: Instant | None = None
@@ -234,6 +236,12 @@ class Hearing(Aggregate):
         if added:
             self._record(EventKind.REVIEWER_ADDED, now, added)
         return names
+
+    def set_notification_text(self, texts: NotificationTexts, now: datetime) -> None:
+        """The owner's words for the hearing's notices; empty texts return to the portal's own."""
+        self._ensure_editable()
+        self.notification_text = None if texts.empty else texts
+        self.updated_at = now
 
     def invite(self, invitees: list[Invitee], now: datetime, replace: bool = False) -> int:
         """Add invitees (or replace the list); the same person invited twice is one invitee.

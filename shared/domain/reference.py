@@ -29,6 +29,7 @@ class ReferenceType(StrEnum):
     BLACKLIST = "blacklist"
     KLE = "kle"
     STAFF = "staff"
+    NOTIFICATION_TEMPLATE = "notification-template"
 
 
 class AttachmentLimits(PortalModel):
@@ -173,3 +174,29 @@ class StaffMember(PortalModel):
 
 class OwnerChange(InputModel):
     owner: str = Field(min_length=1, max_length=320, description="The new owner's portal user id or e-mail address")
+
+
+class NotificationTemplateText(InputModel):
+    """An admin's version of one message in one language: jinja2, rendered in a sandbox."""
+
+    subject: str = Field(min_length=1, max_length=1000)
+    html: str = Field(min_length=1, max_length=100_000)
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+class NotificationTemplate(PortalModel):
+    """A stored default for every hearing's message of one kind and language, instead of the built-in one."""
+
+    type: ReferenceType = ReferenceType.NOTIFICATION_TEMPLATE
+    id: str  # "<kind>:<language>"
+    kind: str
+    language: str
+    subject: str
+    html: str
+    text: str
+    updated_at: Instant
+    updated_by: str
+
+    @staticmethod
+    def id_of(kind: str, language: str) -> str:
+        return f"{kind}:{language}"

@@ -22,6 +22,7 @@ from shared.ports.mail import Mailer
 from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
 from shared.services.repositories import HearingRepository, ResponseRepository
+from shared.services.template_overrides import stored_overrides
 from shared.settings import Settings
 
 SUBSCRIPTIONS = "subscriptions"
@@ -106,7 +107,9 @@ def send_follower_digests(
                 for e in items
             ],
         )
-        rendered = templates.render(digest, language=recipient.language, web_base_url=_web(settings))
+        rendered = templates.render(
+            digest, language=recipient.language, web_base_url=_web(settings), overrides=stored_overrides(documents)
+        )
         record = send_notification(
             DIGESTS,
             f"digest:{person}:{day.isoformat()}",
@@ -177,7 +180,10 @@ def send_owner_digests(
             person=owner, channel=preferences.reach_channel, address=preferences.address, language=preferences.language
         )
         rendered = templates.render(
-            templates.Digest(period="daily", items=items), language=recipient.language, web_base_url=_web(settings)
+            templates.Digest(period="daily", items=items),
+            language=recipient.language,
+            web_base_url=_web(settings),
+            overrides=stored_overrides(documents),
         )
         record = send_notification(
             DIGESTS,

@@ -11,6 +11,7 @@ names of both languages from CLDR, so no table of names is kept here.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from shared.domain.errors import NotFound
 from shared.ports.mail import Language
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import Environment, Template
 
 _FOLDER = Path(__file__).parent / "templates" / "notifications"
 _WHEN = {"da": ("da_DK", "EEEE 'den' d. MMMM y 'kl'. HH.mm"), "en": ("en_GB", "EEEE d MMMM y 'at' HH:mm")}
@@ -71,6 +72,9 @@ class MessageContext(PortalModel):
     template: ClassVar[str]
     hearing: HearingRef
     unsubscribe_url: str | None = None  # for followers; invitees and respondents get none
+    # The owner's own words (plain text): how the subject names the hearing, and a first paragraph.
+    subject_name: str | None = None
+    introduction: str | None = None
 
 
 class NewHearing(MessageContext):
@@ -206,8 +210,9 @@ class Rendered(PortalModel):
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def render(context: Context_, *, language: Language, web_base_url: str) -> Rendered:
-    """The message in ``language`` with links into the web front end at ``web_base_url``."""
+def render(context: Context_, *, language: Language, web_base_url: str, overrides: Overrides | None = None) -> Rendered:
+    """The message in ``language`` with links into the web front end at ``web_base_url``, from an
+    admin's stored template when ``overrides`` holds one for it."""
     web = web_base_url.rstrip("/")
     values: dict[str, Any] = {
         "c": context,
@@ -216,12 +221,116 @@ def render(context: Context_, *, language: Language, web_base_url: str) -> Rende
         "web": web,
     }
     name = f"{language}/{context.template}.j2"
-    subject = " ".join(_block(_environment(False), name, "subject", values).split())
+    named = values
+    if isinstance(context, MessageContext) and context.subject_name:
+        renamed = context.hearing.model_copy(update={"title": context.subject_name})
+        named = {**values, "c": context.model_copy(update={"hearing": renamed})}
+    own = (overrides or {}).get((context.template, language))
+    if own is not None:
+        return _custom(own, context, values, named)
+    subject = " ".join(_block(_environment(False), name, "subject", named).split())
+    text = _block(_environment(False), name, "text", values).strip() + "\n"
     return Rendered(
         subject=subject,
-        text=_block(_environment(False), name, "text", values).strip() + "\n",
+        text=_introduced(context, text),
         html=_block(_environment(True), name, "html", {**values, "subject": subject}).strip() + "\n",
     )
+
+
+def _introduced(context: Context_, text: str) -> str:
+    if isinstance(context, MessageContext) and context.introduction:
+        return f"{context.introduction.strip()}\n\n{text}"  # the HTML layout puts it first, escaped
+    return text
+
+
+def _custom(own: Source, context: Context_, values: dict[str, Any], named: dict[str, Any]) -> Rendered:
+    subject_source, html_source, text_source = own
+    language = values["language"]
+    with_layout = {**values, "layout": _sandbox(True).get_template(f"{language}/_layout.j2").module}
+    subject = " ".join(_sandboxed(subject_source, False).render({**named, "layout": with_layout["layout"]}).split())
+    text = _sandboxed(text_source, False).render(with_layout).strip() + "\n"
+    html = _sandboxed(html_source, True).render({**with_layout, "subject": subject}).strip() + "\n"
+    return Rendered(subject=subject, text=_introduced(context, text), html=html)
+
+
+# -- admins' templates: jinja2 in a sandbox --------------------------------------------------------
+
+Source = tuple[str, str, str]  # subject, html, text
+Overrides = dict[tuple[str, str], Source]  # by (template, language)
+
+
+@cache
+def _sandbox(autoescape: bool) -> Environment:
+    # An admin's template may not reach past its values: the sandbox refuses attributes such as
+    # __class__, and StrictUndefined makes a misspelt name an error instead of an empty string.
+    from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    @pass_context
+    def _when(context: Context, value: datetime) -> str:
+        return when(value, context["language"])
+
+    environment = SandboxedEnvironment(
+        loader=FileSystemLoader(_FOLDER),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["when"] = _when
+    return environment
+
+
+@functools.lru_cache(maxsize=256)  # compiled once per process and source, not once per message
+def _sandboxed(source: str, autoescape: bool) -> Template:
+    return _sandbox(autoescape).from_string(source)
+
+
+class TemplateRefused(ValueError):
+    """An admin's template that does not parse, names an unknown value, or reaches past the sandbox."""
+
+    def __init__(self, part: str, reason: str) -> None:
+        super().__init__(reason)
+        self.part = part
+
+
+def check_custom(template: str, language: Language, own: Source, web_base_url: str) -> Rendered:
+    """``own`` rendered against sample data, or TemplateRefused naming the part at fault."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    model = TEMPLATES[template]
+    sample = model.model_validate({**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"})
+    for part, source in zip(("subject", "html", "text"), own, strict=True):
+        try:
+            _sandboxed(source, part == "html")
+        except TemplateSyntaxError as error:
+            raise TemplateRefused(part, f"the template does not parse: {error.message} (line {error.lineno})") from None
+    for index, part in enumerate(("subject", "html", "text")):
+        # Each part alone beside plain placeholders, so the refusal names the part at fault.
+        probe = (own[0] if index == 0 else "-", own[1] if index == 1 else "-", own[2] if index == 2 else "-")
+        try:
+            render(sample, language=language, web_base_url=web_base_url, overrides={(template, language): probe})
+        except SecurityError as error:
+            raise TemplateRefused(part, f"not allowed in a template: {error}") from None
+        except UndefinedError as error:
+            raise TemplateRefused(part, f"unknown value: {error}") from None
+        except TemplateError as error:
+            raise TemplateRefused(part, f"the template fails: {error}") from None
+        except (TypeError, ValueError, AttributeError, ArithmeticError, LookupError) as error:
+            raise TemplateRefused(part, f"the template fails: {type(error).__name__}") from None
+    return render(sample, language=language, web_base_url=web_base_url, overrides={(template, language): own})
+
+
+def built_in_source(template: str, language: Language) -> Source:
+    """The built-in template's three parts as jinja2 source, for an admin to start from."""
+    import re
+
+    source = (_FOLDER / language / f"{template}.j2").read_text(encoding="utf-8")
+    blocks = dict(re.findall(r"{% block (\w+) %}(.*?){% endblock %}", source, flags=re.DOTALL))
+    return blocks["subject"].strip(), blocks["html"].strip() + "\n", blocks["text"].strip() + "\n"
 
 
 def _block(environment: Environment, name: str, block: str, values: dict[str, Any]) -> str:
@@ -255,12 +364,24 @@ TEMPLATES: dict[str, type[MessageContext] | type[Digest]] = {
 }
 
 
-def preview(template: str, *, language: Language, web_base_url: str) -> Rendered:
-    """Any template rendered with sample data, for an administrator to look at."""
+def preview(
+    template: str,
+    *,
+    language: Language,
+    web_base_url: str,
+    hearing: HearingRef | None = None,
+    own_words: dict[str, str | None] | None = None,
+) -> Rendered:
+    """Any template rendered with sample data, for an administrator to look at; an owner sees their
+    hearing's notices with its title and their own words (``subject_name``, ``introduction``)."""
     model = TEMPLATES.get(template)
     if model is None:
         raise NotFound(f"no template named {template}", field="template")
     sample = {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}
+    if hearing is not None:
+        sample["hearing"] = hearing.model_dump()
+    if own_words:
+        sample |= own_words
     return render(model.model_validate(sample), language=language, web_base_url=web_base_url)
 
 

@@ -54,6 +54,7 @@ from shared.services import queues
 from shared.services.closing_tree_heads import publish_closing_tree_head
 from shared.services.guards import managed_hearing
 from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
+from shared.services.template_overrides import stored_overrides
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -276,6 +277,7 @@ def send_batch(
     if loaded is None:
         return 0
     messages = EventMessages(loaded.model, batch.kind, batch.fields, batch.event_id, clock.now(), settings)
+    messages.overrides = stored_overrides(documents)
     partition = (batch.hearing_id,)
     now_ones: list[Recipient] = []
     for recipient in batch.recipients:
@@ -383,6 +385,7 @@ def retry_deliveries(
                 continue
             kind = EventKind(record.params.get("kind", EventKind.CHANGED.value))
             messages = EventMessages(hearing, kind, list(record.params.get("fields", [])), record.about, now, settings)
+            messages.overrides = stored_overrides(documents)
             notification = messages.notification(record, settings)
         sent += _attempt(documents, mailer, vault, clock, record, notification)
     return sent
@@ -463,6 +466,7 @@ class EventMessages:
         self.hearing, self.kind, self.fields, self.event_id, self.now = hearing, kind, fields, event_id, now
         self._web = web_base_url(settings)
         self._rendered: dict[tuple[str, str, bool], templates.Rendered] = {}
+        self.overrides: templates.Overrides = {}  # the templates admins stored
 
     def template_for(self, recipient: Recipient) -> str:
         if self.kind is EventKind.OPENED and recipient.subscriber is None:
@@ -474,7 +478,9 @@ class EventMessages:
         found = self._rendered.get(key)
         if found is None:
             context = self.context(template, language, _UNSUBSCRIBE_SLOT if follower else None)
-            found = self._rendered[key] = templates.render(context, language=language, web_base_url=self._web)
+            found = self._rendered[key] = templates.render(
+                context, language=language, web_base_url=self._web, overrides=self.overrides
+            )
         return found
 
     def context(self, template: str, language: Language, unsubscribe_url: str | None) -> templates.MessageContext:
@@ -492,6 +498,9 @@ class EventMessages:
             base |= {"deadline": hearing.deadline, "days": max(0, math.ceil(left / timedelta(days=1)))}
         elif template == templates.Concluded.template:
             base["conclusion"] = hearing.conclusion or ""
+        own = hearing.notification_text.in_language(language) if hearing.notification_text else None
+        if own is not None and template in OWN_WORDS_IN:
+            base |= {"subject_name": own.subject, "introduction": own.introduction}
         context = model.model_validate(base)
         assert isinstance(context, templates.MessageContext)
         return context
@@ -530,6 +539,13 @@ _TEMPLATE_OF = {
     EventKind.CANCELLED: templates.Cancelled.template,
     EventKind.REVIEWER_ADDED: templates.ReviewerAdded.template,
 }
+
+
+# The notices about the hearing itself, where the owner's subject and introduction appear.
+OWN_WORDS_IN = frozenset(
+    {*(_TEMPLATE_OF[kind] for kind in _TEMPLATE_OF if kind is not EventKind.REVIEWER_ADDED)}
+    | {templates.InviteeOpened.template}
+)
 
 
 def _unsubscribe(recipient: Recipient, settings: Settings) -> Unsubscribe | None:

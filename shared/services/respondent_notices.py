@@ -29,6 +29,7 @@ from shared.services.notifications import send_notification, web_base_url
 from shared.services.preferences import stored_preferences
 from shared.services.repositories import HearingRepository, ResponseRepository
 from shared.services.response_receipts import current_payload
+from shared.services.template_overrides import stored_overrides
 from shared.settings import Settings
 
 
@@ -189,7 +190,12 @@ def _tell(
     settings: Settings,
 ) -> DeliveryRecord:
     recipient = respondent_of(documents, response)
-    message = templates.render(context, language=recipient.language, web_base_url=web_base_url(settings))
+    message = templates.render(
+        context,
+        language=recipient.language,
+        web_base_url=web_base_url(settings),
+        overrides=stored_overrides(documents),
+    )
     return send_notification(
         hearing.id,
         about,

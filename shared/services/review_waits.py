@@ -23,6 +23,7 @@ from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
 from shared.services.notifications import send_notification, staff_recipient, web_base_url
 from shared.services.repositories import HearingRepository, ResponseRepository
+from shared.services.template_overrides import stored_overrides
 from shared.settings import Settings
 
 _TOLD = ("review-waits",)  # partition in the subscriptions container: per hearing, the responses announced
@@ -90,11 +91,14 @@ def _tell(
         hours=settings.review_wait_hours,
     )
     sent = 0
+    overrides = stored_overrides(documents)
     for person in dict.fromkeys([hearing.owner, *hearing.reviewers]):
         recipient = staff_recipient(documents, person)
         if recipient is None:
             continue
-        rendered = templates.render(context, language=recipient.language, web_base_url=web_base_url(settings))
+        rendered = templates.render(
+            context, language=recipient.language, web_base_url=web_base_url(settings), overrides=overrides
+        )
         record = send_notification(
             hearing.id,
             about,

@@ -553,6 +553,15 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "remove_kle": lambda t: Ask(route={"number": REMOVABLE_KLE[t.kind]}),
     "hearings_of_owner": lambda t: Ask(params={"owner": NEW_OWNER_EMAIL}),
     "move_hearing": lambda t: Ask({"owner": NEW_OWNER_EMAIL}),
+    "get_notification_template": lambda t: Ask(route={"kind": "new_hearing", "language": "da"}),
+    "put_notification_template": lambda t: Ask(
+        {"subject": "Ny: {{ c.hearing.title }}", "html": "<p>{{ c.summary }}</p>", "text": "{{ hearing_url }}"},
+        route={"kind": "new_hearing", "language": "da"},
+    ),
+    "delete_notification_template": lambda t: Ask(route={"kind": "new_hearing", "language": "en"}),
+    "preview_notification_template": lambda t: Ask(
+        {"subject": "Ny: {{ c.hearing.title }}"}, route={"kind": "deadline_soon", "language": "en"}
+    ),
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),
@@ -592,6 +601,8 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "unsubscribe_preview": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "unsubscribe": lambda t: Ask(params={"token": _unsubscribe_token()}),
     "hearing_deliveries": lambda t: Ask(),
+    "set_notification_text": lambda t: Ask({"da": {"subject": "Cykelstien", "introduction": "Kære nabo."}}),
+    "preview_notification_text": lambda t: Ask({"template": "deadline_soon", "language": "en"}),
     "hearing_campaigns": lambda t: Ask(),
     "public_campaigns": lambda t: Ask(),
     # The seeded response founded its own group, so taking it out is refused: it is the template.

@@ -257,6 +257,11 @@ MATRIX: dict[str, Rule] = {
     # Owners: admins find an employee's hearings and move any hearing, whatever its state, but archived.
     "hearings_of_owner": admins("200"),
     "move_hearing": admins("200"),
+    # Notification templates: admins only.
+    "get_notification_template": admins("200"),
+    "put_notification_template": admins("200"),
+    "delete_notification_template": admins("200"),
+    "preview_notification_template": admins("200"),
     # Subscriptions: following needs sight of the hearing; stopping never does.
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),
@@ -297,6 +302,9 @@ MATRIX: dict[str, Rule] = {
     "unsubscribe_preview": everyone("200"),
     "unsubscribe": everyone("200"),
     "hearing_deliveries": managed(by_kind("200")),
+    # The owner's words in the hearing's notices: changed until it is concluded, previewed in every state.
+    "set_notification_text": managed(by_kind("200", concluded="409")),
+    "preview_notification_text": managed(by_kind("200")),
     # Campaigns: the grouping for those who run the hearing, published campaigns for whoever sees it;
     # the seeded response is its group's template, which is never taken out (409).
     "hearing_campaigns": managed(by_kind("200")),

@@ -1,0 +1,160 @@
+"""Admins manage the default notification templates per kind and language: read, replace, return to
+the built-in one, and preview a stored or proposed template against sample data.
+
+A template is jinja2 rendered in a sandbox with autoescaping in its HTML part; one that does not
+parse, names an unknown value or reaches past the sandbox is refused naming its part. Every change
+has its entry in the reference data's audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, cast
+
+from pydantic import Field
+
+from shared.domain.audit import AuditEvent
+from shared.domain.base import InputModel, Instant, PortalModel
+from shared.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, raises
+from shared.domain.identity import Identity
+from shared.domain.reference import REFERENCE_TRAIL, NotificationTemplate, NotificationTemplateText
+from shared.ports.clock import Clock
+from shared.ports.documents import DocumentStore
+from shared.ports.mail import Language
+from shared.services import notification_templates as templates
+from shared.services.notifications import web_base_url
+from shared.services.repositories import AuditRepository
+from shared.services.template_overrides import CONTAINER, PARTITION, forget
+from shared.services.terms import ensure_admin
+from shared.settings import Settings
+
+
+class NotificationTemplatePreview(InputModel):
+    """A proposed template's parts; a part left out is the one in use (an empty body: the stored template)."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=1000)
+    html: str | None = Field(default=None, min_length=1, max_length=100_000)
+    text: str | None = Field(default=None, min_length=1, max_length=100_000)
+
+
+class NotificationTemplateView(PortalModel):
+    kind: str
+    language: Literal["da", "en"]
+    subject: str
+    html: str
+    text: str
+    custom: bool  # False: the built-in template
+    updated_at: Instant | None = None
+    updated_by: str | None = None
+
+
+def _checked_name(kind: str, language: str) -> Language:
+    if kind not in templates.TEMPLATES:
+        raise NotFound(f"no notification template named {kind}", field="kind")
+    if language not in ("da", "en"):
+        raise NotFound("templates are in da or en", field="language")
+    return cast(Language, language)
+
+
+def _view(documents: DocumentStore, kind: str, language: Language) -> NotificationTemplateView:
+    stored = documents.read(CONTAINER, PARTITION, NotificationTemplate.id_of(kind, language))
+    if stored is not None:
+        own = NotificationTemplate.model_validate(stored.body)
+        return NotificationTemplateView(
+            kind=kind,
+            language=language,
+            subject=own.subject,
+            html=own.html,
+            text=own.text,
+            custom=True,
+            updated_at=own.updated_at,
+            updated_by=own.updated_by,
+        )
+    subject, html, text = templates.built_in_source(kind, language)
+    return NotificationTemplateView(kind=kind, language=language, subject=subject, html=html, text=text, custom=False)
+
+
+def _checked(kind: str, language: Language, text: NotificationTemplateText, settings: Settings) -> templates.Rendered:
+    try:
+        return templates.check_custom(kind, language, (text.subject, text.html, text.text), web_base_url(settings))
+    except templates.TemplateRefused as refused:
+        raise InvalidInput(str(refused), field=refused.part) from None
+
+
+@raises(NotAuthenticated, Forbidden, NotFound)
+def get_notification_template(
+    who: Identity | None, kind: str, language: str, *, documents: DocumentStore
+) -> NotificationTemplateView:
+    ensure_admin(who)
+    return _view(documents, kind, _checked_name(kind, language))
+
+
+@raises(NotAuthenticated, Forbidden, NotFound, InvalidInput)
+def put_notification_template(
+    who: Identity | None,
+    kind: str,
+    language: str,
+    request: NotificationTemplateText,
+    *,
+    documents: DocumentStore,
+    clock: Clock,
+    settings: Settings,
+) -> NotificationTemplateView:
+    admin = ensure_admin(who)
+    chosen = _checked_name(kind, language)
+    _checked(kind, chosen, request, settings)  # refused before anything is written
+    now = clock.now()
+    own = NotificationTemplate(
+        id=NotificationTemplate.id_of(kind, chosen),
+        kind=kind,
+        language=chosen,
+        subject=request.subject,
+        html=request.html,
+        text=request.text,
+        updated_at=now,
+        updated_by=admin.subject,
+    )
+    # The entry first: a change that then failed leaves an entry too many, never a change unaudited.
+    _audit(documents, admin, "notification-template.changed", own.id, now)
+    documents.upsert(CONTAINER, PARTITION, own.to_document())
+    forget(documents)
+    return _view(documents, kind, chosen)
+
+
+@raises(NotAuthenticated, Forbidden, NotFound)
+def delete_notification_template(
+    who: Identity | None, kind: str, language: str, *, documents: DocumentStore, clock: Clock
+) -> NotificationTemplateView:
+    """Back to the built-in template."""
+    admin = ensure_admin(who)
+    chosen = _checked_name(kind, language)
+    doc_id = NotificationTemplate.id_of(kind, chosen)
+    if documents.read(CONTAINER, PARTITION, doc_id) is not None:
+        _audit(documents, admin, "notification-template.reset", doc_id, clock.now())
+        documents.delete(CONTAINER, PARTITION, doc_id)
+        forget(documents)
+    return _view(documents, kind, chosen)
+
+
+@raises(NotAuthenticated, Forbidden, NotFound, InvalidInput)
+def preview_notification_template(
+    who: Identity | None,
+    kind: str,
+    language: str,
+    request: NotificationTemplatePreview,
+    *,
+    documents: DocumentStore,
+    settings: Settings,
+) -> templates.Rendered:
+    """The proposed template, its parts left out taken from the one in use, rendered against sample data."""
+    ensure_admin(who)
+    chosen = _checked_name(kind, language)
+    current = _view(documents, kind, chosen)
+    proposed = NotificationTemplateText(
+        subject=request.subject or current.subject, html=request.html or current.html, text=request.text or current.text
+    )
+    return _checked(kind, chosen, proposed, settings)
+
+
+def _audit(documents: DocumentStore, admin: Identity, action: str, target: str, now: datetime) -> None:
+    AuditRepository(documents).append(AuditEvent.record(admin, REFERENCE_TRAIL, action, now, target=target))

@@ -1,0 +1,33 @@
+"""The notification templates admins stored, as the senders use them: read from the reference data,
+and kept for a short while per process so a batch of messages does not read them once per message."""
+
+from __future__ import annotations
+
+import time
+import weakref
+
+from shared.domain.reference import NotificationTemplate, ReferenceType
+from shared.ports.documents import DocumentStore, Query
+from shared.services.notification_templates import Overrides
+
+CONTAINER = "reference"
+PARTITION = (ReferenceType.NOTIFICATION_TEMPLATE.value,)
+# An admin's change reaches the other processes within this time; the process that made it at once.
+CACHE_SECONDS = 30.0
+_cache: weakref.WeakKeyDictionary[DocumentStore, tuple[float, Overrides]] = weakref.WeakKeyDictionary()
+
+
+def stored_overrides(documents: DocumentStore) -> Overrides:
+    now = time.monotonic()
+    hit = _cache.get(documents)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    page = documents.query(CONTAINER, Query(partition=PARTITION, limit=500))
+    templates = [NotificationTemplate.model_validate(item.body) for item in page.items]
+    overrides: Overrides = {(t.kind, t.language): (t.subject, t.html, t.text) for t in templates}
+    _cache[documents] = (now, overrides)
+    return overrides
+
+
+def forget(documents: DocumentStore) -> None:
+    _cache.pop(documents, None)
