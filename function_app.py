@@ -30,6 +30,7 @@ from functions import (  # noqa: E402  (after the collector is paused)
     responses,
     subscriptions,
     web,
+    web_caseworker,
 )
 from functions.groups import PortalFunctionApp  # noqa: E402
 
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     privacy.bp,
     campaigns.bp,
     exports.bp,
+    web_caseworker.bp,  # the caseworker's pages under /sagsbehandler
     web.bp,  # the pages under /, after every API route under /api
 )
 

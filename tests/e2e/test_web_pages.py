@@ -4,54 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from local_host.azurite import Azurite
-from tests.e2e.conftest import portal_env
 from tests.e2e.web_support import (
     axe_violations,
-    chromium,
     described,
     fresh_context,
     screenshot,
     scrolls_sideways,
     sign_in,
 )
-from tests.local_host_fixture import LocalHostProcess, start_local_host
+from tests.local_host_fixture import LocalHostProcess
 
 HEARING = "/hoeringer/demo-active"
 PUBLIC_PAGES = ["/", HEARING, "/was", "/vilkaar", "/cookies", "/kvittering/tjek", "/hoeringer/no-such-hearing"]
-
-
-@pytest.fixture(scope="module")
-def host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHostProcess]:
-    data = tmp_path_factory.mktemp("web") / "data"
-    process = start_local_host("function_app", data, portal_env(azurite), extra_args=("--seed",))
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-def base_url(host: LocalHostProcess) -> str:
-    # The address the portal announces (its sign-in returns there), so the session cookie belongs to it.
-    return f"http://localhost:{host.port}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from chromium()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    with fresh_context(browser) as opened:
-        yield opened
 
 
 def test_an_anonymous_visitor_reads_a_hearing_with_its_deadline_written_out(
