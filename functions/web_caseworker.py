@@ -8,9 +8,10 @@ next to the field (and in the summary at the top) and what was typed kept when i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import azure.functions as func
@@ -48,6 +49,7 @@ from shared.services.hearing_api import (
 
 bp = func.Blueprint()
 page = pages_on(bp)
+R = TypeVar("R")
 ROOT = "sagsbehandler"
 DESK = ROOT + "/hoeringer/{hearing_id}"
 MEETING = DESK + "/moeder/{meeting_id}"
@@ -267,16 +269,18 @@ def _meeting_values(typed: dict[str, Any], prefix: str, meeting: meetings.Meetin
     }
 
 
-def _desk_page(
-    handler: Any,
-) -> Any:
-    """A desk form: signed out goes to sign-in and back to the desk; the handler gets the posted form."""
+DeskForm = Callable[[func.HttpRequest, Visit, Identity, str], func.HttpResponse]
+PageHandler = Callable[[func.HttpRequest, Visit, Identity | None], func.HttpResponse]
+
+
+def _desk_page(handler: DeskForm) -> PageHandler:
+    """A desk form: signed out goes to sign-in and back to the desk; the handler gets who and the hearing."""
 
     def wrapped(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
         hearing_id = req.route_params["hearing_id"]
         if who is None:
             return redirect(sign_in_link(_desk_path(hearing_id)), visit)
-        return handler(req, visit, who, hearing_id)  # type: ignore[no-any-return]
+        return handler(req, visit, who, hearing_id)
 
     wrapped.__name__ = handler.__name__
     return wrapped
@@ -493,10 +497,6 @@ def desk_change_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hear
     typed, problems, values = _meeting_form(visit, form, prefix)
     if form.get(prefix + "shortfall"):
         values["capacityShortfall"] = form.get(prefix + "shortfall")
-    if not values.get("location"):
-        values["location"] = None  # a null removes the place; the link may stay
-    if not values.get("onlineUrl"):
-        values["onlineUrl"] = None
     if not problems:
         try:
             changes = meetings.MeetingChanges.model_validate(values)
@@ -513,7 +513,7 @@ def desk_change_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hear
 @page(MEETING + "/aflys", "POST")
 @_desk_page
 def desk_cancel_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
-    call(meetings.cancel_meeting, who, hearing_id, req.route_params["meeting_id"])
+    _as_not_found(lambda: call(meetings.cancel_meeting, who, hearing_id, req.route_params["meeting_id"]))
     return redirect(_desk_path(hearing_id, "moede-aflyst", "meetings"), visit)
 
 
@@ -598,7 +598,7 @@ def desk_journalise(req: func.HttpRequest, visit: Visit, who: Identity, hearing_
 # -- helpers ----------------------------------------------------------------------------------------------
 
 
-def _as_not_found(action: Any) -> Any:
+def _as_not_found(action: Callable[[], R]) -> R:
     """What the person may not do here answers as if it were not there: the 404 page."""
     try:
         return action()
