@@ -125,7 +125,10 @@ MEETING_FIELDS = {
 def caseworker_hearings(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     if who is None:
         return redirect(sign_in_link(visit.path), visit)
-    found = _as_not_found(lambda: call(caseworking.my_hearings, who, 50, req.params.get("fra") or None))
+    try:
+        found = _as_not_found(lambda: call(caseworking.my_hearings, who, 50, req.params.get("fra") or None))
+    except InvalidInput:  # "vis flere" from an old link: start again from the first page
+        return redirect(f"/{ROOT}", visit)
     groups = [(status.value, [s for s in found.items if s.hearing.status is status]) for status in GROUPS]
     return render(
         visit,

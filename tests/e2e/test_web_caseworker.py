@@ -258,6 +258,9 @@ def test_the_cancel_step_asks_for_a_reason_and_the_attendee_list_has_its_exports
     assert download.value.suggested_filename.endswith(".csv")
     in_both_languages(page, page.url.split("?")[0])
 
+    page.goto(base_url + "/sagsbehandler?fra=not-a-token")  # "vis flere" from an old link starts again
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mine høringer")
+
     page.goto(desk)
     page.get_by_role("link", name="Aflys høringen").click()
     page.get_by_role("button", name="Ja, aflys høringen").click()  # no reason: asked for at the field
