@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -12,10 +13,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,8 @@ class LocalStack:
         """Until the host's queues are empty and nothing runs (the screening of accepted responses)."""
         self.call("POST", f"/admin/idle?timeout={timeout}", timeout=timeout + 10)
 
-    def stop(self, timeout: float = 20) -> None:
-        """Ctrl-C for the host, as a developer would, then Azurite; kills what does not stop in time."""
+    def stop_host(self, timeout: float = 20) -> None:
+        """Ctrl-C for the host, as a developer would; kills it when it does not stop in time."""
         if self.host.poll() is None:
             self.host.send_signal(signal.SIGINT)
             try:
@@ -117,17 +117,42 @@ class LocalStack:
             except subprocess.TimeoutExpired:
                 self.host.kill()
                 self.host.wait(timeout)
-        self.azurite.stop()
 
 
 @contextlib.contextmanager
 def local_stack(
-    data_dir: Path, app_module: str, extra_args: Sequence[str] = (), startup_timeout: float = 90
+    data_dir: Path,
+    app_module: str,
+    extra_args: Sequence[str] = (),
+    startup_timeout: float = 90,
+    group: str = "all",
 ) -> Iterator[LocalStack]:
+    """Azurite and a local host running ``group`` (all, intake or workers) on data in ``data_dir``."""
     from local_host.azurite import Azurite
 
     data_dir.mkdir(parents=True, exist_ok=True)
     azurite = Azurite.start(data_dir / "azurite")
+    try:
+        with local_host(data_dir, app_module, azurite, extra_args, startup_timeout, group) as stack:
+            yield stack
+    finally:
+        azurite.stop()
+
+
+@contextlib.contextmanager
+def local_host(
+    data_dir: Path,
+    app_module: str,
+    azurite: Any,
+    extra_args: Sequence[str] = (),
+    startup_timeout: float = 90,
+    group: str = "all",
+) -> Iterator[LocalStack]:
+    """One ``python -m local_host run --group <group>`` on ``data_dir`` against a running Azurite.
+
+    An intake host and a workers host may share the data folder, as the two apps share Cosmos DB and
+    Service Bus in Azure; the log of each group goes to a file of its own.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -142,29 +167,26 @@ def local_stack(
         "PORTAL_ADJUSTABLE_CLOCK": "false",
         "AzureWebJobsStorage": azurite.connection_string,
     }
-    log_path = data_dir / "local-host.log"
-    command = [sys.executable, "-m", "local_host", "run", "--port", str(port), "--app", app_module, *extra_args]
-    try:
-        with log_path.open("ab") as log_file:
-            # Its own session: a Ctrl-C on the benchmark reaches the host only through stop().
-            host = subprocess.Popen(
-                command,
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-    except BaseException:
-        azurite.stop()
-        raise
+    log_path = data_dir / ("local-host.log" if group == "all" else f"local-host-{group}.log")
+    command = [sys.executable, "-m", "local_host", "run", "--port", str(port), "--app", app_module]
+    command += ["--group", group, *extra_args]
+    with log_path.open("ab") as log_file:
+        # Its own session: a Ctrl-C on the benchmark reaches the host only through stop().
+        host = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     stack = LocalStack(data_dir, port, host, azurite, log_path)
     try:
         _wait_until_ready(stack, startup_timeout)
         yield stack
     finally:
-        stack.stop()
+        stack.stop_host()
 
 
 def _wait_until_ready(stack: LocalStack, timeout: float) -> None:
@@ -173,7 +195,8 @@ def _wait_until_ready(stack: LocalStack, timeout: float) -> None:
         if stack.host.poll() is not None:
             raise StackError(f"the local host exited with code {stack.host.returncode}:\n{stack.log_tail()}")
         with contextlib.suppress(OSError, http.client.HTTPException):
-            if request_json(stack.port, "GET", "/api/health", timeout=2)[0] == 200:
+            # The admin endpoints answer in every group; the health function only where HTTP functions run.
+            if request_json(stack.port, "GET", "/admin/host/status", timeout=2)[0] == 200:
                 return
         time.sleep(0.1)
     raise StackError(f"the local host did not answer within {timeout:.0f} s:\n{stack.log_tail()}")
@@ -235,64 +258,109 @@ class LoadResult:
         return len(self.outcomes) / self.wall_seconds if self.wall_seconds else float("nan")
 
 
-@dataclass
-class _Lane:
-    requests: list[tuple[int, Request]]
-    outcomes: list[Outcome] = field(default_factory=list)
-
-
 def run_load(
-    port: int, requests: Sequence[Request], concurrency: int, host_pid: int, deadline_seconds: float = 300
+    port: int,
+    requests: Sequence[Request],
+    concurrency: int,
+    host_pid: int | Sequence[int],
+    deadline_seconds: float = 300,
 ) -> LoadResult:
     """Send every request once over ``concurrency`` keep-alive connections, as fast as answers come.
 
-    A request not sent before the deadline counts as failed, so a stuck server cannot hang the run.
-    Host CPU time is read just before the first and just after the last request.
+    One asyncio loop drives every connection with requests encoded before the clock starts, so the
+    generator costs little of the CPU it shares with the host. Connections are opened before the
+    first request is timed. A request not sent before the deadline counts as failed, so a stuck
+    server cannot hang the run. Host CPU time (of every process in ``host_pid``) is read just before
+    the first and just after the last request.
     """
-    lanes = [_Lane([(i, r) for i, r in enumerate(requests) if i % concurrency == lane]) for lane in range(concurrency)]
-    start_gate = threading.Barrier(concurrency + 1)
-    stop_at = time.monotonic() + deadline_seconds
-    threads = [
-        threading.Thread(target=_drive, args=(port, lane, start_gate, stop_at), daemon=True, name=f"lane-{n}")
-        for n, lane in enumerate(lanes)
+    pids = [host_pid] if isinstance(host_pid, int) else list(host_pid)
+    lanes = [
+        [(i, _encoded(r)) for i, r in enumerate(requests) if i % concurrency == lane] for lane in range(concurrency)
     ]
-    for thread in threads:
-        thread.start()
+    return asyncio.run(_load(port, lanes, pids, deadline_seconds))
+
+
+def _encoded(request: Request) -> bytes:
+    headers = {"Host": f"{LOOPBACK}", **request.headers, "Content-Length": str(len(request.body))}
+    head = f"{request.method} {request.path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return head.encode("latin-1") + b"\r\n" + request.body
+
+
+async def _load(port: int, lanes: list[list[tuple[int, bytes]]], pids: list[int], deadline: float) -> LoadResult:
+    connections = [await _connect(port) for _ in lanes]
+    stop_at = time.monotonic() + deadline
+    outcomes: list[Outcome] = []
     client_cpu = time.process_time()
-    host_cpu = cpu_seconds(host_pid)
+    host_cpu = sum(cpu_seconds(pid) for pid in pids)
     started = time.perf_counter()
-    start_gate.wait()
-    for thread in threads:
-        thread.join(max(1.0, stop_at - time.monotonic() + 60))
+    await asyncio.gather(
+        *(
+            _drive(port, lane, connection, stop_at, outcomes)
+            for lane, connection in zip(lanes, connections, strict=True)
+        )
+    )
     wall = time.perf_counter() - started
-    host_cpu = cpu_seconds(host_pid) - host_cpu
+    host_cpu = sum(cpu_seconds(pid) for pid in pids) - host_cpu
     client_cpu = time.process_time() - client_cpu
-    outcomes = sorted((outcome for lane in lanes for outcome in lane.outcomes), key=lambda outcome: outcome.index)
-    return LoadResult(outcomes, wall, client_cpu, host_cpu)
+    return LoadResult(sorted(outcomes, key=lambda outcome: outcome.index), wall, client_cpu, host_cpu)
 
 
-def _drive(port: int, lane: _Lane, start_gate: threading.Barrier, stop_at: float) -> None:
-    connection: http.client.HTTPConnection | None = None
-    start_gate.wait()
-    for index, request in lane.requests:
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _connect(port: int) -> Connection:
+    reader, writer = await asyncio.open_connection(LOOPBACK, port)
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return reader, writer
+
+
+async def _drive(
+    port: int, lane: list[tuple[int, bytes]], connection: Connection | None, stop_at: float, outcomes: list[Outcome]
+) -> None:
+    for index, payload in lane:
         if time.monotonic() > stop_at:
-            lane.outcomes.append(Outcome(index, 0, b"", 0.0, "not sent before the deadline"))
+            outcomes.append(Outcome(index, 0, b"", 0.0, "not sent before the deadline"))
             continue
-        if connection is None:
-            connection = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
         began = time.perf_counter()
         try:
-            connection.request(request.method, request.path, body=request.body, headers=request.headers)
-            answer = connection.getresponse()
-            body = answer.read()
-        except (OSError, http.client.HTTPException) as error:
-            lane.outcomes.append(Outcome(index, 0, b"", time.perf_counter() - began, f"{type(error).__name__}"))
-            connection.close()
+            if connection is None:
+                connection = await _connect(port)
+            reader, writer = connection
+            writer.write(payload)
+            status, body, closes = await asyncio.wait_for(_answer(reader), max(1.0, stop_at - time.monotonic() + 60))
+        except (OSError, ValueError, asyncio.IncompleteReadError, TimeoutError) as error:
+            outcomes.append(Outcome(index, 0, b"", time.perf_counter() - began, type(error).__name__))
+            if connection is not None:
+                connection[1].close()
             connection = None
             continue
-        lane.outcomes.append(Outcome(index, answer.status, body, time.perf_counter() - began))
-        if answer.will_close:
-            connection.close()
+        outcomes.append(Outcome(index, status, body, time.perf_counter() - began))
+        if closes:
+            writer.close()
             connection = None
     if connection is not None:
-        connection.close()
+        connection[1].close()
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body and whether the server closes the connection; Content-Length or chunked bodies."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    fields = {
+        name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:] if line)
+    }
+    if "content-length" in fields:
+        body = await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")
+        body = b"".join(parts)
+    else:
+        body = b""
+    return status, body, fields.get("connection", "").lower() == "close"

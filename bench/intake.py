@@ -1,12 +1,18 @@
 """Response intake over HTTP through the local host, beside the same server answering a constant.
 
-Starts Azurite and the local host (``bench.baseline_app``: the real app plus ``/api/bench/constant``),
+Starts Azurite and the intake app as it is deployed (``bench.baseline_app``: the real app plus
+``/api/bench/constant``, in a local host running the intake group only: HTTP and upload triggers),
 creates and opens a hearing, signs one development token per respondent (a response is one per
 respondent per hearing), then sends the same number of requests with the same bodies and headers to
 the constant function and to the intake, in alternating rounds, over keep-alive connections.
 
-Prints requests per second and latency of both, their ratio, and the host's CPU time per accepted
-response; then checks that every receipt names a response the store returns. Exits 1 on any error.
+In Azure the queue consumers and timers run in the workers app on instances of their own, so during
+the timed rounds they do not share the intake's cores. Afterwards the benchmark starts the workers
+app (a second local host, ``--group workers``, on the same data), lets it drain, and checks that
+every receipt names a stored response that was screened, numbered and signed into the hearing's log.
+
+Prints requests per second and latency of both, their ratio, the intake's CPU time per accepted
+response beside an in-process floor, and the workers' CPU per response. Exits 1 on any error.
 """
 
 from __future__ import annotations
@@ -41,8 +47,10 @@ from bench.common import (
     Request,
     StackError,
     cpu_seconds,
+    local_host,
     local_stack,
     percentile,
+    request_json,
     run_load,
     table,
 )
@@ -52,6 +60,8 @@ APP_MODULE = "bench.baseline_app"
 CONSTANT_PATH = "/api/bench/constant"
 KEY_FILE_NAME = "dev-issuer-key.pem"
 ACTIVE_TIMEOUT_SECONDS = 30
+IDLE_WAIT_SECONDS = 120  # the admin endpoint's longest wait; asked again while work remains
+DRAIN_LIMIT_SECONDS = 900
 
 Failure = tuple[int, str]  # how many requests it concerns, and what went wrong
 
@@ -81,7 +91,7 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"Starting Azurite and the local host ({APP_MODULE}) in {data_dir} ...", flush=True)
     try:
         # No span recording: a deployed intake app records spans only when an exporter is configured.
-        with local_stack(data_dir, APP_MODULE, ["--seed", "--traces", "none"]) as stack:
+        with local_stack(data_dir, APP_MODULE, ["--seed", "--traces", "none"], group="intake") as stack:
             return _bench(args, stack)
     except StackError as error:
         print(f"FAILED: {error}", file=sys.stderr)
@@ -107,36 +117,102 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
     timed_constant, timed_intake = constant[args.warmup :], intake[args.warmup :]
     constant_runs: list[LoadResult] = []
     intake_runs: list[LoadResult] = []
-    screening_cpu = 0.0
     for chunk in _chunks(range(args.requests), args.rounds):
         size = chunk.stop - chunk.start
         print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} constant, then {size} intake", flush=True)
         constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
         with _profiled(pid, args.profile, len(intake_runs)):
             intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
-        # Screening runs on the host's queue workers after the answers; its CPU belongs to intake too.
-        before = _cpu(stack)
-        stack.wait_idle()
-        screening_cpu += _cpu(stack) - before
 
     constant_result, intake_result = _merge(constant_runs), _merge(intake_runs)
     floor_ms = _in_process_floor(stack, timed_intake, hearing_id)
     constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
     receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
     missing = _missing_from_store(stack, creator, hearing_id, receipts)
+    print(f"Starting the workers app to process the {len(receipts)} accepted responses ...", flush=True)
+    workers_cpu, unprocessed = _drain(stack, hearing_id, receipts)
 
     failures = constant_errors + intake_errors
     if missing:
         failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
-    _report(args, constant_result, intake_result, screening_cpu, len(receipts), failures)
+    if unprocessed:
+        failures.append((len(unprocessed), f"{len(unprocessed)} receipts: {_summary_of(unprocessed)}"))
+    _report(args, constant_result, intake_result, len(receipts), failures)
     print(f"in-process floor (same token, same JSON and model, same row into the same store): {floor_ms:.2f} ms CPU")
+    print(f"intake CPU per accepted response / floor: {_per_request_ms(intake_result) / floor_ms:.1f}")
+    print(
+        f"workers CPU per response, screening, grouping, numbering, signing, logging until idle: "
+        f"{workers_cpu * 1000 / max(1, len(receipts)):.2f} ms"
+    )
     print()
     if failures:
         for _, failure in failures:
             print(f"ERROR: {failure}")
         return 1
-    print(f"Stored: all {len(receipts)} receipts name a response the store returns to the hearing's owner.")
+    print(
+        f"Stored and processed: all {len(receipts)} receipts name a response the store returns to the hearing's "
+        "owner, screened, numbered 1..n and in the hearing's log."
+    )
     return 0
+
+
+def _drain(stack: LocalStack, hearing_id: str, receipts: list[str]) -> tuple[float, list[str]]:
+    """Run the workers app on the intake's data until it is idle; its CPU, and what it left unprocessed."""
+    with local_host(stack.data_dir, APP_MODULE, stack.azurite, ["--traces", "none"], group="workers") as workers:
+        started = cpu_seconds(workers.host.pid)
+        give_up = time.monotonic() + DRAIN_LIMIT_SECONDS
+        while True:
+            status, _ = request_json(workers.port, "POST", f"/admin/idle?timeout={IDLE_WAIT_SECONDS}", timeout=150)
+            if status == 200:
+                break
+            if time.monotonic() > give_up:
+                raise StackError(f"the workers app was still busy after {DRAIN_LIMIT_SECONDS} s")
+        spent = cpu_seconds(workers.host.pid) - started
+    return spent, _unprocessed(stack.data_dir, hearing_id, receipts)
+
+
+def _unprocessed(data_dir: Path, hearing_id: str, receipts: list[str]) -> list[str]:
+    """Why receipted responses are not fully processed, one line each: screened, numbered once, logged."""
+    from shared.adapters.sqlite_documents import SqliteDocumentStore
+    from shared.domain.receipts import entry_key
+    from shared.ports.documents import Query
+    from shared.services.receipt_log import logged_index
+
+    store = SqliteDocumentStore(data_dir / "documents.sqlite")
+    try:
+        stored: dict[str, dict[str, Any]] = {}
+        continuation: str | None = None
+        while True:
+            page = store.query("responses", Query(partition=(hearing_id,), limit=1000, continuation=continuation))
+            stored.update((str(item.body["id"]), item.body) for item in page.items)
+            continuation = page.continuation
+            if not continuation:
+                break
+        problems: list[str] = []
+        for response_id in receipts:
+            body = stored.get(response_id)
+            if body is None:
+                problems.append("not stored")
+            elif body["status"] == "submitted":
+                problems.append("not screened")
+            elif body.get("number") is None:
+                problems.append("not numbered")
+            elif logged_index(hearing_id, entry_key(response_id, 1), documents=store) is None:
+                problems.append("not in the hearing's log")
+        numbers = sorted(int(body["number"]) for body in stored.values() if body.get("number") is not None)
+        if numbers != list(range(1, len(numbers) + 1)):
+            problems.append("numbers are not 1..n without gaps or repeats")
+        return problems
+    finally:
+        store.close()
+
+
+def _summary_of(problems: list[str]) -> str:
+    return "; ".join(f"{count} x {kind}" for kind, count in Counter(problems).most_common())
+
+
+def _per_request_ms(result: LoadResult) -> float:
+    return result.host_cpu_seconds * 1000 / max(1, len(result.outcomes))
 
 
 @contextlib.contextmanager
@@ -243,10 +319,6 @@ def _chunks(indices: range, parts: int) -> list[slice]:
     return slices
 
 
-def _cpu(stack: LocalStack) -> float:
-    return cpu_seconds(stack.host.pid)
-
-
 def _merge(runs: list[LoadResult]) -> LoadResult:
     return LoadResult(
         outcomes=[outcome for run in runs for outcome in run.outcomes],
@@ -318,7 +390,6 @@ def _report(
     args: argparse.Namespace,
     constant: LoadResult,
     intake: LoadResult,
-    screening_cpu: float,
     accepted: int,
     failures: list[Failure],
 ) -> None:
@@ -328,7 +399,7 @@ def _report(
     print()
     print(
         f"{args.requests} requests of each kind in {args.rounds} alternating rounds, concurrency {args.concurrency}, "
-        f"keep-alive, loopback; {os.cpu_count()} CPUs shared by client, host and Azurite."
+        f"keep-alive, loopback; {os.cpu_count()} CPUs shared by client, intake host and Azurite."
     )
     print()
     rows: list[list[object]] = [["", "requests/s", "p50 ms", "p99 ms", "host CPU ms/req", "client CPU %"]]
@@ -346,11 +417,8 @@ def _report(
         )
     print(table(rows))
     print()
-    answered_cpu = intake.host_cpu_seconds * 1000 / max(1, len(intake.outcomes))
-    total_cpu = (intake.host_cpu_seconds + screening_cpu) * 1000 / max(1, len(intake.outcomes))
     print(f"throughput ratio intake/constant:         {intake.per_second / constant.per_second:.3f}")
-    print(f"host CPU per accepted response, answering: {answered_cpu:.2f} ms")
-    print(f"host CPU per accepted response, + screening until idle: {total_cpu:.2f} ms")
+    print(f"intake app CPU per accepted response:      {_per_request_ms(intake):.2f} ms")
     print(f"accepted responses (incl. {args.warmup} warm-up): {accepted}")
     print(f"errors: {sum(count for count, _ in failures)}")
 

@@ -11,7 +11,7 @@ from functions.http import Query, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
 from shared.domain.preferences import PreferencesRequest
-from shared.services import digests, notifications, preferences, queues
+from shared.services import digests, notifications, preferences, queues, review_waits
 from shared.services.notifications import DeliveryPage
 from shared.services.preferences import PreferencesView, UnsubscribeView
 
@@ -90,3 +90,9 @@ def warn_deadlines(timer: func.TimerRequest) -> None:
 def send_digests(timer: func.TimerRequest) -> None:
     """Hourly, since NCRONTAB runs in UTC: the digests go out when it is the digest hour in Copenhagen."""
     call(digests.send_digests)
+
+
+@bp.timer_trigger(schedule="0 20 * * * *", arg_name="timer", run_on_startup=False)
+def tell_of_waiting_responses(timer: func.TimerRequest) -> None:
+    """Hourly: owners and reviewers are told of responses waiting for review too long, once per new set."""
+    call(review_waits.tell_of_waiting_responses)

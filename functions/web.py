@@ -7,6 +7,7 @@ next to the field it names, or the 404 page for a hearing the visitor may not se
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
@@ -16,19 +17,31 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from functions.http import API_PREFIX, problem
-from functions.webui import oidc
+from functions.webui import i18n, oidc
+from functions.webui.file_texts import attachment_refusal, file_size, file_type
 from functions.webui.forms import FieldError, FormErrors, errors_from
 from functions.webui.pages import Visit, redirect, render
 from functions.webui.routing import pages_on, sign_in_link
 from functions.webui.session import SIGN_IN_COOKIE
 from functions.webui.static_files import IMMUTABLE, SHORT, static_file
-from functions.webui.visits import cookies, form_of, sign_in_issuer
+from functions.webui.visits import cookies, files_of, form_of, sign_in_issuer
 from shared.bootstrap import call, dependencies
+from shared.domain.attachments import AttachmentState
 from shared.domain.errors import NotFound, PortalError
 from shared.domain.hearing import HearingStatus
 from shared.domain.identity import Identity
 from shared.domain.response import response_id_for
-from shared.services import hearings, response_receipts, responses
+from shared.domain.subscription import TargetKind
+from shared.services import (
+    campaign_views,
+    downloads,
+    hearings,
+    meetings,
+    response_attachments,
+    response_receipts,
+    responses,
+    subscriptions,
+)
 from shared.services.hearing_api import HearingView
 from shared.services.responses import ResponseSubmission, ResponseView
 from shared.services.terms import current_or_none
@@ -100,20 +113,57 @@ def _hearing(
     listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None)
     own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
     own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
-    published = [r for r in listed.items if r is not own and getattr(r, "published", True)]
+    # Campaigns are shown as groups, each member once: the members leave the list of single responses.
+    # Asked for only when something is published, so an open hearing's page reads no campaigns.
+    shown = any(r is not own and getattr(r, "published", True) for r in listed.items)
+    campaigns = call(campaign_views.public_campaigns, who, hearing_id, visit.language).items if shown else []
+    grouped = {member.response_id for campaign in campaigns for member in campaign.members}
+    published = [r for r in listed.items if r is not own and getattr(r, "published", True) and r.id not in grouped]
+    following = who is not None and any(
+        s.kind is TargetKind.HEARING and s.target_id == hearing_id for s in call(subscriptions.my_subscriptions, who)
+    )
     return render(
         visit,
         "hearing.html",
         status,
         hearing=hearing,
         published=published,
+        campaigns=campaigns,
         continuation=listed.continuation,
         own=own if own is not None and own.status.value != "withdrawn" else None,
         errors=errors,
         draft=draft,
         terms=call(current_or_none),  # consent is asked for only when there are terms to accept
         open=hearing.status is HearingStatus.ACTIVE,
+        meetings=call(meetings.list_meetings, who, hearing_id).items,
+        following=following,
+        file_type=file_type,
+        file_size=functools.partial(file_size, language=visit.language),
+        time_of_day=functools.partial(i18n.time_of_day, language=visit.language),
     )
+
+
+@page("hoeringer/{hearing_id}/dokumenter/{document_id}")
+def hearing_document(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """A hearing document, through a short-lived link of its own (as ``GET /api/hearings/{id}/documents/{doc}``)."""
+    hearing_id, document_id = req.route_params["hearing_id"], req.route_params["document_id"]
+    return redirect(call(downloads.download_document, who, hearing_id, document_id).url, visit)
+
+
+@page("hoeringer/{hearing_id}/svar/{response_id}/bilag/{attachment_id}")
+def response_attachment(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """A published attachment for anyone; the respondent's own and the moderators' in any state."""
+    hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
+    link = call(downloads.download_attachment, who, hearing_id, response_id, req.route_params["attachment_id"])
+    return redirect(link.url, visit)
+
+
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/kalender.ics")
+def meeting_calendar(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    hearing_id, meeting_id = req.route_params["hearing_id"], req.route_params["meeting_id"]
+    file = call(meetings.meeting_calendar, who, hearing_id, meeting_id)
+    headers = {"Content-Disposition": f'attachment; filename="{file.filename}"', "Cache-Control": "no-store"}
+    return func.HttpResponse(file.data, status_code=200, mimetype=file.content_type, headers=headers)
 
 
 @page("was")
@@ -141,6 +191,7 @@ def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
         return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
     form = form_of(req)
     text = form.get("text", "")
+    files = files_of(req, "attachments")
     try:
         submission = ResponseSubmission(
             text=text.strip(),
@@ -148,14 +199,86 @@ def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
             accepted_terms=int(accepted) if (accepted := form.get("acceptedTerms", "")).isdigit() else None,
         )
         if form.get("responseId"):
-            call(responses.revise_response, who, hearing_id, form["responseId"], submission)
+            response_id = form["responseId"]
+            own = call(responses.get_response, who, hearing_id, response_id)
+            # Only adding files is not a new version of the text.
+            unchanged = (
+                isinstance(own, ResponseView)
+                and own.text == submission.text
+                and own.publish_name == submission.publish_name
+            )
+            if not (files and unchanged):
+                call(responses.revise_response, who, hearing_id, response_id, submission)
         else:
-            call(responses.submit_response, who, hearing_id, submission, dependencies().clock.now())
+            arrived = dependencies().clock.now()
+            response_id = call(responses.submit_response, who, hearing_id, submission, arrived)[0].response_id
+        refused = _attach(who, hearing_id, response_id, files, visit)
     except (ValidationError, PortalError) as error:
         if isinstance(error, NotFound) and error.problems and error.problems[0].field != "hearingId":
             raise
-        return _hearing(req, visit, who, errors_from(error, visit), text, status=422)
+        return _hearing(req, visit, who, _attachment_errors(error, visit), text, status=422)
+    if refused:  # the response is kept; the files refused are named next to the file field
+        return _hearing(req, visit, who, FormErrors(refused), None, status=422)
     return redirect(f"/hoeringer/{quote(hearing_id)}/kvittering", visit)
+
+
+def _attach(who: Identity, hearing_id: str, response_id: str, files: list[Any], visit: Visit) -> list[FieldError]:
+    """Each file through the attachment checks; the refused ones, each with its reason."""
+    refused = []
+    for file in files:
+        view = call(response_attachments.attach_file, who, hearing_id, response_id, file.filename, file.data)
+        if view.state in (AttachmentState.REJECTED, AttachmentState.QUARANTINED):
+            refused.append(FieldError("attachments", attachment_refusal(view, visit)))
+    return refused
+
+
+def _attachment_errors(error: ValidationError | PortalError, visit: Visit) -> FormErrors:
+    fields = [] if isinstance(error, ValidationError) else [p.field for p in error.problems]
+    if "attachments" in fields:
+        return FormErrors([FieldError("attachments", visit._("The response carries as many files as it may."))])
+    if "filename" in fields:
+        message = visit._("A file's name cannot be used: give it a plain name with an extension, such as bilag.pdf.")
+        return FormErrors([FieldError("attachments", message)])
+    return errors_from(error, visit)
+
+
+@page("hoeringer/{hearing_id}/svar/{response_id}")
+def own_response(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """Where the respondent's notices link to: the response on "mine", with its versions and attachments."""
+    if who is None:
+        return redirect(sign_in_link(visit.path), visit)
+    response = call(responses.get_response, who, req.route_params["hearing_id"], req.route_params["response_id"])
+    return redirect(f"/mine#svar-{quote(response.id)}", visit)
+
+
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/tilmelding", "POST")
+def sign_up_for_meeting(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _meeting_sign_up(req, visit, who, cancel=False)
+
+
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/afmelding", "POST")
+def cancel_meeting_sign_up(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _meeting_sign_up(req, visit, who, cancel=True)
+
+
+def _meeting_sign_up(req: func.HttpRequest, visit: Visit, who: Identity | None, cancel: bool) -> func.HttpResponse:
+    hearing_id, meeting_id = req.route_params["hearing_id"], req.route_params["meeting_id"]
+    back = f"/hoeringer/{quote(hearing_id)}#meeting-{quote(meeting_id)}"
+    if who is None:
+        return redirect(sign_in_link(back), visit)
+    try:
+        call(meetings.withdraw_sign_up if cancel else meetings.sign_up, who, hearing_id, meeting_id)
+    except PortalError as error:
+        if isinstance(error, NotFound):
+            raise
+        message = (
+            visit._("The meeting has started, so the sign-up can no longer be cancelled.")
+            if cancel
+            else visit._("The hearing does not take sign-ups for its meetings now.")
+        )
+        errors = FormErrors([FieldError(f"meeting-{meeting_id}", message)])
+        return _hearing(req, visit, who, errors, None, status=409)
+    return redirect(back, visit)
 
 
 @page("hoeringer/{hearing_id}/kvittering")
@@ -167,7 +290,10 @@ def receipt(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     response_id = response_id_for(hearing_id, who.subject)
     response = call(responses.get_response, who, hearing_id, response_id)
     signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
-    return render(visit, "receipt.html", hearing=hearing, response=response, signed=signed)
+    size = functools.partial(file_size, language=visit.language)
+    return render(
+        visit, "receipt.html", hearing=hearing, response=response, signed=signed, file_type=file_type, file_size=size
+    )
 
 
 @page("hoeringer/{hearing_id}/kvittering/fil")
@@ -177,9 +303,12 @@ def receipt_file(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
     if who is None:
         return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}/kvittering"), visit)
     response_id = response_id_for(hearing_id, who.subject)
-    signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
+    # A version's own receipt for the history on "mine"; the current one without.
+    version = int(wanted) if (wanted := req.params.get("version") or "").isdigit() and int(wanted) > 0 else None
+    signed = call(response_receipts.response_receipt, who, hearing_id, response_id, version)
+    suffix = f"-v{version}" if version else ""
     headers = {
-        "Content-Disposition": f'attachment; filename="kvittering-{response_id}.json"',
+        "Content-Disposition": f'attachment; filename="kvittering-{response_id}{suffix}.json"',
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }

@@ -27,6 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         help="where traces and metrics go: memory (GET /admin/traces, the default), console, otlp, "
         "several separated by commas, or none",
     )
+    start.add_argument(
+        "--group",
+        choices=["all", "intake", "workers"],
+        help="which functions this host runs, as the two apps in Azure do: intake (HTTP, uploads), workers "
+        "(queues, timers) or all (the default, or PORTAL_FUNCTION_GROUP); an intake and a workers host may share "
+        "one data folder",
+    )
     args = parser.parse_args(argv)
     options = Options(
         port=args.port,
@@ -37,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         root=args.root,
         log_level=args.log_level,
         traces=args.traces,
+        group=args.group,
     )
     return run(options)
 

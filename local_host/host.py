@@ -57,6 +57,7 @@ class Options:
     root: Path = Path(".")
     log_level: str = "INFO"
     traces: str | None = None  # PORTAL_TELEMETRY_EXPORTERS for this run; None: as the settings say, else memory
+    group: str | None = None  # PORTAL_FUNCTION_GROUP for this run; None: as the settings say, else all
 
 
 def run(options: Options) -> int:
@@ -82,6 +83,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     settings_file = options.settings or find_settings_file(root)
     _load_settings_file(settings_file, options)
     _choose_traces(options.traces)
+    _choose_group(options.group)
     cors = read_cors(settings_file)
 
     from shared.bootstrap import BLOB_CONTAINERS, build, override
@@ -152,6 +154,15 @@ def _choose_traces(traces: str | None) -> None:
         os.environ[TRACES_VARIABLE] = "" if traces == "none" else traces
     else:
         os.environ.setdefault(TRACES_VARIABLE, "memory")
+
+
+def _choose_group(group: str | None) -> None:
+    """The app reads its group when it is built (``functions.groups``), so it is set before the import."""
+    from functions.groups import GROUP_VARIABLE
+
+    if group is not None:
+        os.environ[GROUP_VARIABLE] = group
+    log.info("function group: %s", os.environ.get(GROUP_VARIABLE) or "all")
 
 
 def _stop_telemetry() -> None:

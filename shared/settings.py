@@ -320,7 +320,7 @@ class Settings(BaseSettings):
         ge=0,
         le=60,
         alias="PORTAL_DEADLINE_WARNING_DAYS",
-        description="followers are told this many days before a deadline (0: not told)",
+        description="days before a deadline followers are told when the hearing type is gone (types set their own)",
     )
     notification_batch_size: int = Field(
         default=500,
@@ -328,6 +328,13 @@ class Settings(BaseSettings):
         le=2000,
         alias="PORTAL_NOTIFICATION_BATCH_SIZE",
         description="recipients per message from the event consumer to the sending consumer",
+    )
+    review_wait_hours: int = Field(
+        default=48,
+        ge=0,
+        le=24 * 30,
+        alias="PORTAL_REVIEW_WAIT_HOURS",
+        description="owners and reviewers are told of responses waiting for review longer than this (0: not told)",
     )
     digest_hour: int = Field(
         default=7, ge=0, le=23, alias="PORTAL_DIGEST_HOUR", description="the Copenhagen hour digests are sent at"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -76,6 +76,14 @@ class FailingStore:
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
         self._write(f"upsert {container}")
         return self.inner.upsert(container, partition, body)
+
+    def create_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str | None]:
+        self._write(f"create_many {container}")  # one transaction, so one write
+        return self.inner.create_many(container, partition, bodies)
+
+    def upsert_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str]:
+        self._write(f"upsert_many {container}")
+        return self.inner.upsert_many(container, partition, bodies)
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         self._write(f"replace {container}")

@@ -59,3 +59,10 @@ def date_written_out(instant: datetime, language: str) -> str:
 def machine_time(instant: datetime) -> str:
     """For ``<time datetime=...>``: the instant with its Copenhagen offset."""
     return instant.astimezone(COPENHAGEN).isoformat(timespec="minutes")
+
+
+def time_of_day(instant: datetime, language: str) -> str:
+    """The Copenhagen time of day alone, as ``written_out`` writes it: "21.00" / "21:00"."""
+    from babel.dates import format_datetime
+
+    return format_datetime(instant, "HH.mm" if language == "da" else "HH:mm", tzinfo=COPENHAGEN, locale=language)

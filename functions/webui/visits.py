@@ -8,15 +8,19 @@ from urllib.parse import parse_qsl
 
 import azure.functions as func
 
-from functions.webui import i18n
+from functions.webui import i18n, multipart
 from functions.webui.pages import Visit
 from functions.webui.session import LANGUAGE_COOKIE, Cookies, Session, read_cookie
-from shared.bootstrap import dependencies
+from shared.bootstrap import call, dependencies
 from shared.domain.identity import Identity
 from shared.ports.identity import InvalidToken
+from shared.services import owners
 from shared.settings import Settings
 
 MAX_FORM_BYTES = 200_000
+# Employees this process has noted as known to the portal (whom an admin may make a hearing's owner):
+# one read per employee per process, a write only when their name or address changed.
+_NOTED_EMPLOYEES: set[str] = set()
 
 
 @functools.cache
@@ -53,6 +57,9 @@ def visit_of(req: func.HttpRequest, path: str) -> tuple[Visit, Identity | None]:
     fresh = session is None
     session = session or Session()
     who = _identity(session)
+    if who is not None and who.is_employee and who.subject not in _NOTED_EMPLOYEES:
+        call(owners.remember_employee, who)
+        _NOTED_EMPLOYEES.add(who.subject)
     query = {name: value for name, value in req.params.items() if name != "lang"}
     visit = Visit(language, path, query, session, who.name if who else None, areas=areas_of(who))
     if wanted in i18n.LANGUAGES:
@@ -91,29 +98,21 @@ def _identity(session: Session) -> Identity | None:
 
 def form_of(req: func.HttpRequest) -> dict[str, str]:
     """The fields of a posted form; a multipart form's files arrive as their text (receipt files are JSON)."""
-    body = req.get_body()[:MAX_FORM_BYTES]
     content_type = req.headers.get("content-type") or ""
     if content_type.lower().startswith("multipart/form-data"):
-        return _multipart(content_type, body)
+        posted = multipart.parse(content_type, req.get_body())
+        texts = {f.field: f.data[:MAX_FORM_BYTES].decode("utf-8", errors="replace") for f in posted.files}
+        return {**texts, **posted.fields}
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+        pairs = parse_qsl(req.get_body()[:MAX_FORM_BYTES].decode("utf-8"), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError):
         return {}
     return dict(pairs)
 
 
-def _multipart(content_type: str, body: bytes) -> dict[str, str]:
-    # The standard library's MIME parser reads multipart/form-data once given the request's content type.
-    from email.parser import BytesParser
-    from email.policy import HTTP
-
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    fields: dict[str, str] = {}
-    if not message.is_multipart():
-        return fields
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if isinstance(name, str) and isinstance(payload, bytes) and len(fields) < 50:
-            fields[name] = payload.decode("utf-8", errors="replace")
-    return fields
+def files_of(req: func.HttpRequest, name: str) -> list[multipart.UploadedFile]:
+    """The files posted in the field ``name`` of a multipart form (none for any other form)."""
+    content_type = req.headers.get("content-type") or ""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return []
+    return [f for f in multipart.parse(content_type, req.get_body()).files if f.field == name]

@@ -11,6 +11,7 @@ matched documents.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from azure.core import MatchConditions
@@ -18,12 +19,14 @@ from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy
 from azure.cosmos import PartitionKey as CosmosPartitionKey
 from azure.cosmos.exceptions import (
     CosmosAccessConditionFailedError,
+    CosmosBatchOperationError,
     CosmosResourceExistsError,
     CosmosResourceNotFoundError,
 )
 
 from shared.adapters.document_rules import FIELD, decode_token, document_id, encode_token, list_of, scalar
 from shared.ports.documents import (
+    BATCH_LIMIT,
     CONTAINERS,
     Document,
     DocumentExists,
@@ -94,6 +97,51 @@ class CosmosDocumentStore:
         item = self._container(container).upsert_item(body=dict(body))
         return str(item["_etag"])
 
+    def create_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str | None]:
+        ids = [document_id(container, partition, body) for body in bodies]
+        key = _key(container, partition)
+        etags: list[str | None] = [None] * len(bodies)
+        first: dict[str, int] = {}
+        for index, doc_id in enumerate(ids):
+            first.setdefault(doc_id, index)  # a repeated id is an existing one for the copies after it
+        for start in range(0, len(bodies), BATCH_LIMIT):
+            pending = [i for i in range(start, min(start + BATCH_LIMIT, len(bodies))) if first[ids[i]] == i]
+            while pending:
+                operations = [("create", (dict(bodies[i]),)) for i in pending]
+                try:
+                    results = self._container(container).execute_item_batch(operations, partition_key=key)
+                except CosmosBatchOperationError as error:
+                    if _batch_status(error) != 409:
+                        raise
+                    # Some are there already (a redelivery): leave those out and create the rest together.
+                    there = self._existing(container, key, [ids[i] for i in pending])
+                    there.add(ids[pending[error.error_index]])
+                    pending = [i for i in pending if ids[i] not in there]
+                    continue
+                for i, result in zip(pending, results, strict=True):
+                    etags[i] = _batch_etag(result)
+                pending = []
+        return etags
+
+    def upsert_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str]:
+        for body in bodies:
+            document_id(container, partition, body)
+        key = _key(container, partition)
+        etags: list[str] = []
+        for start in range(0, len(bodies), BATCH_LIMIT):
+            operations = [("upsert", (dict(body),)) for body in bodies[start : start + BATCH_LIMIT]]
+            results = self._container(container).execute_item_batch(operations, partition_key=key)
+            etags += [_batch_etag(result) for result in results]
+        return etags
+
+    def _existing(self, container: str, key: str | list[str], ids: list[str]) -> set[str]:
+        rows = self._container(container).query_items(
+            query="SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(@ids, c.id)",
+            parameters=[{"name": "@ids", "value": ids}],
+            partition_key=key,
+        )
+        return {str(row) for row in rows}
+
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         doc_id = document_id(container, partition, body)
         try:
@@ -156,6 +204,17 @@ def _key(container: str, partition: PartitionKey) -> str | list[str]:
     if len(paths) == 1:
         return partition[0]
     return list(partition)
+
+
+def _batch_status(error: CosmosBatchOperationError) -> int:
+    responses = error.operation_responses or []
+    if error.error_index is not None and error.error_index < len(responses):
+        return int(responses[error.error_index].get("statusCode", 0))
+    return int(error.status_code or 0)
+
+
+def _batch_etag(result: dict[str, Any]) -> str:
+    return str(result.get("eTag") or result.get("resourceBody", {}).get("_etag", ""))
 
 
 def _stored(item: dict[str, Any]) -> Stored:

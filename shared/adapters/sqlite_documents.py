@@ -19,6 +19,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,17 @@ CREATE TABLE IF NOT EXISTS documents (
     ts REAL NOT NULL,
     PRIMARY KEY (container, pk, id)
 );
-CREATE INDEX IF NOT EXISTS documents_by_root ON documents (container, pk_root);
+-- Pages ordered by id walk this index from the last key returned instead of sorting the partition
+-- (a hearing's 100,000 followers are read a page at a time). It also serves every pk_root lookup,
+-- so the narrower index older databases have is dropped when they are opened.
+CREATE INDEX IF NOT EXISTS documents_by_root_and_id ON documents (container, pk_root, id, pk);
+DROP INDEX IF EXISTS documents_by_root;
 """
+_INSERT = "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = (
+    _INSERT + " ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag,"
+    " ts = excluded.ts"
+)
 
 _COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 _NUMBER_TYPES = "('integer', 'real')"
@@ -60,6 +70,7 @@ _TYPE_RANK = """CASE json_type(body, {path})
     WHEN 'null' THEN 1 WHEN 'true' THEN 2 WHEN 'false' THEN 2
     WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4
     WHEN 'array' THEN 5 WHEN 'object' THEN 6 ELSE 0 END"""
+_TEXT_RANK = 4
 
 
 class SqliteDocumentStore:
@@ -86,10 +97,7 @@ class SqliteDocumentStore:
 
         def insert(conn: sqlite3.Connection) -> None:
             try:
-                conn.execute(
-                    "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
+                conn.execute(_INSERT, row)
             except sqlite3.IntegrityError as exc:
                 raise DocumentExists(f"{container}/{doc_id} already exists in partition {list(partition)}") from exc
 
@@ -100,15 +108,28 @@ class SqliteDocumentStore:
         doc_id = document_id(container, partition, body)
         etag = _new_etag()
         row = (container, _pk(partition), partition[0], doc_id, _encode(body), etag, time.time())
-        self._writes.run(
-            lambda conn: conn.execute(
-                "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag,"
-                " ts = excluded.ts",
-                row,
-            )
-        )
+        self._writes.run(lambda conn: conn.execute(_UPSERT, row))
         return etag
+
+    def create_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str | None]:
+        rows = _rows(container, partition, bodies)
+        if not rows:
+            return []
+
+        def insert(conn: sqlite3.Connection) -> list[str | None]:
+            made: list[str | None] = []
+            for row in rows:
+                inserted = conn.execute(_INSERT + " ON CONFLICT (container, pk, id) DO NOTHING", row).rowcount
+                made.append(row[5] if inserted else None)
+            return made
+
+        return self._writes.run(insert)
+
+    def upsert_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str]:
+        rows = _rows(container, partition, bodies)
+        if rows:
+            self._writes.run(lambda conn: conn.executemany(_UPSERT, rows))
+        return [row[5] for row in rows]
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         doc_id = document_id(container, partition, body)
@@ -153,19 +174,31 @@ class SqliteDocumentStore:
         for condition in query.filters:
             where.append(_filter_condition(condition, params))
 
-        # Only validated field paths and fixed fragments are spliced into the SQL; every value is bound.
-        rank = _TYPE_RANK.format(path=order_path)
-        inner = (
-            f"SELECT id, pk, body, etag, {rank} AS sort_rank, coalesce(json_extract(body, {order_path}), 0)"  # noqa: S608
-            f" AS sort_value FROM documents WHERE {' AND '.join(where)}"
-        )
-        sql = f"SELECT id, pk, body, etag, sort_rank, sort_value FROM ({inner})"  # noqa: S608
         direction = "DESC" if query.descending else "ASC"
-        if query.continuation is not None:
-            after = _decode_token(query.continuation, query)
-            sql += f" WHERE (sort_rank, sort_value, id, pk) {'<' if query.descending else '>'} (?, ?, ?, ?)"
-            params.extend(after)
-        sql += f" ORDER BY sort_rank {direction}, sort_value {direction}, id {direction}, pk {direction} LIMIT ?"
+        after = _decode_token(query.continuation, query) if query.continuation is not None else None
+        beyond = "<" if query.descending else ">"
+        # Only validated field paths and fixed fragments are spliced into the SQL; every value is bound.
+        if query.order_by == "id":
+            # Ids are strings, so the sort key is (id, pk): keyset paging on documents_by_root_and_id
+            # reads the next page from the last key returned, without sorting what came before.
+            sql = f"SELECT id, pk, body, etag FROM documents WHERE {' AND '.join(where)}"  # noqa: S608
+            if after is not None:
+                if not all(isinstance(part, str) for part in after[2:]):
+                    raise ValueError("the continuation token belongs to a different query")
+                sql += f" AND (id, pk) {beyond} (?, ?)"
+                params.extend(after[2:])
+            sql += f" ORDER BY id {direction}, pk {direction} LIMIT ?"
+        else:
+            rank = _TYPE_RANK.format(path=order_path)
+            inner = (
+                f"SELECT id, pk, body, etag, {rank} AS sort_rank, coalesce(json_extract(body, {order_path}), 0)"  # noqa: S608
+                f" AS sort_value FROM documents WHERE {' AND '.join(where)}"
+            )
+            sql = f"SELECT id, pk, body, etag, sort_rank, sort_value FROM ({inner})"  # noqa: S608
+            if after is not None:
+                sql += f" WHERE (sort_rank, sort_value, id, pk) {beyond} (?, ?, ?, ?)"
+                params.extend(after)
+            sql += f" ORDER BY sort_rank {direction}, sort_value {direction}, id {direction}, pk {direction} LIMIT ?"
         params.append(query.limit + 1)
 
         with self._db.connection() as conn:
@@ -176,7 +209,9 @@ class SqliteDocumentStore:
         continuation = None
         if more:
             last = rows[-1]
-            continuation = _encode_token(query, [last[4], last[5], last[0], last[1]])
+            # The same token either way: an id is a string (rank 4) and its own sort value.
+            key = [last[4], last[5]] if len(last) > 4 else [_TEXT_RANK, last[0]]
+            continuation = _encode_token(query, [*key, last[0], last[1]])
         return Page(items=items, continuation=continuation)
 
     def check(self) -> None:
@@ -195,6 +230,15 @@ class SqliteDocumentStore:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _rows(container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[tuple[Any, ...]]:
+    """Rows to insert, every body checked before anything is written."""
+    pk, now = _pk(partition), time.time()
+    return [
+        (container, pk, partition[0], document_id(container, partition, body), _encode(body), _new_etag(), now)
+        for body in bodies
+    ]
 
 
 def _pk(partition: PartitionKey) -> str:

@@ -7,6 +7,7 @@ timer has not run yet.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,7 @@ class EventKind(StrEnum):
     CONCLUDED = "concluded"
     CANCELLED = "cancelled"
     DEADLINE_SOON = "deadline-soon"
+    REVIEWER_ADDED = "reviewer-added"  # told to the reviewers added, not to followers
 
 
 class HearingEvent(PortalModel):
@@ -66,7 +68,8 @@ class HearingEvent(PortalModel):
     event_id: str
     kind: EventKind
     occurred_at: Instant
-    fields: list[str] = Field(default_factory=list)  # for a change: the names of the fields that changed
+    # For a change: the names of the fields that changed; for reviewers added: their portal user ids.
+    fields: list[str] = Field(default_factory=list)
 
 
 class JournalisingState(StrEnum):
@@ -231,10 +234,15 @@ class Hearing(Aggregate):
         """Apply the fields set in ``changes``; returns their names."""
         self._ensure_editable()
         names = changes.changed_fields()
+        before = set(self.reviewers)
         for name in names:
             value = getattr(changes, name)
             setattr(self, name, list(value) if isinstance(value, list) else value)
         self._changed(now, names)
+        # Reviewers mostly join a draft, which tells followers nothing: the added ones are told in any state.
+        added = sorted({reviewer for reviewer in self.reviewers if reviewer not in before and reviewer != self.owner})
+        if added:
+            self._record(EventKind.REVIEWER_ADDED, now, added)
         return names
 
     def invite(self, invitees: list[Invitee], now: datetime, replace: bool = False) -> int:
@@ -397,6 +405,18 @@ class Hearing(Aggregate):
         if self.archived_at is not None:
             raise Conflict("the hearing is journalised and archived; it cannot be changed", field="status")
 
+    def reassign(self, owner: str, owner_name: str, now: datetime) -> str:
+        """Give the hearing to another employee (say, when its caseworker leaves); returns the former owner.
+
+        Followers are not told: who runs a hearing is not news to them. An archived hearing keeps its owner.
+        """
+        self.ensure_not_archived()
+        if owner == self.owner:
+            raise Conflict("this employee owns the hearing already", field="owner")
+        former, self.owner, self.owner_name = self.owner, owner, owner_name
+        self.updated_at = now
+        return former
+
     def take_pending_events(self) -> list[HearingEvent]:
         events, self.pending_events = self.pending_events, []
         return events
@@ -423,6 +443,9 @@ class Hearing(Aggregate):
         # is named by its deadline, so a hearing reopened and closed again announces both.
         if kind is EventKind.CHANGED:
             event_id = f"{self.id}:{kind.value}:{now.strftime('%Y%m%dT%H%M%S%f')}"
+        elif kind is EventKind.REVIEWER_ADDED:  # named by whom and when: one removed and added again is told again
+            added = hashlib.sha256("\n".join(sorted(fields or [])).encode()).hexdigest()[:16]
+            event_id = f"{self.id}:{kind.value}:{now.strftime('%Y%m%dT%H%M%S%f')}:{added}"
         elif kind in (EventKind.CLOSED, EventKind.DEADLINE_SOON) and self.deadline is not None:
             event_id = f"{self.id}:{kind.value}:{self.deadline.strftime('%Y%m%dT%H%M%S%f')}"
         else:

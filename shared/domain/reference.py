@@ -1,5 +1,6 @@
-"""Reference data an admin manages: hearing templates (types), subject areas, city areas, the terms
-respondents accept, and the terms screening flags as blacklisted."""
+"""Reference data an admin manages: hearing templates (types), subject areas, city areas, the KLE numbers
+the portal offers, the terms respondents accept, the terms screening flags as blacklisted, and the
+employees the portal knows (to whom an admin may move a hearing)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pydantic import Field, field_validator
 from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
+from shared.domain.kle import Kle
 
+# Ids an admin chooses for templates and areas: they appear in URLs and in every hearing that uses them.
+REFERENCE_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 # Changes to reference data belong to no hearing; their audit entries are filed under this trail.
 REFERENCE_TRAIL = "reference-data"
 CURRENT_TERMS_ID = "current"
@@ -23,6 +27,8 @@ class ReferenceType(StrEnum):
     CITY_AREA = "city-area"
     TERMS = "terms"
     BLACKLIST = "blacklist"
+    KLE = "kle"
+    STAFF = "staff"
 
 
 class AttachmentLimits(PortalModel):
@@ -50,6 +56,8 @@ class HearingTemplate(PortalModel):
     retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
     # Responses without a single flag are approved and published by screening; flagged ones still wait.
     auto_approve: bool = False
+    # Followers of a hearing of this type are told this many days before its deadline (0: not told).
+    deadline_warning_days: int = Field(default=3, ge=0, le=60, description="days before the deadline")
 
 
 class Area(PortalModel):
@@ -108,3 +116,60 @@ class Blacklist(PortalModel):
     terms: list[str] = Field(default_factory=list)
     updated_at: Instant | None = None
     updated_by: str | None = None
+
+
+class TemplateRequest(InputModel):
+    """What an admin sends to create or change a hearing template; the id is in the path."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    default_visibility: Visibility = Visibility.EXTERNAL
+    default_summary: str = Field(default="", max_length=2000)
+    default_body: str = Field(default="", max_length=100_000)
+    attachment_limits: AttachmentLimits = Field(default_factory=AttachmentLimits)
+    responses_per_respondent: int = Field(default=1, ge=1, le=100)
+    retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
+    auto_approve: bool = False
+
+
+class AreaName(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class KleEntry(PortalModel):
+    """One KLE number the portal offers caseworkers and followers, with its title."""
+
+    type: ReferenceType = ReferenceType.KLE
+    id: str  # the number itself: one document per number
+    number: Kle
+    title: str
+
+
+class KleTitle(InputModel):
+    title: str = Field(min_length=1, max_length=300)
+
+
+class KleImportRow(InputModel):
+    """One row of an imported file as read, checked by the service so every bad row is named."""
+
+    line: int = Field(ge=1, description="the row's line in the file, for the error message")
+    number: str = Field(max_length=100)
+    title: str = Field(max_length=1000)
+
+
+class KleImport(InputModel):
+    rows: list[KleImportRow] = Field(max_length=5000)
+
+
+class StaffMember(PortalModel):
+    """An employee the portal has seen sign in: who an admin may make a hearing's owner."""
+
+    type: ReferenceType = ReferenceType.STAFF
+    id: str  # the portal subject
+    name: str
+    email: str | None = None  # lower case, to find them by the address an admin types
+    seen_at: Instant
+
+
+class OwnerChange(InputModel):
+    owner: str = Field(min_length=1, max_length=320, description="The new owner's portal user id or e-mail address")

@@ -8,11 +8,17 @@ partition key or a prefix of it (``("hearing-1",)`` reaches every response of th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 PartitionKey = tuple[str, ...]
 Document = dict[str, Any]
+
+# The most documents one create_many or upsert_many writes all or nothing: Cosmos DB's limit of
+# operations in one transactional batch. Callers that write more in one call get one transaction per
+# this many in Cosmos DB (and one for all of them in SQLite).
+BATCH_LIMIT = 100
 
 FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "in", "contains", "contains_any"]
 
@@ -80,6 +86,19 @@ class DocumentStore(Protocol):
         ...
 
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str: ...
+
+    def create_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str | None]:
+        """Insert documents of one partition together, leaving any whose id is already there as it is.
+
+        Returns, in order, each new document's ETag, or None where one with that id existed (or came
+        earlier in ``bodies``), so a redelivered batch can tell what it made the first time.
+        All or nothing per BATCH_LIMIT documents; a body that disagrees with the partition writes none."""
+        ...
+
+    def upsert_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str]:
+        """Insert or overwrite documents of one partition together (all or nothing per BATCH_LIMIT).
+        Returns the new ETags in order."""
+        ...
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         """Overwrite only if the stored ETag still equals ``etag``; raises StaleDocument

@@ -131,6 +131,14 @@ class ReviewerAdded(MessageContext):
     added_by: str | None = None
 
 
+class ReviewWaiting(MessageContext):
+    """To a hearing's owner and reviewers: responses have waited for review longer than the limit."""
+
+    template = "review_waiting"
+    waiting: int = Field(ge=1)  # responses past the limit now
+    hours: int = Field(ge=1)  # the limit
+
+
 class MeetingDetails(PortalModel):
     title: str
     starts_at: Instant
@@ -237,6 +245,7 @@ TEMPLATES: dict[str, type[MessageContext] | type[Digest]] = {
         ResponseRedacted,
         InviteeOpened,
         ReviewerAdded,
+        ReviewWaiting,
         MeetingInvitation,
         MeetingReminder,
         MeetingChanged,
@@ -268,6 +277,8 @@ _SAMPLE: dict[str, Any] = {
     "verification_code": "7F3K-Q9XD-2M4A-8B1C",
     "verify_url": "https://hoeringsportal.example.dk/api/hearings/eksempel/responses/svar/receipt?version=1",
     "added_by": "Mette Hansen",
+    "waiting": 4,
+    "hours": 48,
     "meeting": {
         "title": "Borgermøde om Ørestad Syd",
         "starts_at": "2026-12-03T19:00",

@@ -14,6 +14,7 @@ first attempt, so a redelivered queue message finds the records it made and send
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html as html_lib
 import logging
@@ -31,10 +32,10 @@ from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
 from shared.domain.notice import DeliveryRecord, Recipient, UnsubscribeClaim, unsubscribe_token
-from shared.domain.preferences import Frequency
+from shared.domain.preferences import Frequency, Preferences
 from shared.domain.subscription import Subscription, TargetKind, target_key
 from shared.ports.clock import Clock
-from shared.ports.documents import DocumentExists, DocumentStore, Filter, Query
+from shared.ports.documents import BATCH_LIMIT, DocumentExists, DocumentStore, Filter, Query
 from shared.ports.mail import (
     Attachment,
     DeliveryError,
@@ -52,7 +53,7 @@ from shared.services import notification_templates as templates
 from shared.services import queues
 from shared.services.closing_tree_heads import publish_closing_tree_head
 from shared.services.guards import managed_hearing
-from shared.services.repositories import HearingRepository, SubscriptionRepository
+from shared.services.repositories import HearingRepository, ReferenceRepository, SubscriptionRepository
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -133,7 +134,11 @@ def fan_out(
     hearing = loaded.model
     handed = 0
     batch: list[Recipient] = []
-    for recipient in recipients_of(documents, hearing, kind):
+    if kind is EventKind.REVIEWER_ADDED:
+        recipients = added_reviewers(documents, hearing, fields)
+    else:
+        recipients = recipients_of(documents, hearing, kind)
+    for recipient in recipients:
         batch.append(recipient)
         if len(batch) >= settings.notification_batch_size:
             handed += _publish_batch(bus, hearing_id, event_id, kind, list(fields), batch)
@@ -173,6 +178,29 @@ def recipients_of(documents: DocumentStore, hearing: Hearing, kind: EventKind) -
             recipient = _invitee(invitee)
             if recipient is not None:
                 yield recipient
+
+
+def added_reviewers(documents: DocumentStore, hearing: Hearing, reviewers: Iterable[str]) -> Iterator[Recipient]:
+    """The reviewers an event added who are still reviewers, where and in which language they were last
+    reached; one the portal has no address for finds the hearing in the portal."""
+    for reviewer in reviewers:
+        if reviewer not in hearing.reviewers:
+            continue  # removed again before the message went out
+        recipient = staff_recipient(documents, reviewer)
+        if recipient is not None:
+            yield recipient
+
+
+def staff_recipient(documents: DocumentStore, subject: str) -> Recipient | None:
+    """An owner or reviewer as a recipient: where and in which language they were last reached, or None
+    when the portal has no address for them (they find the same in the portal)."""
+    stored = documents.read("subscriptions", (Preferences.partition_of(subject),), "preferences")
+    preferences = Preferences.model_validate(stored.body) if stored else None
+    if preferences is None or not preferences.address:
+        return None
+    return Recipient(
+        person=subject, channel=preferences.reach_channel, address=preferences.address, language=preferences.language
+    )
 
 
 def _targets(hearing: Hearing, kind: EventKind) -> list[str]:
@@ -248,24 +276,40 @@ def send_batch(
     if loaded is None:
         return 0
     messages = EventMessages(loaded.model, batch.kind, batch.fields, batch.event_id, clock.now(), settings)
-    sent = 0
+    partition = (batch.hearing_id,)
+    now_ones: list[Recipient] = []
     for recipient in batch.recipients:
         if recipient.frequency is not Frequency.IMMEDIATELY and recipient.subscriber:
             _collect_for_digest(documents, loaded.model, batch, recipient, messages, clock.now())
-            continue
-        record = DeliveryRecord.new(
-            batch.hearing_id,
-            batch.event_id,
-            messages.template_for(recipient),
-            recipient,
-            clock.now(),
-            params={"fields": batch.fields, "kind": batch.kind.value},
-        )
-        try:
-            documents.create(DELIVERIES, (record.hearing_id,), record.to_document())
-        except DocumentExists:
-            continue  # made by an earlier delivery of this batch; the retry sweep owns it now
-        sent += _attempt(documents, mailer, vault, clock, record, messages.notification(record, settings))
+        else:
+            now_ones.append(recipient)
+    sent = 0
+    # Records are written a chunk at a time: one transaction makes them, one records their outcomes,
+    # instead of two writes per recipient. The price: a crash between a send and its recorded outcome
+    # leaves up to one chunk queued, which the retry sweep hands the channel again under the same
+    # notification ids (the channels drop ids they took; one that kept no mark would resend up to a
+    # chunk). A redelivered message finds its records and sends nothing already recorded.
+    for start in range(0, len(now_ones), BATCH_LIMIT):
+        records = [
+            DeliveryRecord.new(
+                batch.hearing_id,
+                batch.event_id,
+                messages.template_for(recipient),
+                recipient,
+                clock.now(),
+                params={"fields": batch.fields, "kind": batch.kind.value},
+            )
+            for recipient in now_ones[start : start + BATCH_LIMIT]
+        ]
+        made = documents.create_many(DELIVERIES, partition, [record.to_document() for record in records])
+        outcomes: list[DeliveryRecord] = []
+        for record, etag in zip(records, made, strict=True):
+            if etag is None:
+                continue  # made by an earlier delivery of this batch; the retry sweep owns it now
+            outcome, sent_now = _tried(mailer, vault, clock, record, messages.notification(record, settings))
+            outcomes.append(outcome)
+            sent += sent_now
+        documents.upsert_many(DELIVERIES, partition, [outcome.to_document() for outcome in outcomes])
     return sent
 
 
@@ -352,7 +396,17 @@ def _attempt(
     record: DeliveryRecord,
     notification: Notification,
 ) -> int:
-    """One attempt; its outcome is written to the record. Reasons name codes, never the address."""
+    """One attempt; its outcome is written to the record."""
+    outcome, sent_now = _tried(mailer, vault, clock, record, notification)
+    documents.upsert(DELIVERIES, (record.hearing_id,), outcome.to_document())
+    return sent_now
+
+
+def _tried(
+    mailer: Mailer, vault: PersonalDataVault, clock: Clock, record: DeliveryRecord, notification: Notification
+) -> tuple[DeliveryRecord, int]:
+    """One attempt: the record with its outcome (for the caller to write) and how many were sent.
+    Reasons name codes, never the address."""
     now = clock.now()
     delivery: Delivery
     sent_now = 0
@@ -368,8 +422,7 @@ def _attempt(
     except Exception as error:  # a channel's bug must not stop the batch; the type says enough
         log.warning("notification %s failed with %s", record.id, type(error).__name__)
         delivery = record.delivery.attempt_failed(f"the channel failed ({type(error).__name__})", now)
-    documents.upsert(DELIVERIES, (record.hearing_id,), record.moved_on(delivery, now).to_document())
-    return sent_now
+    return record.moved_on(delivery, now), sent_now
 
 
 def _unsealed(notification: Notification, vault: PersonalDataVault) -> Notification:
@@ -475,6 +528,7 @@ _TEMPLATE_OF = {
     EventKind.DEADLINE_SOON: templates.DeadlineSoon.template,
     EventKind.CONCLUDED: templates.Concluded.template,
     EventKind.CANCELLED: templates.Cancelled.template,
+    EventKind.REVIEWER_ADDED: templates.ReviewerAdded.template,
 }
 
 
@@ -493,6 +547,7 @@ def unsubscribe_key(settings: Settings) -> bytes:
     return _derived_key(settings.personal_data_key or "development only: no personal data key is set")
 
 
+@functools.lru_cache(maxsize=4)  # derived once per process, not once per recipient
 def _derived_key(secret: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -577,20 +632,25 @@ _WARNINGS = ("deadline-warnings",)  # partition in the subscriptions container: 
 
 def warn_deadlines(*, documents: DocumentStore, bus: MessageBus, clock: Clock, settings: Settings) -> int:
     """Timer: record "deadline in N days" for active hearings whose deadline is that close, once per
-    deadline (the marker and the event are named by it, so a moved deadline warns again)."""
-    if settings.deadline_warning_days == 0:
+    deadline (the marker and the event are named by it, so a moved deadline warns again). N is the
+    hearing type's ``deadline_warning_days``; a hearing whose type is gone uses the setting."""
+    days_of = {template.id: template.deadline_warning_days for template in ReferenceRepository(documents).templates()}
+    longest = max([settings.deadline_warning_days, *days_of.values()])
+    if longest == 0:
         return 0
     now = clock.now()
-    horizon = now + timedelta(days=settings.deadline_warning_days)
     warned = 0
     candidates = HearingRepository(documents).each(
         Filter("status", "in", [HearingStatus.SCHEDULED.value, HearingStatus.ACTIVE.value]),
-        Filter("deadline", "<=", format_instant(horizon)),
+        Filter("deadline", "<=", format_instant(now + timedelta(days=longest))),
     )
     for loaded in list(candidates):
         hearing = loaded.model
-        if hearing.deadline is None or hearing.deadline <= now:
+        days = days_of.get(hearing.template_id, settings.deadline_warning_days)
+        if hearing.deadline is None or hearing.deadline <= now or days == 0:
             continue
+        if hearing.deadline > now + timedelta(days=days):
+            continue  # its type warns later than the longest warning of all types
         marker = f"{hearing.id}:{format_instant(hearing.deadline)}"
         if documents.read("subscriptions", _WARNINGS, marker) is not None:
             continue

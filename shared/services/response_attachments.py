@@ -42,7 +42,7 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
 from shared.ports.mail import Channel, Mailer, Notification
-from shared.ports.malware import MalwareScanner
+from shared.ports.malware import MalwareScanner, ScanPending
 from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
 from shared.services import numbering
@@ -84,6 +84,7 @@ class AttachmentView(PortalModel):
     reason: str | None = None
     content_type: str | None = None
     size: int | None = None
+    sha256: str | None = Field(default=None, description="the file's SHA-256, named in the receipt once accepted")
     flags: list[Flag] = Field(default_factory=list)
 
     @classmethod
@@ -137,8 +138,77 @@ def request_attachment_upload(
     vault: PersonalDataVault,
     settings: Settings,
 ) -> AttachmentUploadTicket:
-    """A short-lived URL the respondent's browser PUTs one file to. Only the respondent, while the
-    hearing is active, and within the hearing type's count."""
+    """A short-lived URL the respondent's browser PUTs one file to."""
+    attachment, name, limits = _reserve(
+        who, hearing_id, response_id, request.filename, documents=documents, clock=clock, vault=vault, settings=settings
+    )
+    return AttachmentUploadTicket(
+        upload_url=files.upload_url(RESPONSE_UPLOADS_CONTAINER, name, UPLOAD_URL_LIFETIME),
+        headers={"x-ms-blob-type": "BlockBlob"},
+        attachment_id=attachment.id,
+        expires_at=attachment.upload_expires_at,
+        max_bytes=limits.max_bytes,
+        allowed_types=[kind.content_type for kind in limits.kinds],
+    )
+
+
+@raises(NotAuthenticated, NotFound, HearingNotOpen, Conflict, InvalidInput, StaleWrite)
+def attach_file(
+    who: Identity | None,
+    hearing_id: str,
+    response_id: str,
+    filename: str,
+    data: bytes,
+    *,
+    documents: DocumentStore,
+    files: FileStore,
+    clock: Clock,
+    vault: PersonalDataVault,
+    settings: Settings,
+    scanner: MalwareScanner,
+    mailer: Mailer,
+    signer: ReceiptSigner,
+) -> AttachmentView:
+    """A file the respondent sent with the response form (no JavaScript, so no upload URL): recorded
+    like an upload URL handed out, then checked at once by the blob trigger's own steps, so it meets
+    the same rules (content, size, count, malware). A scanner without a verdict yet (Defender scans
+    the stored blob) gets the file in the uploads container, and the trigger finishes it there."""
+    attachment, name, _ = _reserve(
+        who, hearing_id, response_id, filename, documents=documents, clock=clock, vault=vault, settings=settings
+    )
+    try:
+        process_attachment_blob(
+            name,
+            len(data),
+            lambda: data,
+            documents=documents,
+            files=files,
+            clock=clock,
+            settings=settings,
+            scanner=scanner,
+            mailer=mailer,
+            signer=signer,
+        )
+    except ScanPending:
+        files.write(RESPONSE_UPLOADS_CONTAINER, name, data, content_type="application/octet-stream")
+    loaded = ResponseRepository(documents).get(hearing_id, response_id)
+    stored = next((a for a in loaded.model.attachments if a.id == attachment.id), attachment) if loaded else attachment
+    return AttachmentView.of(stored)
+
+
+def _reserve(
+    who: Identity | None,
+    hearing_id: str,
+    response_id: str,
+    filename: str,
+    *,
+    documents: DocumentStore,
+    clock: Clock,
+    vault: PersonalDataVault,
+    settings: Settings,
+) -> tuple[Attachment, str, AttachmentLimits]:
+    """The attachment recorded on the response as awaited, with its blob name: only the respondent,
+    while the hearing is active, and within the hearing type's count."""
     if who is None:
         raise NotAuthenticated("sign in to add attachments to your response")
     hearing = visible_hearing(documents, viewer_of(who, vault), hearing_id).model
@@ -151,7 +221,7 @@ def request_attachment_upload(
     response = loaded.model
     if response.status is ResponseStatus.WITHDRAWN:
         raise Conflict("a withdrawn response takes no attachments", field="status")
-    filename = safe_filename(request.filename)
+    filename = safe_filename(filename)
     limits = attachment_limits(hearing, documents=documents, settings=settings)
     # URLs handed out and never used lapse; they are dropped so the list stays small.
     response.attachments = [
@@ -169,15 +239,7 @@ def request_attachment_upload(
     with UnitOfWork(documents) as uow:
         uow.save(loaded)
         uow.commit()
-    name = attachment_blob_name(hearing_id, response_id, attachment.id, filename)
-    return AttachmentUploadTicket(
-        upload_url=files.upload_url(RESPONSE_UPLOADS_CONTAINER, name, UPLOAD_URL_LIFETIME),
-        headers={"x-ms-blob-type": "BlockBlob"},
-        attachment_id=attachment.id,
-        expires_at=attachment.upload_expires_at,
-        max_bytes=limits.max_bytes,
-        allowed_types=[kind.content_type for kind in limits.kinds],
-    )
+    return attachment, attachment_blob_name(hearing_id, response_id, attachment.id, filename), limits
 
 
 def process_attachment_blob(

@@ -110,6 +110,7 @@ class ResponseView(PortalModel):
     decline_reason: str | None = None
     accepted_terms: int | None = None
     city_area_id: str | None = None
+    publish_name: bool = Field(default=False, description="The respondent chose to show their name when published")
 
     @classmethod
     def of(cls, response: Response) -> ResponseView:
@@ -130,6 +131,7 @@ class ResponseView(PortalModel):
             decline_reason=response.decline_reason,
             accepted_terms=response.accepted_terms,
             city_area_id=response.respondent.city_area_id,
+            publish_name=response.respondent.publish_name,
         )
 
 

@@ -14,7 +14,7 @@ from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import InvalidInput, NotAuthenticated, NotFound, raises
 from shared.domain.identity import Identity
 from shared.domain.kle import Kle
-from shared.domain.reference import ReferenceType
+from shared.domain.reference import Area, ReferenceType
 from shared.domain.subscription import Subscription, TargetKind
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
@@ -81,6 +81,24 @@ def my_subscriptions(who: Identity | None, *, documents: DocumentStore) -> list[
     if who is None:
         raise NotAuthenticated("sign in to see what you follow")
     return [SubscriptionView.of(s) for s in SubscriptionRepository(documents).of_subscriber(who.subject)]
+
+
+class FollowableAreas(PortalModel):
+    """The subject and city areas one may follow, by name."""
+
+    subject_areas: list[Area]
+    city_areas: list[Area]
+
+
+def followable_areas(*, documents: DocumentStore) -> FollowableAreas:
+    references = ReferenceRepository(documents)
+
+    def by_name(kind: ReferenceType) -> list[Area]:
+        return sorted(references.areas(kind), key=lambda area: area.name.casefold())
+
+    return FollowableAreas(
+        subject_areas=by_name(ReferenceType.SUBJECT_AREA), city_areas=by_name(ReferenceType.CITY_AREA)
+    )
 
 
 def _check_target(documents: DocumentStore, viewer: Viewer, kind: TargetKind, target_id: str) -> None:

@@ -33,7 +33,7 @@ def portal(azurite: Azurite, tmp_path: Path) -> Iterator[LocalHostProcess]:
         host.stop()
 
 
-# -- the browser tests (tests/e2e/test_web_*.py): one seeded portal per module, a fresh context per test --
+# The browser tests: one seeded portal per test module, one browser, a fresh context per test.
 
 
 @pytest.fixture(scope="module")

@@ -141,6 +141,8 @@ def test_the_response_form_works_with_the_keyboard_only(context: BrowserContext,
     assert page.evaluate("document.activeElement.id") == "text"
     page.keyboard.type("Skrevet kun med tastaturet.")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "attachments"  # optional: passed by
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "publishName"
     page.keyboard.press("Space")
     page.keyboard.press("Tab")

@@ -48,10 +48,20 @@ from shared.domain.campaigns import group_id_for, text_digest
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
 from shared.domain.notice import EVERYTHING, UnsubscribeClaim, unsubscribe_token
-from shared.domain.reference import BlacklistTerms, HearingTemplate, TermsText
+from shared.domain.reference import AreaName, BlacklistTerms, HearingTemplate, KleTitle, TermsText
 from shared.domain.response import response_id_for
 from shared.domain.subscription import Subscription, TargetKind
-from shared.services import blacklist, hearing_files, hearings, meetings, response_attachments, responses, terms
+from shared.services import (
+    blacklist,
+    hearing_files,
+    hearings,
+    meetings,
+    owners,
+    reference_data,
+    response_attachments,
+    responses,
+    terms,
+)
 from shared.services.containers import RESPONSE_UPLOADS_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingChanges, HearingDraft, InviteeList, ScheduleRequest
 from shared.services.meetings import MeetingRequest
@@ -120,6 +130,9 @@ SEEDED_TEXT = "jeg støtter forslaget, men ønsker flere træer langs cykelstien
 # Blacklisted before the responses arrive, so each seeded response has one flag to decide.
 BLACKLISTED = "cykelstien"
 SEEDED_FLAG = f"blacklisted-{SEEDED_TEXT.index(BLACKLISTED)}-{SEEDED_TEXT.index(BLACKLISTED) + len(BLACKLISTED)}"
+REMOVABLE_AREAS = {kind: f"matrix-{kind}" for kind in KINDS}
+REMOVABLE_KLE = {kind: f"9{index}" for index, kind in enumerate(KINDS)}
+NEW_OWNER_EMAIL = "erik.ansat@kommune.example"  # the employee persona's address
 TERMS_VERSION = 1  # published after the seeded responses, so new submissions must accept it
 # Every hearing holds one document, and every seeded response one accepted attachment.
 SEEDED_DOCUMENT_ID = "matrix-document"
@@ -263,6 +276,12 @@ class _Builder:
         ReferenceRepository(self.store).put(HearingTemplate(id=TEMPLATE_ID, name="Standardhøring"))
         admin = self.world.identities[ADMIN]
         self._call(blacklist.put_blacklist, admin, BlacklistTerms(terms=[BLACKLISTED]))
+        # One unused area and one KLE number per kind of hearing, so each cell removes its own.
+        for kind in KINDS:
+            self._call(reference_data.put_area, admin, "city-area", REMOVABLE_AREAS[kind], AreaName(name=kind))
+            self._call(reference_data.put_kle, admin, REMOVABLE_KLE[kind], KleTitle(title=kind))
+        # The employee the admin moves hearings to has signed in before.
+        self._call(owners.remember_employee, self.world.identities[EMPLOYEE])
         lived_in = self._set(lived_in=True)
         pristine = self._set(lived_in=False)
         self._call(terms.publish_terms, admin, TermsText(version=TERMS_VERSION, text="Vilkår for høringssvar."))
@@ -522,6 +541,18 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "publish_terms": lambda t: Ask({"version": TERMS_VERSION + 1, "text": "Nye vilkår for høringssvar."}),
     "get_blacklist": lambda t: Ask(),
     "put_blacklist": lambda t: Ask({"terms": [BLACKLISTED, "Vejnavnet"]}),
+    "list_templates": lambda t: Ask(),
+    "get_template": lambda t: Ask(route={"template_id": TEMPLATE_ID}),
+    "put_template": lambda t: Ask({"name": "Lokalplan", "retentionDays": 365}, route={"template_id": "lokalplan"}),
+    "list_areas": lambda t: Ask(route={"kind": "city-area"}),
+    "put_area": lambda t: Ask({"name": "Amager"}, route={"kind": "city-area", "area_id": "amager"}),
+    "remove_area": lambda t: Ask(route={"kind": "city-area", "area_id": REMOVABLE_AREAS[t.kind]}),
+    "list_kle": lambda t: Ask(),
+    "import_kle": lambda t: Ask(b"01.02;Naturbeskyttelse\n", headers={"content-type": "text/csv"}),
+    "put_kle": lambda t: Ask({"title": "Byggeri"}, route={"number": "02.00"}),
+    "remove_kle": lambda t: Ask(route={"number": REMOVABLE_KLE[t.kind]}),
+    "hearings_of_owner": lambda t: Ask(params={"owner": NEW_OWNER_EMAIL}),
+    "move_hearing": lambda t: Ask({"owner": NEW_OWNER_EMAIL}),
     "follow": lambda t: Ask({"kind": "hearing", "targetId": t.hearing_id}),
     "my_subscriptions": lambda t: Ask(),
     "unfollow": lambda t: Ask(route={"kind": "hearing", "target_id": t.hearing_id}),

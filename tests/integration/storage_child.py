@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -50,6 +51,18 @@ class KilledAtWrite:
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:
         self._before()
         return self._after(self.inner.upsert(container, partition, body))
+
+    def create_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str | None]:
+        self._before()
+        made = self.inner.create_many(container, partition, bodies)
+        self._after("")
+        return made
+
+    def upsert_many(self, container: str, partition: PartitionKey, bodies: Sequence[Document]) -> list[str]:
+        self._before()
+        etags = self.inner.upsert_many(container, partition, bodies)
+        self._after("")
+        return etags
 
     def replace(self, container: str, partition: PartitionKey, body: Document, etag: str) -> str:
         self._before()

@@ -242,6 +242,21 @@ MATRIX: dict[str, Rule] = {
     "publish_terms": admins("200"),
     "get_blacklist": admins("200"),
     "put_blacklist": admins("200"),
+    # Templates: admins manage them; whoever creates hearings reads them to choose one.
+    "list_templates": creators("200"),
+    "get_template": creators("200"),
+    "put_template": admins("200"),
+    # Areas and KLE numbers: admins only; each removal cell removes one unused entry of its own.
+    "list_areas": admins("200"),
+    "put_area": admins("200"),
+    "remove_area": admins("204"),
+    "list_kle": admins("200"),
+    "import_kle": admins("200"),
+    "put_kle": admins("200"),
+    "remove_kle": admins("204"),
+    # Owners: admins find an employee's hearings and move any hearing, whatever its state, but archived.
+    "hearings_of_owner": admins("200"),
+    "move_hearing": admins("200"),
     # Subscriptions: following needs sight of the hearing; stopping never does.
     "follow": signed_in_and_visible(everyone("201")),
     "my_subscriptions": signed_in("200"),

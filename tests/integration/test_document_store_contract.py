@@ -8,6 +8,7 @@ works in partitions of its own, so the Cosmos database can be shared by the whol
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 
 from shared.adapters.sqlite_documents import SqliteDocumentStore
 from shared.ports.documents import (
+    BATCH_LIMIT,
     DocumentExists,
     DocumentNotFound,
     DocumentStore,
@@ -152,6 +154,77 @@ def test_a_body_that_disagrees_with_its_partition_is_refused(store: DocumentStor
         store.create("reference", (f"elsewhere-{run}",), reference(run, "a"))
 
 
+# -- many documents at once ---------------------------------------------------------------------
+
+
+def test_create_many_makes_the_new_ones_and_leaves_those_already_there(store: DocumentStore, run: str) -> None:
+    partition = (f"kind-{run}",)
+    store.create("reference", partition, reference(run, "b", version=1))
+
+    made = store.create_many(
+        "reference",
+        partition,
+        [reference(run, "a", version=2), reference(run, "b", version=2), reference(run, "a", version=3)],
+    )
+
+    assert made[0] is not None and made[1] is None and made[2] is None  # the second "a" met the first
+    a, b = store.read("reference", partition, "a"), store.read("reference", partition, "b")
+    assert a is not None and a.body["version"] == 2 and a.etag == made[0]
+    assert b is not None and b.body["version"] == 1
+
+
+def test_create_many_of_more_than_one_batch_makes_every_one_once(store: DocumentStore, run: str) -> None:
+    partition = (f"kind-{run}",)
+    count = BATCH_LIMIT * 2 + 7
+    store.create("reference", partition, reference(run, f"doc-{BATCH_LIMIT + 3:04d}"))  # one in the second batch
+
+    made = store.create_many("reference", partition, [reference(run, f"doc-{n:04d}") for n in range(count)])
+
+    assert [n for n, etag in enumerate(made) if etag is None] == [BATCH_LIMIT + 3]
+    again = store.create_many("reference", partition, [reference(run, f"doc-{n:04d}") for n in range(count)])
+    assert again == [None] * count  # a redelivery makes nothing
+    assert len(_all_ids(store, partition)) == count
+
+
+def test_upsert_many_creates_and_overwrites_with_etags_that_replace_accepts(store: DocumentStore, run: str) -> None:
+    partition = (f"kind-{run}",)
+    store.create("reference", partition, reference(run, "a", version=1))
+
+    etags = store.upsert_many("reference", partition, [reference(run, "a", version=2), reference(run, "b", version=2)])
+
+    assert len(etags) == 2
+    for doc_id, etag in zip(["a", "b"], etags, strict=True):
+        stored = store.read("reference", partition, doc_id)
+        assert stored is not None and stored.body["version"] == 2 and stored.etag == etag
+    store.replace("reference", partition, reference(run, "b", version=3), etags[1])
+
+
+def test_many_documents_with_one_that_disagrees_with_the_partition_write_none(store: DocumentStore, run: str) -> None:
+    partition = (f"kind-{run}",)
+    bodies = [reference(run, "a"), {"id": "b", "type": f"elsewhere-{run}"}]
+
+    with pytest.raises(ValueError):
+        store.create_many("reference", partition, bodies)
+    with pytest.raises(ValueError):
+        store.upsert_many("reference", partition, bodies)
+
+    assert store.read("reference", partition, "a") is None
+    assert store.create_many("reference", partition, []) == [] and store.upsert_many("reference", partition, []) == []
+
+
+def _all_ids(store: DocumentStore, partition: tuple[str, ...], limit: int = 100, descending: bool = False) -> list[str]:
+    seen: list[str] = []
+    continuation: str | None = None
+    while True:
+        page = store.query(
+            "reference", Query(partition=partition, limit=limit, continuation=continuation, descending=descending)
+        )
+        seen += [item.body["id"] for item in page.items]
+        continuation = page.continuation
+        if continuation is None:
+            return seen
+
+
 # -- queries -------------------------------------------------------------------------------------
 
 
@@ -250,6 +323,39 @@ def test_pages_return_every_document_exactly_once(store: DocumentStore, run: str
     assert pages >= 3
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_pages_in_id_order_return_every_document_once_in_order(
+    store: DocumentStore, run: str, descending: bool
+) -> None:
+    partition = (f"kind-{run}",)
+    store.upsert_many("reference", partition, [reference(run, f"doc-{n:03d}") for n in range(23)])
+    store.create("reference", (f"other-{run}",), {"id": "doc-005", "type": f"other-{run}"})  # not in this partition
+
+    seen = _all_ids(store, partition, limit=5, descending=descending)
+
+    assert seen == sorted((f"doc-{n:03d}" for n in range(23)), reverse=descending)
+
+
+def test_pages_in_id_order_across_partitions_keep_the_same_id_in_each(store: DocumentStore, run: str) -> None:
+    for target in [f"hearing:{run}-a", f"hearing:{run}-b"]:
+        for doc_id in ["s1", "s2"]:
+            store.create("subscriptions", (target,), {"id": doc_id, "target": target, "run": run})
+
+    # The same id in two partitions: the pages break the tie and neither repeat nor skip one.
+    seen: list[tuple[str, str]] = []
+    continuation: str | None = None
+    while True:
+        query = Query(filters=(Filter("run", "=", run),), limit=1, continuation=continuation)
+        page = store.query("subscriptions", query)
+        seen += [(item.body["id"], item.body["target"]) for item in page.items]
+        continuation = page.continuation
+        if continuation is None:
+            break
+
+    assert [doc_id for doc_id, _ in seen] == ["s1", "s1", "s2", "s2"]
+    assert len(set(seen)) == 4
+
+
 def test_a_partition_prefix_reaches_every_document_under_it(store: DocumentStore, run: str) -> None:
     h1, h2 = f"h1-{run}", f"h2-{run}"
     for hearing, response in [(h1, "r1"), (h1, "r2"), (h2, "r1"), (h2, "r3")]:
@@ -317,3 +423,37 @@ def test_an_in_memory_store_works_for_unit_tests() -> None:
 
     assert stored is not None and stored.body["title"] == "Ny skole"
     assert [item.body["id"] for item in store.query("hearings", Query()).items] == ["h1"]
+
+
+def test_a_database_made_before_keyset_paging_pages_the_same_once_opened(tmp_path: Path) -> None:
+    path = tmp_path / "documents.sqlite"
+    with sqlite3.connect(path) as conn:  # the schema as it was, with one follower already in it
+        conn.executescript(
+            "CREATE TABLE documents (container TEXT NOT NULL, pk TEXT NOT NULL, pk_root TEXT NOT NULL,"
+            " id TEXT NOT NULL, body TEXT NOT NULL, etag TEXT NOT NULL, ts REAL NOT NULL,"
+            " PRIMARY KEY (container, pk, id));"
+            "CREATE INDEX documents_by_root ON documents (container, pk_root);"
+            """INSERT INTO documents VALUES ('subscriptions', '["hearing:h"]', 'hearing:h', 's000',"""
+            """ '{"id":"s000","target":"hearing:h"}', 'e0', 0);"""
+        )
+    conn.close()
+
+    store = SqliteDocumentStore(path)
+    store.upsert_many(
+        "subscriptions", ("hearing:h",), [{"id": f"s{n:03d}", "target": "hearing:h"} for n in range(1, 9)]
+    )
+    seen: list[str] = []
+    continuation: str | None = None
+    while True:
+        page = store.query("subscriptions", Query(partition=("hearing:h",), limit=3, continuation=continuation))
+        seen += [item.body["id"] for item in page.items]
+        continuation = page.continuation
+        if continuation is None:
+            break
+    store.close()
+
+    assert seen == [f"s{n:03d}" for n in range(9)]
+    with sqlite3.connect(path) as conn:
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    assert "documents_by_root_and_id" in indexes and "documents_by_root" not in indexes

@@ -117,6 +117,7 @@ def test_the_templates_cover_every_message_of_the_portal() -> None:
         "redacted",
         "invitee_opened",
         "reviewer_added",
+        "review_waiting",
         "meeting_invitation",
         "meeting_reminder",
         "meeting_changed",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,13 +18,14 @@ from shared.domain.notice import Recipient
 from shared.domain.preferences import ChannelChoice, Frequency, PreferencesRequest
 from shared.domain.reference import ReferenceType
 from shared.domain.subscription import TargetKind
+from shared.ports.documents import BATCH_LIMIT
 from shared.ports.mail import DeliveryError, Notification, RetryLater
 from shared.services import digests, notifications, preferences, queues
 from shared.services.hearing_api import HearingChanges, ScheduleRequest
 from shared.services.hearings import edit_hearing, schedule_hearing
 from shared.services.notification_templates import Rendered
 from shared.services.subscriptions import FollowRequest, follow, my_subscriptions
-from tests.fakes import FakeMailer, Portal, caseworker, citizen, company_user, employee
+from tests.fakes import FailingStore, FakeMailer, InjectedFailure, Portal, caseworker, citizen, company_user, employee
 
 ANNA = citizen("mitid:anna", "Anna Jensen")
 BO = citizen("mitid:bo", "Bo Nielsen")
@@ -154,6 +157,45 @@ def test_a_failing_recipient_does_not_hold_back_the_others_and_is_retried_with_b
     ]
 
 
+@pytest.mark.parametrize("fail_on", [1, 2, 3, 4])
+def test_a_store_failing_half_way_through_a_large_batch_tells_each_recipient_once_on_redelivery(
+    portal: Portal, fail_on: int
+) -> None:
+    hearing_id = portal.scheduled()
+    people = [f"p{n:03d}" for n in range(BATCH_LIMIT + BATCH_LIMIT // 2)]
+    body = notifications.Batch(
+        hearing_id=hearing_id,
+        event_id=f"{hearing_id}:changed:1",
+        kind=EventKind.CHANGED,
+        fields=["deadline"],
+        recipients=[
+            Recipient(
+                person=f"mitid:{p}",
+                channel="email",
+                address=f"{p}@example.org",
+                subscriber=f"mitid:{p}",
+                target=f"hearing:{hearing_id}",
+            )
+            for p in people
+        ],
+    ).to_document()
+    # Writes: the first chunk's records, their outcomes, then the second chunk's records and outcomes.
+    failing = FailingStore(portal.store, fail_on=fail_on)
+    with pytest.raises(InjectedFailure):
+        dataclasses.replace(portal, store=failing).call(notifications.send_batch, body)
+
+    portal.call(notifications.send_batch, body)  # the queue hands the message over again
+
+    once = Counter(f"{p}@example.org" for p in people)
+    assert Counter(m.recipient for m in portal.mailer.sent) == once
+    # A chunk whose outcome was lost is handed over again by the sweep under the same notification
+    # ids, which the channel knows: nobody gets a second message, and every record ends up sent.
+    assert portal.call(notifications.retry_deliveries) == 0
+    assert Counter(m.recipient for m in portal.mailer.sent) == once
+    states = {d.state for d in portal.call(notifications.hearing_deliveries, caseworker(), hearing_id, 500).items}
+    assert states == {DeliveryState.SENT}
+
+
 def test_only_owners_and_admins_see_delivery_status(portal: Portal) -> None:
     hearing_id = portal.scheduled()
     with pytest.raises(Forbidden):
@@ -193,6 +235,32 @@ def test_the_deadline_warning_is_sent_once_and_again_when_the_deadline_moves(por
     assert portal.call(notifications.warn_deadlines) == 1
     pump()
     assert len(warned(portal)) == 2
+
+
+def test_each_hearing_type_warns_its_own_number_of_days_before_the_deadline(portal: Portal) -> None:
+    from shared.domain.reference import HearingTemplate
+    from shared.services.repositories import ReferenceRepository
+
+    references = ReferenceRepository(portal.store)
+    references.put(HearingTemplate(id="lokalplan", name="Lokalplan", deadline_warning_days=7))
+    references.put(HearingTemplate(id="intern", name="Intern høring", deadline_warning_days=0))
+    pump = Pump(portal)
+    week = opened_hearing_followed_by(portal, ERIK, template_id="lokalplan")
+    never = opened_hearing_followed_by(portal, ERIK, template_id="intern", title="Stille høring")
+    pump()
+    portal.clock.advance(days=6, hours=12)  # seven and a half days left
+    assert portal.call(notifications.warn_deadlines) == 0
+
+    portal.clock.advance(days=1)  # six and a half days left: the plan's type warns at seven
+    assert portal.call(notifications.warn_deadlines) == 1
+    pump()
+    [warning] = [m for m in portal.mailer.sent if m.subject.startswith("Høringsfristen er om 7 dage")]
+    assert warning.subject.endswith(portal.stored_hearing(week).title)
+
+    portal.clock.advance(days=6)  # half a day left: the type that warns at 0 days never warns
+    assert portal.call(notifications.warn_deadlines) == 0
+    pump()
+    assert not [m for m in portal.mailer.sent if m.subject.startswith("Høringsfristen") and never in m.text]
 
 
 def warned(portal: Portal) -> list[Notification]:

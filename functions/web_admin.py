@@ -1,0 +1,506 @@
+"""The admins' pages under /administration: hearing templates, subject and city areas, KLE numbers, the
+blacklist, the terms texts and hearing owners.
+
+They call the same services as ``/api/management/...``. Anyone but an admin, signed in or not, gets the
+404 page: the area does not reveal itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import azure.functions as func
+from pydantic import ValidationError
+
+from functions.webui.forms import FieldError, FormErrors
+from functions.webui.pages import Visit, redirect, render
+from functions.webui.routing import pages_on
+from functions.webui.visits import form_of
+from shared.bootstrap import call
+from shared.domain.errors import Conflict, NotFound, PortalError
+from shared.domain.files import FileKind
+from shared.domain.hearing import Visibility
+from shared.domain.identity import Identity
+from shared.domain.reference import (
+    REFERENCE_ID_PATTERN,
+    AreaName,
+    BlacklistTerms,
+    HearingTemplate,
+    KleTitle,
+    OwnerChange,
+    ReferenceType,
+    TemplateRequest,
+    TermsText,
+)
+from shared.services import blacklist, owners, reference_data, terms
+
+bp = func.Blueprint()
+page = pages_on(bp)
+MEGABYTE = 1024 * 1024
+KINDS = [kind.value for kind in FileKind]
+AREA_KINDS = (ReferenceType.SUBJECT_AREA.value, ReferenceType.CITY_AREA.value)
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogue; it is translated when shown."""
+    return message
+
+
+# One message per field, saying what the field takes: shown next to it and in the summary.
+FIELD_MESSAGES = {
+    "templateId": N_("Give an id of lower-case letters, digits and hyphens, at most 64 characters."),
+    "name": N_("Give a name of 1 to 200 characters."),
+    "description": N_("The description has at most 2,000 characters."),
+    "defaultVisibility": N_("Choose who may see hearings of this type."),
+    "defaultSummary": N_("The summary has at most 2,000 characters."),
+    "defaultBody": N_("The text has at most 100,000 characters."),
+    "maxFiles": N_("Give a number of attachments from 0 to 50."),
+    "maxBytes": N_("Give the largest attachment in whole megabytes, at least 1 and no more than the portal allows."),
+    "kinds": N_("Choose at least one kind of file."),
+    "responsesPerRespondent": N_("Give a number of responses from 1 to 100."),
+    "retentionDays": N_("Give a number of days from 1 to 36,500."),
+    "areaId": N_("Give an id of lower-case letters, digits and hyphens, at most 64 characters."),
+    "number": N_("A KLE number looks like 01, 01.02 or 01.02.03."),
+    "title": N_("Give a title of 1 to 300 characters."),
+    "file": N_("Choose a CSV file with a KLE number and its title on each line."),
+    "terms": N_("Each term has at most 200 characters, and the list at most 1,000 terms."),
+    "version": N_("Another admin has just published this version. Reload the page to see it."),
+    "text": N_("Write the terms in Danish: at most 50,000 characters."),
+    "textEn": N_("The English terms have at most 50,000 characters."),
+    "owner": N_("No employee with this user id or e-mail address has signed in to the portal."),
+}
+# Where a problem has a message of its own rather than the field's rule.
+SPECIAL: dict[tuple[type[PortalError], str], str] = {
+    (Conflict, "areaId"): N_("A hearing uses this area, so it cannot be removed."),
+    (Conflict, "owner"): N_("This employee owns the hearing already."),
+    (Conflict, "status"): N_("The hearing is journalised and archived; its owner no longer changes."),
+}
+FORM_FIELDS = {"attachmentLimits.maxBytes": "maxBytes", "rows": "file", "body": "file"}
+
+
+def admin_errors(error: ValidationError | PortalError, visit: Visit, anchor: str | None = None) -> FormErrors:
+    """A service's problems and a request model's validation errors as messages naming the form's fields."""
+    found: list[FieldError] = []
+    if isinstance(error, ValidationError):
+        for issue in error.errors():
+            located = [part for part in issue["loc"] if isinstance(part, str)]
+            name = _camel(located[-1]) if located else "name"
+            found.append(FieldError(name, visit._(FIELD_MESSAGES.get(name, N_("Check this field.")))))
+    else:
+        for problem in error.problems or []:
+            if problem.field.startswith("rows["):  # an imported file's row: its own line, as the service says
+                line = problem.field[5:].split("]")[0]
+                message = visit._("Line {line} of the file: check the KLE number and its title.").format(line=line)
+                found.append(FieldError("file", message))
+                continue
+            name = FORM_FIELDS.get(problem.field, problem.field)
+            text = SPECIAL.get((type(error), name)) or FIELD_MESSAGES.get(name, N_("Check this field."))
+            found.append(FieldError(name, visit._(text)))
+        if not found:
+            found.append(FieldError(anchor or "main", visit._(N_("Check this field."))))
+    unique = list({(item.field, item.message): item for item in found}.values())
+    return FormErrors(unique, anchor)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _admin(who: Identity | None) -> Identity:
+    if who is None or not who.is_admin:
+        raise NotFound("no such page")
+    return who
+
+
+DONE = {
+    "template-saved": N_("The template is saved."),
+    "area-added": N_("The area is added."),
+    "area-renamed": N_("The area is renamed."),
+    "area-removed": N_("The area is removed."),
+    "kle-saved": N_("The KLE number is saved."),
+    "kle-removed": N_("The KLE number is removed."),
+    "blacklist-saved": N_("The blacklist is saved. Responses received from now on are screened for its terms."),
+    "terms-published": N_("The new terms are published. Respondents accept them from now on."),
+    "moved": N_("The hearing has a new owner."),
+}
+
+
+def _done(visit: Visit, path: str, code: str, **query: str) -> func.HttpResponse:
+    """Back to the page (after a POST, so a reload does not post again), saying what was done."""
+    return redirect(f"{path}?{urlencode({**query, 'udfoert': code})}", visit)
+
+
+def done_text(visit: Visit) -> str | None:
+    """The status message for what the last form did, from the page's ``udfoert`` parameter."""
+    code = visit.query.get("udfoert") or ""
+    if code.startswith("kle-imported-"):
+        counts = code.removeprefix("kle-imported-").split("-")
+        if len(counts) == 3 and all(count.isdigit() for count in counts):
+            added, changed, unchanged = counts
+            text = visit._(N_("Imported: {added} added, {changed} changed, {unchanged} unchanged."))
+            return text.format(added=added, changed=changed, unchanged=unchanged)
+        return None
+    return visit._(DONE[code]) if code in DONE else None
+
+
+# -- overview --------------------------------------------------------------------------------------------
+
+
+@page("administration")
+def overview(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    _admin(who)
+    return render(visit, "admin_overview.html", done=None)
+
+
+# -- hearing templates -----------------------------------------------------------------------------------
+
+
+@page("administration/skabeloner")
+def templates(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    listed = call(reference_data.list_templates, admin).items
+    return render(visit, "admin_templates.html", templates=listed, done=done_text(visit))
+
+
+def template_form(form: dict[str, str]) -> TemplateRequest:
+    """The template form as the API's request; raises ValidationError naming the fields at fault."""
+    megabytes = form.get("maxBytes", "").strip()
+    values: dict[str, Any] = {
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "default_visibility": form.get("defaultVisibility", ""),
+        "default_summary": form.get("defaultSummary", ""),
+        "default_body": form.get("defaultBody", ""),
+        "attachment_limits": {
+            "max_files": form.get("maxFiles", "").strip(),
+            # Megabytes in the form, bytes in the template; anything but a whole number is left as typed.
+            "max_bytes": int(megabytes) * MEGABYTE if megabytes.isdigit() else megabytes,
+            "kinds": [kind for kind in KINDS if form.get(f"kind-{kind}") == "on"],
+        },
+        "responses_per_respondent": form.get("responsesPerRespondent", "").strip(),
+        "retention_days": form.get("retentionDays", "").strip(),
+        "auto_approve": form.get("autoApprove") == "on",
+    }
+    return TemplateRequest.model_validate(values)
+
+
+def _template_page(
+    visit: Visit, template: HearingTemplate | None, form: dict[str, str] | None, errors: FormErrors, status: int = 200
+) -> func.HttpResponse:
+    if form is None:
+        shown = template or HearingTemplate(id="", name="")
+        limits = shown.attachment_limits
+        form = {
+            "templateId": shown.id,
+            "name": shown.name,
+            "description": shown.description,
+            "defaultVisibility": shown.default_visibility.value,
+            "defaultSummary": shown.default_summary,
+            "defaultBody": shown.default_body,
+            "maxFiles": str(limits.max_files),
+            "maxBytes": str(max(1, limits.max_bytes // MEGABYTE)),
+            **{f"kind-{kind.value}": "on" for kind in limits.kinds},
+            "responsesPerRespondent": str(shown.responses_per_respondent),
+            "retentionDays": str(shown.retention_days),
+            "autoApprove": "on" if shown.auto_approve else "",
+        }
+    return render(
+        visit,
+        "admin_template.html",
+        status,
+        editing=template,
+        form=form,
+        errors=errors,
+        kinds=KINDS,
+        visibilities=[v.value for v in Visibility],
+    )
+
+
+@page("administration/ny-skabelon")
+def new_template(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    _admin(who)
+    return _template_page(visit, None, None, FormErrors())
+
+
+@page("administration/ny-skabelon", "POST")
+def create_template(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    form = form_of(req)
+    template_id = form.get("templateId", "").strip()
+    # The id is checked with the other fields, so one answer names every field at fault.
+    found: list[FieldError] = []
+    if not re.fullmatch(REFERENCE_ID_PATTERN, template_id):
+        found.append(FieldError("templateId", visit._(FIELD_MESSAGES["templateId"])))
+    elif any(t.id == template_id for t in call(reference_data.list_templates, admin).items):
+        found.append(FieldError("templateId", visit._(N_("A template with this id exists already."))))
+    try:
+        request = template_form(form)
+    except ValidationError as error:
+        found.extend(admin_errors(error, visit).items)
+    if found:
+        return _template_page(visit, None, form, FormErrors(found), 422)
+    try:
+        call(reference_data.put_template, admin, template_id, request)
+    except PortalError as error:
+        return _template_page(visit, None, form, admin_errors(error, visit), 422)
+    return _done(visit, "/administration/skabeloner", "template-saved")
+
+
+@page("administration/skabeloner/{template_id}")
+def edit_template(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    template = call(reference_data.get_template, admin, req.route_params["template_id"])
+    return _template_page(visit, template, None, FormErrors())
+
+
+@page("administration/skabeloner/{template_id}", "POST")
+def save_template(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    template = call(reference_data.get_template, admin, req.route_params["template_id"])
+    form = form_of(req)
+    try:
+        call(reference_data.put_template, admin, template.id, template_form(form))
+    except (ValidationError, PortalError) as error:
+        return _template_page(visit, template, {**form, "templateId": template.id}, admin_errors(error, visit), 422)
+    return _done(visit, "/administration/skabeloner", "template-saved")
+
+
+# -- subject areas and city areas --------------------------------------------------------------------------
+
+
+def _areas_page(
+    visit: Visit, admin: Identity, errors: FormErrors, draft: dict[str, str] | None = None, status: int = 200
+) -> func.HttpResponse:
+    listed = {kind: call(reference_data.list_areas, admin, kind).items for kind in AREA_KINDS}
+    return render(
+        visit,
+        "admin_areas.html",
+        status,
+        areas=listed,
+        kinds=AREA_KINDS,
+        errors=errors,
+        draft=draft or {},
+        done=done_text(visit),
+    )
+
+
+@page("administration/omraader")
+def areas(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _areas_page(visit, _admin(who), FormErrors())
+
+
+@page("administration/omraader/{kind}", "POST")
+def add_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    kind = req.route_params["kind"]
+    form = form_of(req)
+    area_id = form.get("areaId", "").strip()
+    try:
+        if any(area.id == area_id for area in call(reference_data.list_areas, admin, kind).items):
+            message = visit._(N_("An area with this id exists already."))
+            return _areas_page(visit, admin, _prefixed(FormErrors([FieldError("areaId", message)]), kind), form, 422)
+        call(reference_data.put_area, admin, kind, area_id, AreaName(name=form.get("name", "")))
+    except (ValidationError, PortalError) as error:
+        if isinstance(error, NotFound):
+            raise
+        return _areas_page(visit, admin, _prefixed(admin_errors(error, visit), kind), {**form, "kind": kind}, 422)
+    return _done(visit, "/administration/omraader", "area-added")
+
+
+def _prefixed(errors: FormErrors, kind: str) -> FormErrors:
+    """Each kind of area has its own add form; its fields' ids start with the kind."""
+    return FormErrors([FieldError(f"{kind}-{item.field}", item.message) for item in errors.items], errors.anchor)
+
+
+@page("administration/omraader/{kind}/{area_id}", "POST")
+def rename_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    kind, area_id = req.route_params["kind"], req.route_params["area_id"]
+    form = form_of(req)
+    if not any(area.id == area_id for area in call(reference_data.list_areas, admin, kind).items):
+        raise NotFound("no such area")
+    try:
+        call(reference_data.put_area, admin, kind, area_id, AreaName(name=form.get("name", "")))
+    except (ValidationError, PortalError) as error:
+        errors = admin_errors(error, visit)
+        errors = FormErrors([FieldError(f"name-{kind}-{area_id}", item.message) for item in errors.items])
+        return _areas_page(visit, admin, errors, None, 422)
+    return _done(visit, "/administration/omraader", "area-renamed")
+
+
+@page("administration/omraader/{kind}/{area_id}/fjern", "POST")
+def remove_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    kind, area_id = req.route_params["kind"], req.route_params["area_id"]
+    try:
+        call(reference_data.remove_area, admin, kind, area_id)
+    except Conflict as error:
+        errors = admin_errors(error, visit)
+        errors = FormErrors([FieldError(f"name-{kind}-{area_id}", item.message) for item in errors.items])
+        return _areas_page(visit, admin, errors, None, 409)
+    return _done(visit, "/administration/omraader", "area-removed")
+
+
+# -- KLE numbers -------------------------------------------------------------------------------------------
+
+
+def _kle_page(
+    visit: Visit, admin: Identity, errors: FormErrors, draft: dict[str, str] | None = None, status: int = 200
+) -> func.HttpResponse:
+    listed = call(reference_data.list_kle, admin).items
+    return render(
+        visit, "admin_kle.html", status, entries=listed, errors=errors, draft=draft or {}, done=done_text(visit)
+    )
+
+
+@page("administration/kle")
+def kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _kle_page(visit, _admin(who), FormErrors())
+
+
+@page("administration/kle", "POST")
+def put_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    form = form_of(req)
+    try:
+        call(reference_data.put_kle, admin, form.get("number", "").strip(), KleTitle(title=form.get("title", "")))
+    except (ValidationError, PortalError) as error:
+        return _kle_page(visit, admin, admin_errors(error, visit), form, 422)
+    return _done(visit, "/administration/kle", "kle-saved")
+
+
+@page("administration/kle/import", "POST")
+def import_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    text = form_of(req).get("file", "")
+    try:
+        imported = call(reference_data.import_kle, admin, reference_data.kle_rows_from_csv(text))
+    except (ValidationError, PortalError) as error:
+        if isinstance(error, PortalError) and not error.problems:
+            error = type(error)(error.detail, field="file")
+        return _kle_page(visit, admin, admin_errors(error, visit), None, 422)
+    done = f"kle-imported-{imported.added}-{imported.changed}-{imported.unchanged}"
+    return _done(visit, "/administration/kle", done)
+
+
+@page("administration/kle/{number}/fjern", "POST")
+def remove_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    try:
+        call(reference_data.remove_kle, admin, req.route_params["number"])
+    except PortalError:
+        raise NotFound("no such KLE number") from None
+    return _done(visit, "/administration/kle", "kle-removed")
+
+
+# -- blacklist ---------------------------------------------------------------------------------------------
+
+
+@page("administration/sortliste")
+def blacklist_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    current = call(blacklist.get_blacklist, admin)
+    return render(
+        visit,
+        "admin_blacklist.html",
+        blacklist=current,
+        text="\n".join(current.terms),
+        errors=FormErrors(),
+        done=done_text(visit),
+    )
+
+
+@page("administration/sortliste", "POST")
+def save_blacklist(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    text = form_of(req).get("terms", "")
+    try:
+        call(blacklist.put_blacklist, admin, BlacklistTerms(terms=text.splitlines()))
+    except (ValidationError, PortalError) as error:
+        current = call(blacklist.get_blacklist, admin)
+        errors = admin_errors(error, visit)
+        return render(visit, "admin_blacklist.html", 422, blacklist=current, text=text, errors=errors, done=None)
+    return _done(visit, "/administration/sortliste", "blacklist-saved")
+
+
+# -- terms texts -------------------------------------------------------------------------------------------
+
+
+def _terms_page(
+    visit: Visit, admin: Identity, errors: FormErrors, draft: dict[str, str] | None = None, status: int = 200
+) -> func.HttpResponse:
+    listed = call(terms.list_terms, admin)
+    versions = sorted(listed.versions, key=lambda version: version.version, reverse=True)
+    return render(
+        visit,
+        "admin_terms.html",
+        status,
+        versions=versions,
+        next_version=(listed.current or 0) + 1,
+        errors=errors,
+        draft=draft or {},
+        done=done_text(visit),
+    )
+
+
+@page("administration/vilkaar")
+def terms_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _terms_page(visit, _admin(who), FormErrors())
+
+
+@page("administration/vilkaar", "POST")
+def publish_terms(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    form = form_of(req)
+    version = form.get("version", "")
+    try:
+        request = TermsText(
+            version=int(version) if version.isdigit() else 0,
+            text=form.get("text", ""),
+            text_en=form.get("textEn", "").strip() or None,
+        )
+        call(terms.publish_terms, admin, request)
+    except (ValidationError, PortalError) as error:
+        return _terms_page(visit, admin, admin_errors(error, visit), form, 422)
+    return _done(visit, "/administration/vilkaar", "terms-published")
+
+
+# -- owners ------------------------------------------------------------------------------------------------
+
+
+def _owners_page(visit: Visit, admin: Identity, owner: str, errors: FormErrors, status: int = 200) -> func.HttpResponse:
+    found = call(owners.hearings_of_owner, admin, owner, 100) if owner else None
+    return render(
+        visit,
+        "admin_owners.html",
+        status,
+        owner=owner,
+        hearings=found.items if found else None,
+        errors=errors,
+        done=done_text(visit),
+    )
+
+
+@page("administration/ejere")
+def owners_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    return _owners_page(visit, _admin(who), (req.params.get("ejer") or "").strip(), FormErrors())
+
+
+@page("administration/ejere/{hearing_id}", "POST")
+def move_hearing(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    hearing_id = req.route_params["hearing_id"]
+    form = form_of(req)
+    former = form.get("ejer", "").strip()
+    try:
+        call(owners.move_hearing, admin, hearing_id, OwnerChange(owner=form.get("owner", "")))
+    except (ValidationError, PortalError) as error:
+        if isinstance(error, NotFound):
+            raise
+        errors = admin_errors(error, visit)
+        errors = FormErrors([FieldError(f"owner-{hearing_id}", item.message) for item in errors.items])
+        return _owners_page(visit, admin, former, errors, 422)
+    return _done(visit, "/administration/ejere", "moved", ejer=former)

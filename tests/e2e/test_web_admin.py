@@ -1,0 +1,231 @@
+"""The admins' pages in Chromium: templates, areas, KLE numbers, blacklist, terms and owners; 404 for everyone else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.test_portal_slice import token
+from tests.e2e.web_support import axe_violations, described, fresh_context, screenshot, scrolls_sideways, sign_in
+from tests.local_host_fixture import LocalHostProcess
+
+ADMIN = "Ada Admin"
+PAGES = [
+    "/administration",
+    "/administration/skabeloner",
+    "/administration/ny-skabelon",
+    "/administration/skabeloner/lokalplan",
+    "/administration/omraader",
+    "/administration/kle",
+    "/administration/sortliste",
+    "/administration/vilkaar",
+    "/administration/ejere?ejer=henriette.sagsbehandler%40kommune.example",
+]
+
+
+def as_admin(context: BrowserContext, base_url: str, path: str = "/administration") -> Page:
+    page = context.new_page()
+    sign_in(page, base_url, ADMIN, path)
+    return page
+
+
+def no_violations(page: Page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}:\n{described(violations)}"
+
+
+@pytest.mark.parametrize("persona", [None, "Anna Jensen", "Henriette Sagsbehandler"])
+def test_administration_is_the_404_page_for_everyone_but_admins(
+    context: BrowserContext, base_url: str, persona: str | None
+) -> None:
+    page = context.new_page()
+    if persona is not None:
+        sign_in(page, base_url, persona, "/")
+        expect(page.get_by_role("link", name="Administration")).to_have_count(0)
+    for path in ("/administration", "/administration/skabeloner", "/administration/ejere"):
+        answer = page.goto(base_url + path)
+        assert answer is not None and answer.status == 404, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Siden findes ikke")
+
+
+def test_an_admin_creates_a_template_and_a_caseworkers_new_hearing_gets_its_defaults(
+    context: BrowserContext, base_url: str, host: LocalHostProcess
+) -> None:
+    page = as_admin(context, base_url, "/")
+    page.get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name="Høringsskabeloner").first.click()
+    page.get_by_role("link", name="Opret en skabelon").click()
+
+    page.get_by_role("textbox", name="Opbevaring, i dage efter afslutningen").fill("nul")
+    page.get_by_role("button", name="Gem skabelonen").click()  # no id, no name, a bad number: each named
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Skriv et id med små bogstaver")
+    expect(summary).to_contain_text("Skriv et navn på 1 til 200 tegn.")
+    expect(page.locator("#retentionDays-error")).to_contain_text("Skriv et antal dage fra 1 til 36.500.")
+    expect(page.get_by_role("textbox", name="Navn", exact=True)).to_have_attribute("aria-invalid", "true")
+    no_violations(page)
+
+    page.get_by_role("textbox", name="Id").fill("vejnavne")
+    page.get_by_role("textbox", name="Navn", exact=True).fill("Vejnavne")
+    page.get_by_label("Kun medarbejdere").check()
+    page.get_by_role("textbox", name="Standardresumé").fill("Forslag til nye vejnavne.")
+    page.get_by_role("textbox", name="Standardtekst").fill("Kommunen foreslår navne til de nye veje.")
+    page.get_by_role("textbox", name="Bilag pr. høringssvar").fill("2")
+    page.get_by_role("textbox", name="Opbevaring, i dage efter afslutningen").fill("365")
+    page.get_by_role("button", name="Gem skabelonen").click()
+    expect(page.get_by_role("status")).to_contain_text("Skabelonen er gemt.")
+    expect(page.get_by_role("link", name="Vejnavne")).to_be_visible()
+    no_violations(page)
+    screenshot(page, "admin")
+
+    creator = token(host, "hearing-creator")
+    created = host.request(
+        "POST", "/api/hearings", headers=creator, json={"templateId": "vejnavne", "title": "Vejnavne i Nordhavn"}
+    )
+    assert created.status_code == 201, created.text
+    hearing = created.json()
+    assert (hearing["visibility"], hearing["summary"], hearing["body"]) == (
+        "internal",
+        "Forslag til nye vejnavne.",
+        "Kommunen foreslår navne til de nye veje.",
+    )
+    template = host.request("GET", "/api/management/templates/vejnavne", headers=creator).json()
+    assert (template["attachmentLimits"]["maxFiles"], template["retentionDays"]) == (2, 365)
+
+
+def test_an_admin_adds_a_subject_area_and_kle_numbers_from_a_csv_file(
+    context: BrowserContext, base_url: str, tmp_path: Path
+) -> None:
+    page = as_admin(context, base_url, "/administration/omraader")
+    subjects = page.get_by_role("region", name="Emner")
+    subjects.get_by_role("textbox", name="Id").fill("skoler")
+    subjects.get_by_role("textbox", name="Navn", exact=True).fill("Skoler og dagtilbud")
+    subjects.get_by_role("button", name="Tilføj et emne").click()
+    expect(page.get_by_role("status")).to_contain_text("Området er tilføjet.")
+    expect(page.get_by_role("textbox", name="Navn på skoler")).to_have_value("Skoler og dagtilbud")
+
+    # The demo's active hearing is about urban development: that area stays.
+    page.get_by_role("button", name="Fjern Byudvikling").click()
+    expect(page.locator("#error-summary")).to_contain_text("En høring bruger området, så det kan ikke fjernes.")
+    expect(page.get_by_role("textbox", name="Navn på byudvikling")).to_have_attribute("aria-invalid", "true")
+    no_violations(page)
+
+    page.get_by_role("link", name="KLE-numre").click()
+    bad = tmp_path / "forkert.csv"
+    bad.write_text("KLE-nummer;Titel\n01.02;Naturbeskyttelse\n1.2;Forkert nummer\n", encoding="utf-8")
+    page.get_by_label("CSV-fil", exact=True).set_input_files(str(bad))
+    page.get_by_role("button", name="Importér", exact=True).click()
+    expect(page.locator("#error-summary")).to_contain_text("Linje 3 i filen: tjek KLE-nummeret og dets titel.")
+    expect(page.get_by_role("table")).to_have_count(0)  # nothing of the file was imported
+    no_violations(page)
+
+    good = tmp_path / "kle.csv"
+    good.write_text("KLE-nummer;Titel\n01.02;Naturbeskyttelse\n02.00.05;Byggetilladelse\n", encoding="utf-8")
+    page.get_by_label("CSV-fil", exact=True).set_input_files(str(good))
+    page.get_by_role("button", name="Importér", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Importeret: 2 tilføjet, 0 ændret, 0 uændret.")
+    expect(page.get_by_role("cell", name="Byggetilladelse")).to_be_visible()
+    no_violations(page)
+
+
+def test_a_blacklisted_term_flags_a_new_response(
+    context: BrowserContext, base_url: str, host: LocalHostProcess
+) -> None:
+    page = as_admin(context, base_url, "/administration/sortliste")
+    terms = page.get_by_role("textbox", name="Ord, ét pr. linje")
+    terms.fill("Maskinhallen\n  maskinhallen \nGrønne Gård")
+    page.get_by_role("button", name="Gem sortlisten").click()
+    expect(page.get_by_role("status")).to_contain_text("Sortlisten er gemt.")
+    expect(terms).to_have_value("Grønne Gård\nMaskinhallen")  # one spelling of each, in order
+    no_violations(page)
+
+    karin, creator = token(host, "company-user"), token(host, "hearing-creator")
+    version = host.request("GET", "/api/terms/current").json()["version"]
+    text = "Bevar maskinhallen som kulturhus."
+    sent = host.request(
+        "POST",
+        "/api/hearings/demo-active/responses",
+        headers=karin,
+        json={"text": text, "publishName": False, "acceptedTerms": version},
+    )
+    assert sent.status_code in (201, 202), sent.text
+    host.wait_idle()  # screened by the queue consumer
+    listed = host.request("GET", "/api/hearings/demo-active/responses?limit=100", headers=creator).json()["items"]
+    mine = next(item for item in listed if item["text"] == text)
+    assert [flag["kind"] for flag in mine["flags"]] == ["blacklisted"]
+
+
+def test_new_terms_are_published_and_the_response_form_asks_for_them(browser: Browser, base_url: str) -> None:
+    with fresh_context(browser) as context:
+        page = as_admin(context, base_url, "/administration/vilkaar")
+        heading = page.get_by_role("heading", name=re.compile(r"^Offentliggør version \d+$"))
+        version = int(heading.inner_text().rsplit(" ", 1)[1])
+        page.get_by_role("button", name="Offentliggør vilkårene").click()  # no text: the field says so
+        expect(page.locator("#text-error")).to_contain_text("Skriv vilkårene på dansk")
+        no_violations(page)
+        page.get_by_role("textbox", name="Vilkårene på dansk").fill("Nye vilkår: dit svar offentliggøres.")
+        page.get_by_role("textbox", name="Vilkårene på engelsk (valgfrit)").fill(
+            "New terms: your response is published."
+        )
+        page.get_by_role("button", name="Offentliggør vilkårene").click()
+        expect(page.get_by_role("status")).to_contain_text("De nye vilkår er offentliggjort.")
+        expect(page.get_by_role("heading", name=f"Version {version} (gældende)")).to_be_visible()
+        expect(page.get_by_role("heading", name=f"Offentliggør version {version + 1}")).to_be_visible()
+        no_violations(page)
+
+    with fresh_context(browser) as other:
+        citizen = other.new_page()
+        sign_in(citizen, base_url, "Anna Jensen", "/hoeringer/demo-scheduled")
+        citizen.goto(base_url + "/hoeringer/demo-active")
+        expect(citizen.locator("#acceptedTerms")).to_have_attribute("value", str(version))
+
+
+def test_an_admin_moves_a_hearing_to_another_employee(browser: Browser, base_url: str, host: LocalHostProcess) -> None:
+    with fresh_context(browser) as erik_context:  # the new owner has signed in once
+        sign_in(erik_context.new_page(), base_url, "Erik Ansat", "/")
+    with fresh_context(browser) as context:
+        page = as_admin(context, base_url, "/administration/ejere")
+        page.get_by_role("textbox", name="Ejerens bruger-id eller e-mailadresse").fill(
+            "henriette.sagsbehandler@kommune.example"
+        )
+        page.get_by_role("button", name="Find høringer").click()
+        found = page.get_by_role("region", name=re.compile("^Høringer ejet af"))
+        card = found.locator("li", has_text="Lokalplan for Havnekvarteret (kladde)")
+        field = card.get_by_role("textbox", name=re.compile("^Ny ejer af"))
+        field.fill("nobody@kommune.example")
+        card.get_by_role("button", name="Flyt høringen").click()
+        expect(page.locator("#error-summary")).to_contain_text("Ingen medarbejder med dette bruger-id")
+        no_violations(page)
+
+        card = page.locator("li", has_text="Lokalplan for Havnekvarteret (kladde)")
+        card.get_by_role("textbox", name=re.compile("^Ny ejer af")).fill("ERIK.ANSAT@kommune.example")
+        card.get_by_role("button", name="Flyt høringen").click()
+        expect(page.get_by_role("status")).to_contain_text("Høringen har fået en ny ejer.")
+        expect(page.locator("li", has_text="Lokalplan for Havnekvarteret (kladde)")).to_have_count(0)
+
+    erik = token(host, "employee")
+    moved = host.request("GET", "/api/hearings/demo-draft", headers=erik)
+    assert moved.status_code == 200 and moved.json()["owner"] == "Erik Ansat", moved.text
+    trail = host.request("GET", "/api/hearings/demo-draft/audit", headers=token(host, "admin")).json()["items"]
+    assert [entry["action"] for entry in trail][-1] == "hearing.owner-changed"
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_admin_page_has_no_axe_violations(context: BrowserContext, base_url: str, language: str) -> None:
+    page = as_admin(context, base_url)
+    for path in PAGES:
+        separator = "&" if "?" in path else "?"
+        answer = page.goto(f"{base_url}{path}{separator}lang={language}")
+        assert answer is not None and answer.status == 200, path
+        no_violations(page)
+
+
+def test_admin_pages_fit_320_pixels(browser: Browser, base_url: str) -> None:
+    with fresh_context(browser, viewport={"width": 320, "height": 800}) as context:
+        page = as_admin(context, base_url)
+        for path in PAGES:
+            page.goto(base_url + path)
+            assert not scrolls_sideways(page), f"{path} scrolls sideways at 320 CSS pixels"
