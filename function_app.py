@@ -31,6 +31,7 @@ from functions import (  # noqa: E402  (after the collector is paused)
     subscriptions,
     web,
     web_admin,
+    web_caseworker,
     web_mine,
 )
 from functions.groups import PortalFunctionApp  # noqa: E402
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     privacy.bp,
     campaigns.bp,
     exports.bp,
+    web_caseworker.bp,  # the caseworker's pages under /sagsbehandler
     web_mine.bp,
     web_admin.bp,  # the admins' pages, before the catch-all of web.bp
     web.bp,  # the pages under /, after every API route under /api

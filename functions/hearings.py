@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from typing import Annotated
 
@@ -13,7 +11,7 @@ from functions.http import Answer, Body, Header, Query, http_function
 from shared.bootstrap import call
 from shared.domain.errors import InvalidInput
 from shared.domain.identity import Identity
-from shared.services import hearing_files, hearings
+from shared.services import caseworking, hearing_files, hearings
 from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.hearing_api import (
     AuditPage,
@@ -151,24 +149,14 @@ def advance_hearings(timer: func.TimerRequest) -> None:
         log.info("hearings advanced: %d, events resent: %d", changed, resent)
 
 
-_CSV_HEADERS = {"cpr", "cvr", "email", "e-mail", "invitee", "inviteret"}
-
-
 def _invitees_from_csv(req: func.HttpRequest) -> InviteeList:
     """The non-empty cells of the first column; a header row naming the column is skipped."""
     try:
         text = req.get_body().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the CSV file must be UTF-8", field="body") from None
-    sample = text[:1024]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(text), dialect) if row and row[0].strip()]
-    if rows and rows[0][0].strip().lower() in _CSV_HEADERS:
-        rows = rows[1:]
-    return InviteeList(invitees=[row[0].strip() for row in rows], replace=req.params.get("replace") == "true")
+    rows = caseworking.invitee_rows(text)
+    return InviteeList(invitees=[value for _, value in rows], replace=req.params.get("replace") == "true")
 
 
 @http_function(

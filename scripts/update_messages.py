@@ -26,7 +26,8 @@ def main() -> None:
     for language in ("da", "en"):
         catalogue = LOCALE / language / "LC_MESSAGES" / "messages.po"
         command = "update" if catalogue.exists() else "init"
-        options = ["--ignore-obsolete"] if command == "update" else []
+        # No fuzzy matching: a guessed translation of a similar text is worse than none, and is not shown.
+        options = ["--ignore-obsolete", "--no-fuzzy-matching"] if command == "update" else []
         subprocess.run(
             [pybabel, command, "-i", str(template), "-d", str(LOCALE), "-l", language, "--no-wrap", *options],
             check=True,

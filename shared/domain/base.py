@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -52,18 +53,34 @@ def parse_instant(value: Any) -> datetime:
         raise ValueError("is out of range") from None
 
 
+class WallClock(StrEnum):
+    """What is wrong with a Copenhagen wall-clock time at a daylight-saving change."""
+
+    MISSING = "missing"  # clocks go forward: the time never shows
+    TWICE = "twice"  # clocks go back: the time shows twice, an hour apart
+
+
+def wall_clock_problem(value: datetime) -> WallClock | None:
+    """Why a naive Copenhagen wall-clock time does not name exactly one instant, or None when it does."""
+    first = value.replace(tzinfo=COPENHAGEN, fold=0)
+    if first.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None) != value.replace(tzinfo=None):
+        return WallClock.MISSING
+    if first.utcoffset() != value.replace(tzinfo=COPENHAGEN, fold=1).utcoffset():
+        return WallClock.TWICE
+    return None
+
+
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         return value.astimezone(UTC)
-    first = value.replace(tzinfo=COPENHAGEN, fold=0)
-    second = value.replace(tzinfo=COPENHAGEN, fold=1)
-    if first.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None) != value:
+    problem = wall_clock_problem(value)
+    if problem is WallClock.MISSING:
         raise ValueError("does not exist in Europe/Copenhagen (clocks go forward); choose another time")
-    if first.utcoffset() != second.utcoffset():
+    if problem is WallClock.TWICE:
         raise ValueError(
             "happens twice in Europe/Copenhagen (clocks go back); give an explicit offset such as +02:00 or +01:00"
         )
-    return first.astimezone(UTC)
+    return value.replace(tzinfo=COPENHAGEN, fold=0).astimezone(UTC)
 
 
 def format_instant(value: datetime) -> str:

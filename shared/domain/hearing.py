@@ -100,6 +100,15 @@ class HearingDocument(PortalModel):
     uploaded_at: Instant
 
 
+class Rejection(StrEnum):
+    """Why an upload was refused, in a word a page can explain in the reader's language."""
+
+    SIZE = "size"  # empty, or larger than the portal accepts
+    CONTENT = "content"  # its content is not an accepted format, whatever its name says
+    REFUSED = "refused"  # the hearing takes no document now (its state, or it is full)
+    OTHER = "other"
+
+
 class RejectedUpload(PortalModel):
     """A caseworker's upload the checks refused, with the reason shown in the hearing view."""
 
@@ -107,6 +116,7 @@ class RejectedUpload(PortalModel):
     filename: str
     reason: str
     rejected_at: Instant
+    kind: Rejection = Rejection.OTHER  # uploads refused before the kind was kept show their reason as written
 
 
 MAX_REJECTED_UPLOADS = 20  # the latest are kept; the audit trail has them all
@@ -329,11 +339,13 @@ class Hearing(Aggregate):
         if len(self.documents) >= MAX_DOCUMENTS:
             raise Conflict(f"a hearing holds at most {MAX_DOCUMENTS} documents", field="documents")
 
-    def note_rejected_upload(self, document_id: str, filename: str, reason: str, now: datetime) -> bool:
+    def note_rejected_upload(
+        self, document_id: str, filename: str, reason: str, now: datetime, kind: Rejection = Rejection.OTHER
+    ) -> bool:
         """Keep why an upload was refused; False when this upload's refusal is noted already."""
         if any(earlier.document_id == document_id for earlier in self.rejected_uploads):
             return False
-        rejected = RejectedUpload(document_id=document_id, filename=filename, reason=reason, rejected_at=now)
+        rejected = RejectedUpload(document_id=document_id, filename=filename, reason=reason, rejected_at=now, kind=kind)
         self.rejected_uploads = [*self.rejected_uploads, rejected][-MAX_REJECTED_UPLOADS:]
         return True
 

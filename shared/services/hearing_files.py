@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from shared.domain.errors import Conflict
 from shared.domain.files import ALLOWED_DESCRIPTION, sniff_content_type
-from shared.domain.hearing import HearingDocument
+from shared.domain.hearing import HearingDocument, Rejection
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileExists, FileStore
@@ -40,7 +40,8 @@ def process_blob(
     """The blob trigger's entry: a blob whose stated size is already too large is never read into memory."""
     max_bytes = settings.max_upload_bytes
     if size is not None and size > max_bytes:
-        return _reject(files, name, f"the file is {size} bytes; at most {max_bytes} are accepted", documents, clock)
+        reason = f"the file is {size} bytes; at most {max_bytes} are accepted"
+        return _reject(files, name, reason, documents, clock, Rejection.SIZE)
     return process_upload(name, read(), documents=documents, files=files, clock=clock, settings=settings)
 
 
@@ -57,11 +58,12 @@ def process_upload(
         return _reject(files, name, "unexpected blob name")
     hearing_id, document_id, filename = parts
     if len(data) == 0 or len(data) > max_bytes:
-        return _reject(files, name, f"the file is {len(data)} bytes; 1 to {max_bytes} are accepted", documents, clock)
+        reason = f"the file is {len(data)} bytes; 1 to {max_bytes} are accepted"
+        return _reject(files, name, reason, documents, clock, Rejection.SIZE)
     content_type = sniff_content_type(data)
     if content_type is None:
         reason = f"the file's content is not {ALLOWED_DESCRIPTION}, whatever its name says"
-        return _reject(files, name, reason, documents, clock)
+        return _reject(files, name, reason, documents, clock, Rejection.CONTENT)
     repository = HearingRepository(documents)
     loaded = repository.get(hearing_id)
     if loaded is None:
@@ -69,7 +71,7 @@ def process_upload(
     try:
         loaded.model.check_takes_document(document_id)
     except Conflict as refusal:
-        return _reject(files, name, refusal.detail, documents, clock)
+        return _reject(files, name, refusal.detail, documents, clock, Rejection.REFUSED)
     try:
         files.write(HEARING_FILES_CONTAINER, name, data, content_type=content_type)
     except FileExists:
@@ -95,24 +97,29 @@ def process_upload(
 
 
 def _reject(
-    files: FileStore, name: str, reason: str, documents: DocumentStore | None = None, clock: Clock | None = None
+    files: FileStore,
+    name: str,
+    reason: str,
+    documents: DocumentStore | None = None,
+    clock: Clock | None = None,
+    kind: Rejection = Rejection.OTHER,
 ) -> UploadOutcome:
     """Delete the upload; with the store, first keep the reason on its hearing for the hearing view."""
     log.warning("upload rejected: %s (%s)", name, reason)
     if documents is not None and clock is not None:
-        _note_rejection(name, reason, documents, clock)
+        _note_rejection(name, reason, kind, documents, clock)
     files.delete(UPLOADS_CONTAINER, name)
     return UploadOutcome.REJECTED
 
 
-def _note_rejection(name: str, reason: str, documents: DocumentStore, clock: Clock) -> None:
+def _note_rejection(name: str, reason: str, kind: Rejection, documents: DocumentStore, clock: Clock) -> None:
     # Before the delete: if this write fails, the trigger runs again and the upload is still there.
     hearing_id, document_id, filename = name.split("/")
     loaded = HearingRepository(documents).get(hearing_id)
     if loaded is None:
         return
     now = clock.now()
-    if loaded.model.note_rejected_upload(document_id, filename, reason, now):
+    if loaded.model.note_rejected_upload(document_id, filename, reason, now, kind):
         loaded.model.record_audit(None, "hearing.document-rejected", now, target=f"document:{document_id}")
         with UnitOfWork(documents) as uow:
             uow.save(loaded)

@@ -54,6 +54,7 @@ from shared.services.viewers import invitee_from, viewer_of
 log = logging.getLogger(__name__)
 
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
+MAX_CANCEL_REASON = 2_000
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -277,15 +278,18 @@ def conclude_hearing(
 def cancel_hearing(
     who: Identity | None,
     hearing_id: str,
+    reason: str | None = None,
     *,
     documents: DocumentStore,
     bus: MessageBus,
     clock: Clock,
     vault: PersonalDataVault,
 ) -> HearingView:
+    """``reason``, when given, is kept on the hearing's audit trail with the cancellation."""
     loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     loaded.model.cancel(clock.now())
-    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.cancelled")
+    details = {"reason": reason.strip()[:MAX_CANCEL_REASON]} if reason and reason.strip() else {}
+    return _save(loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.cancelled", **details)
 
 
 @raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)
@@ -302,7 +306,7 @@ def request_document_upload(
     loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     loaded.model.check_takes_document()
     document_id = str(uuid.uuid4())
-    name = f"{hearing_id}/{document_id}/{_safe_filename(request.filename)}"
+    name = f"{hearing_id}/{document_id}/{safe_filename(request.filename)}"
     now = clock.now()
     return UploadTicket(
         upload_url=files.upload_url(UPLOADS_CONTAINER, name, UPLOAD_URL_LIFETIME),
@@ -363,7 +367,7 @@ def dispatch_events(loaded: Loaded[Hearing], *, documents: DocumentStore, bus: M
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _safe_filename(filename: str) -> str:
+def safe_filename(filename: str) -> str:
     name = posixpath.basename(filename.replace("\\", "/")).strip()
     cleaned = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name).strip(". ")
     if not cleaned:

@@ -17,6 +17,9 @@ def test_every_text_on_the_pages_has_a_danish_translation() -> None:
 
     assert template - danish.keys() == set(), "run make messages"
     assert [text for text, translated in danish.items() if not translated] == []
+    with (i18n.LOCALE_DIR / "da" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        guessed = [message.id for message in read_po(source, locale="da") if message.id and message.fuzzy]
+    assert guessed == [], "a fuzzy translation is not shown: translate it and remove the flag"
 
 
 def test_a_deadline_is_written_out_in_copenhagen_wall_clock_time() -> None:
