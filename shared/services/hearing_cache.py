@@ -1,18 +1,21 @@
-"""Short-lived, per-instance copies of hearings for the response intake path.
+"""Short-lived, per-instance copies of hearings and of the current terms for the response intake path.
 
-On deadline day every response to a hearing with national attention reads that one hearing. The
-copies spare its partition thousands of identical reads a second. Rules still take the exact
-start and deadline from the copy, so the only staleness is a change made in the last ``ttl``
-(a moved deadline, a changed visibility or invitee list), which takes effect that much later.
+On deadline day every response to a hearing with national attention reads that one hearing and the
+current terms. The copies spare their partitions thousands of identical reads a second. Rules still
+take the exact start and deadline from the copy, so the only staleness is a change made in the last
+``ttl`` (a moved deadline, a changed visibility or invitee list, newly published terms), which takes
+effect that much later.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.domain.hearing import Hearing
+from shared.domain.reference import Terms
 from shared.services.repositories import HearingRepository
 
 
@@ -22,6 +25,7 @@ class HearingCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[datetime, Hearing | None]] = OrderedDict()
         self._lock = threading.Lock()
+        self._terms: tuple[datetime, Terms | None] | None = None
 
     def get(self, repository: HearingRepository, hearing_id: str, now: datetime) -> Hearing | None:
         with self._lock:
@@ -37,3 +41,12 @@ class HearingCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return hearing
+
+    def terms(self, load: Callable[[], Terms | None], now: datetime, *, fresh: bool = False) -> Terms | None:
+        """The current terms as ``load`` read them within ``ttl``; ``fresh`` reads them again now."""
+        entry = self._terms
+        if not fresh and entry is not None and entry[0] <= now < entry[0] + self.ttl:
+            return entry[1]
+        current = load()
+        self._terms = (now, current)
+        return current

@@ -199,7 +199,7 @@ def submit_response(
         raise HearingNotOpen(
             f"the hearing is {hearing.status_at(now).value} and does not accept responses", field="hearingId"
         )
-    terms.ensure_accepted(submission, documents=documents)
+    terms.ensure_accepted(submission, documents=documents, copies=intake_hearings, now=now)
     response = Response.receive(hearing_id, who, submission.text, submission.publish_name, now)
     response.record_consent(submission.accepted_terms, submission.city_area_id)
     if who.cpr:

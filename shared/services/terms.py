@@ -6,6 +6,7 @@ a ``current`` document holds a copy of the newest, so the intake path checks con
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from shared.domain.audit import AuditEvent
@@ -15,6 +16,7 @@ from shared.domain.identity import Identity
 from shared.domain.reference import CURRENT_TERMS_ID, REFERENCE_TRAIL, ReferenceType, Terms, TermsText
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Query
+from shared.services.hearing_cache import HearingCache
 from shared.services.repositories import AuditRepository
 
 CONTAINER = "reference"
@@ -38,9 +40,25 @@ def current_terms(documents: DocumentStore) -> Terms | None:
     return None if stored is None else Terms.model_validate(stored.body)
 
 
-def ensure_accepted(submission: Consenting, *, documents: DocumentStore) -> None:
-    """When terms are published, a response is taken only with the current version accepted."""
-    current = current_terms(documents)
+def ensure_accepted(
+    submission: Consenting,
+    *,
+    documents: DocumentStore,
+    copies: HearingCache | None = None,
+    now: datetime | None = None,
+) -> None:
+    """When terms are published, a response is taken only with the current version accepted.
+
+    With the intake's ``copies``, the current terms are read at most once per their lifetime; a
+    version the copy does not know is checked against the store before it is refused, so newly
+    published terms are accepted at once (and the version before them for at most that lifetime).
+    """
+    if copies is None or now is None:
+        current = current_terms(documents)
+    else:
+        current = copies.terms(lambda: current_terms(documents), now)
+        if current is not None and submission.accepted_terms != current.version:
+            current = copies.terms(lambda: current_terms(documents), now, fresh=True)
     if current is None:
         return
     if submission.accepted_terms != current.version:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
-from shared.domain.errors import HearingNotOpen
+from shared.domain.errors import HearingNotOpen, InvalidInput
+from shared.domain.reference import CURRENT_TERMS_ID, TermsText
+from shared.ports.documents import PartitionKey, Stored
 from shared.services.hearing_cache import HearingCache
 from shared.services.repositories import HearingRepository
 from shared.services.responses import ResponseSubmission, submit_response
-from tests.fakes import Portal, citizen
+from shared.services.terms import publish_terms
+from tests.fakes import Portal, admin, citizen
 
 
 class CountingRepository(HearingRepository):
@@ -69,3 +73,40 @@ def test_responses_use_the_copy_and_still_refuse_at_the_exact_deadline() -> None
     portal.clock.set(deadline)
     with pytest.raises(HearingNotOpen):
         portal.call(submit_response, citizen("mitid:bo"), hearing_id, ResponseSubmission(text="For sent"))
+
+
+def test_the_intake_reads_the_current_terms_once_per_lifetime_and_takes_new_terms_at_once() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    portal.intake_hearings = HearingCache(ttl=timedelta(seconds=2))
+    portal.call(publish_terms, admin(), TermsText(version=1, text="Vilkår."))
+    reads = _counting_terms_reads(portal)
+
+    for n in range(5):
+        submission = ResponseSubmission(text=f"Svar {n}", accepted_terms=1)
+        portal.call(submit_response, citizen(f"mitid:borger-{n}"), hearing_id, submission)
+    assert reads() == 1
+
+    portal.call(publish_terms, admin(), TermsText(version=2, text="Nye vilkår."))
+    # The new version is taken at once: a version the copy does not know is checked in the store.
+    new = ResponseSubmission(text="Med de nye vilkår", accepted_terms=2)
+    _, created = portal.call(submit_response, citizen("mitid:ny"), hearing_id, new)
+    assert created
+    # The version before is refused once the copy has seen the new one.
+    old = ResponseSubmission(text="Med de gamle vilkår", accepted_terms=1)
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(submit_response, citizen("mitid:gammel"), hearing_id, old)
+    assert [problem.field for problem in refused.value.problems] == ["acceptedTerms"]
+
+
+def _counting_terms_reads(portal: Portal) -> Callable[[], int]:
+    reads: list[str] = []
+    original = portal.store.read
+
+    def read(container: str, partition: PartitionKey, doc_id: str) -> Stored | None:
+        if doc_id == CURRENT_TERMS_ID:
+            reads.append(doc_id)
+        return original(container, partition, doc_id)
+
+    portal.store.read = read  # type: ignore[method-assign]
+    return lambda: len(reads)
