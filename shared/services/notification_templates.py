@@ -41,16 +41,23 @@ def when(value: datetime, language: Language) -> str:
 @cache
 def _environment(autoescape: bool) -> Environment:
     # jinja2 loads when the first message is rendered: most functions never render one.
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+    from jinja2 import Environment
+
+    return _configured(Environment, autoescape)
+
+
+def _configured(kind: type[Environment], autoescape: bool) -> Environment:
+    """The built-in and the admins' templates share one configuration: the folder, the filters, strictness."""
+    from jinja2 import FileSystemLoader, StrictUndefined, pass_context
     from jinja2.runtime import Context
 
     @pass_context
     def _when(context: Context, value: datetime) -> str:
         return when(value, context["language"])
 
-    environment = Environment(
+    environment = kind(
         loader=FileSystemLoader(_FOLDER),
-        autoescape=autoescape,  # noqa: S701 (the text environment renders plain-text parts only)
+        autoescape=autoescape,  # False only for the plain-text parts
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -263,24 +270,9 @@ Overrides = dict[tuple[str, str], Source]  # by (template, language)
 def _sandbox(autoescape: bool) -> Environment:
     # An admin's template may not reach past its values: the sandbox refuses attributes such as
     # __class__, and StrictUndefined makes a misspelt name an error instead of an empty string.
-    from jinja2 import FileSystemLoader, StrictUndefined, pass_context
-    from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
-    @pass_context
-    def _when(context: Context, value: datetime) -> str:
-        return when(value, context["language"])
-
-    environment = SandboxedEnvironment(
-        loader=FileSystemLoader(_FOLDER),
-        autoescape=autoescape,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    environment.filters["when"] = _when
-    return environment
+    return _configured(SandboxedEnvironment, autoescape)
 
 
 @functools.lru_cache(maxsize=256)  # compiled once per process and source, not once per message
