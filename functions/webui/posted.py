@@ -1,7 +1,8 @@
 """A posted form with repeated fields (checkboxes) and files (multipart), as the caseworker's forms send them.
 
 ``form_of`` (visits.py) reads single fields and files as text; forms that send several values under
-one name or a document to keep byte for byte read them here.
+one name (the area checkboxes) or a document to keep byte for byte read them here. Multipart bodies are
+read by ``multipart.parse``, as the response form's attachments are.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import azure.functions as func
+
+from functions.webui import multipart
 
 MAX_FIELDS = 200
 
@@ -52,23 +55,9 @@ def posted(req: func.HttpRequest, max_bytes: int) -> Posted:
 
 
 def _multipart(content_type: str, body: bytes) -> Posted:
-    # The standard library's MIME parser reads multipart/form-data once given the request's content type;
-    # a part without a transfer encoding comes back byte for byte.
-    from email.parser import BytesParser
-    from email.policy import HTTP
-
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    found = Posted()
-    if not message.is_multipart():
-        return found
-    for count, part in enumerate(message.iter_parts()):
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if count >= MAX_FIELDS or not isinstance(name, str) or not isinstance(payload, bytes):
-            continue
-        filename = part.get_param("filename", header="content-disposition")
-        if isinstance(filename, str):
-            found.files[name] = Upload(filename, payload)
-        else:
-            found.fields.setdefault(name, []).append(payload.decode("utf-8", errors="replace"))
+    # The same python-multipart reading as the response form's attachments; a file comes back byte for byte.
+    form = multipart.parse(content_type, body)
+    found = Posted({name: [value] for name, value in form.fields.items()})
+    for upload in form.files:
+        found.files.setdefault(upload.field, Upload(upload.filename, upload.data))
     return found

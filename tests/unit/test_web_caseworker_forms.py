@@ -60,23 +60,20 @@ def test_a_good_wall_clock_time_becomes_one_value_and_a_missing_date_is_named() 
     assert problems == [FieldError("deadlineDate", "Skriv en dato, for eksempel 15-12-2026.")]
 
 
-def test_a_multipart_form_keeps_a_file_byte_for_byte_and_every_ticked_box() -> None:
+def test_a_multipart_form_keeps_its_fields_and_a_file_byte_for_byte() -> None:
     data = bytes(range(256)) * 4 + b"\r\n--not-the-boundary\r\n"
     head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\ntoken\r\n'
-    boxes = "".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="cityAreaIds"\r\n\r\n{area}\r\n'
-        for area in ("amager", "valby")
-    )
+    note = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nLokalplan\r\n'
     file_head = (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; filename="plan.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     )
-    body = (head + boxes + file_head).encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    body = (head + note + file_head).encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
     headers = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
     form = posted(func.HttpRequest("POST", "http://localhost/x", headers=headers, body=body), 10_000)
 
     assert form.get("csrf") == "token"
-    assert form.all("cityAreaIds") == ["amager", "valby"]
+    assert form.all("title") == ["Lokalplan"]
     assert form.files["document"].filename == "plan.pdf"
     assert form.files["document"].data == data
 
