@@ -32,6 +32,7 @@ from functions import (  # noqa: E402  (after the collector is paused)
     web,
     web_admin,
     web_mine,
+    web_moderation,
 )
 from functions.groups import PortalFunctionApp  # noqa: E402
 
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     exports.bp,
     web_mine.bp,
     web_admin.bp,  # the admins' pages, before the catch-all of web.bp
+    web_moderation.bp,  # the moderation console, before the catch-all of web.bp
     web.bp,  # the pages under /, after every API route under /api
 )
 
