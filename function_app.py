@@ -33,6 +33,7 @@ from functions import (  # noqa: E402  (after the collector is paused)
     web_admin,
     web_caseworker,
     web_mine,
+    web_moderation,
 )
 from functions.groups import PortalFunctionApp  # noqa: E402
 
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     web_caseworker.bp,  # the caseworker's pages under /sagsbehandler
     web_mine.bp,
     web_admin.bp,  # the admins' pages, before the catch-all of web.bp
+    web_moderation.bp,  # the moderation console, before the catch-all of web.bp
     web.bp,  # the pages under /, after every API route under /api
 )
 

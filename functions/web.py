@@ -361,41 +361,6 @@ def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.
     return redirect(f"/hoeringer/{quote(hearing_id)}", visit)
 
 
-# -- caseworkers -------------------------------------------------------------------------------------------
-
-
-@page("hoeringer/{hearing_id}/moderation")
-def moderation(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
-    hearing_id = req.route_params["hearing_id"]
-    if who is None:
-        return redirect(sign_in_link(visit.path), visit)
-    hearing = call(hearings.get_hearing, who, hearing_id)
-    if hearing.owner is None:  # only those who run the hearing are told its owner
-        raise NotFound("no such hearing")
-    listed = call(responses.list_responses, who, hearing_id, 100, req.params.get("fra") or None)
-    return render(visit, "moderation.html", hearing=hearing, items=listed.items, continuation=listed.continuation)
-
-
-@page("hoeringer/{hearing_id}/moderation/{response_id}", "POST")
-def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
-    hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
-    if who is None:
-        return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation"), visit)
-    form = form_of(req)
-    reason = form.get("reason", "").strip() or None  # a decline needs one; the respondent is told
-    decision = responses.Decision(clear_flags=form.get("clearFlags") == "on", publish=True, reason=reason)
-    try:
-        call(responses.decide_response, who, hearing_id, response_id, form.get("decision") == "approve", decision)
-    except PortalError as error:
-        if isinstance(error, NotFound):
-            raise
-        hearing = call(hearings.get_hearing, who, hearing_id)
-        listed = call(responses.list_responses, who, hearing_id, 100, None)
-        errors = errors_from(error, visit, anchor=f"decision-{response_id}")
-        return render(visit, "moderation.html", 409, hearing=hearing, items=listed.items, errors=errors)
-    return redirect(f"/hoeringer/{quote(hearing_id)}/moderation", visit)
-
-
 # -- sign-in -----------------------------------------------------------------------------------------------
 
 

@@ -138,6 +138,35 @@ def moderation_list(
     return ModerationPage(items=[ModeratedResponseView.moderated(r, language) for r in items], continuation=token)
 
 
+class ModerationCounts(PortalModel):
+    """How many responses are in each state of the queue; "flagged" are those awaiting review with an open flag."""
+
+    total: int = 0
+    awaiting_review: int = 0
+    flagged: int = 0
+    approved: int = 0
+    declined: int = 0
+
+
+@raises(NotAuthenticated, Forbidden, NotFound)
+def moderation_counts(
+    who: Identity | None, hearing_id: str, *, documents: DocumentStore, vault: PersonalDataVault
+) -> ModerationCounts:
+    """The queue's counts for its moderators; states only, nothing a respondent wrote."""
+    hearing = managed_hearing(documents, viewer_of(who, vault), hearing_id).model
+    counts = ModerationCounts()
+    for response in ResponseRepository(documents).each(hearing.id):
+        counts.total += 1
+        if response.status is ResponseStatus.AWAITING_REVIEW:
+            counts.awaiting_review += 1
+            counts.flagged += 1 if response.open_flags else 0
+        elif response.status is ResponseStatus.APPROVED:
+            counts.approved += 1
+        elif response.status is ResponseStatus.DECLINED:
+            counts.declined += 1
+    return counts
+
+
 @raises(NotAuthenticated, Forbidden, NotFound)
 def list_flags(
     who: Identity | None, hearing_id: str, response_id: str, *, documents: DocumentStore, vault: PersonalDataVault

@@ -20,6 +20,7 @@ from shared.services.moderation import (
     bulk_decide,
     decide_flag,
     list_flags,
+    moderation_counts,
     moderation_list,
     read_original,
     redact_spans,
@@ -313,6 +314,20 @@ def test_the_moderation_list_filters_by_status_and_flag_kind(portal: Portal) -> 
     assert refused.value.problems[0].field == "flagKind"
     with pytest.raises(Forbidden):
         portal.call(moderation_list, caseworker("entra:otto"), hearing_id)
+
+
+def test_the_queue_counts_each_state_and_the_flagged_among_those_awaiting_review(portal: Portal) -> None:
+    hearing_id = portal.active()
+    screened(portal, hearing_id, ANNA, THE_EXAMPLE)
+    clean = screened(portal, hearing_id, BO, "Enig.")
+    declined = screened(portal, hearing_id, company_user(), "Uenig.")
+    portal.call(decide_response, OWNER, hearing_id, clean, True, Decision())
+    portal.call(decide_response, OWNER, hearing_id, declined, False, Decision(reason="Ikke om høringen"))
+
+    counts = portal.call(moderation_counts, OWNER, hearing_id)
+    assert (counts.total, counts.awaiting_review, counts.flagged, counts.approved, counts.declined) == (3, 1, 1, 1, 1)
+    with pytest.raises(Forbidden):
+        portal.call(moderation_counts, caseworker("entra:otto"), hearing_id)
 
 
 def test_notes_are_kept_from_the_public_and_the_respondent(portal: Portal) -> None:
