@@ -27,6 +27,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +60,9 @@ class ListBus:
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:
         self.bodies.append(message.body)
+
+    def publish_many(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        self.bodies.extend(message.body for message in messages)
 
     def check(self) -> None:
         pass

@@ -86,6 +86,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     _choose_group(options.group)
     cors = read_cors(settings_file)
 
+    from shared.adapters.deferred_bus import BatchingDeferredBus
     from shared.bootstrap import BLOB_CONTAINERS, build, override
     from shared.settings import Settings
 
@@ -113,6 +114,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
             files=deps.files,
             clock=deps.clock,
             lock_renewal_limit=host_json.lock_renewal_limit,
+            deferred_bus=deps.deferred_bus if isinstance(deps.deferred_bus, BatchingDeferredBus) else None,
         )
         prefix = host_json.route_prefix
         base_url = f"http://{_display_host(options.host)}:{options.port}"

@@ -15,6 +15,7 @@ from local_host.invoker import Invoker
 from local_host.lock_renewal import LockRenewer
 from local_host.queue_worker import QueueWorker, message_from_text
 from local_host.timers import TimerScheduler
+from shared.adapters.deferred_bus import BatchingDeferredBus
 from shared.adapters.local_queue import LocalQueue
 from shared.ports.clock import Clock
 from shared.ports.files import FileStore
@@ -47,8 +48,10 @@ class Runtime:
         files: FileStore,
         clock: Clock,
         lock_renewal_limit: float = DEFAULT_FUNCTION_TIMEOUT,
+        deferred_bus: BatchingDeferredBus | None = None,
     ) -> None:
         self.specs = specs
+        self.deferred_bus = deferred_bus
         self.by_name = {spec.name.lower(): spec for spec in specs}
         self.settings = settings
         self.clock = clock
@@ -109,6 +112,8 @@ class Runtime:
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.deferred_bus is not None:
+            self.deferred_bus.close()  # what the last requests announced reaches the queue
         if self._started:
             for worker in self.queue_workers:
                 worker.join(JOIN_TIMEOUT)
@@ -156,6 +161,8 @@ class Runtime:
         before = self.activity.snapshot()
         if before.running:
             return False
+        if self.deferred_bus is not None and self.deferred_bus.pending():
+            return False  # an answered request's message is still on its way to the queue
         if self.broker is not None and any(self.broker.depth(queue) for queue in self.trigger_queues):
             return False
         if self.blobs.specs and self.blobs.pending():

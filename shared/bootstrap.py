@@ -24,7 +24,7 @@ from shared.ports.files import FileStore
 from shared.ports.identity import TokenValidator
 from shared.ports.mail import Mailer
 from shared.ports.malware import MalwareScanner
-from shared.ports.messages import MessageBus
+from shared.ports.messages import DeferredBus, MessageBus
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.records import RecordsSystem
 from shared.ports.signing import ReceiptSigner
@@ -56,6 +56,8 @@ class Dependencies:
     limiter: RateLimiter
     signer: ReceiptSigner
     intake_hearings: HearingCache | None = None
+    # Messages the answer need not wait for (a sweep repairs their loss); None publishes them at once.
+    deferred_bus: DeferredBus | None = None
     # Defaulted so dependencies built by hand (the tests, the local host) need not name it; build() always does.
     scanner: MalwareScanner = field(default_factory=lambda: _scanner(Settings(malware_scanner="embedded")))
     # Ports whose port module names their provider (``injection.provided_port``), built on first use;
@@ -113,10 +115,13 @@ def build(settings: Settings, extra_issuers: Sequence[TrustedIssuer] = ()) -> De
         from shared.observability.counted_mailer import CountedMailer
 
         mailer = CountedMailer(mailer)
+    from shared.adapters.deferred_bus import BatchingDeferredBus
+
     return Dependencies(
         settings=settings,
         documents=_documents(settings, data_dir),
         bus=bus,
+        deferred_bus=BatchingDeferredBus(bus),
         files=files,
         tokens=_tokens(settings, extra_issuers),
         mailer=mailer,

@@ -31,7 +31,7 @@ from shared.ports.files import FileExists, FileInfo
 from shared.ports.identity import InvalidToken
 from shared.ports.mail import Notification
 from shared.ports.malware import MalwareScanner
-from shared.ports.messages import OutgoingMessage
+from shared.ports.messages import DeferredBus, OutgoingMessage
 from shared.ports.pdf import PdfWriter
 from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
 from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
@@ -144,6 +144,10 @@ class FakeBus:
             return
         self._seen[queue].add(message.message_id)
         self.queues[queue].append(message)
+
+    def publish_many(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        for message in messages:
+            self.publish(queue, message)
 
     def check(self) -> None:
         pass
@@ -377,6 +381,7 @@ class Portal:
     scanner: MalwareScanner = field(default_factory=EicarScanner)
     signer: LocalReceiptSigner = field(default_factory=LocalReceiptSigner.generate)
     intake_hearings: HearingCache | None = None
+    deferred_bus: DeferredBus | None = None  # None: the intake announces before it answers
     pdf: PdfWriter = field(default_factory=PdfaWriter)  # real PDF/A, rendered in this process
 
     @classmethod
@@ -417,6 +422,7 @@ class Portal:
             scanner=self.scanner,
             signer=self.signer,
             intake_hearings=self.intake_hearings,
+            deferred_bus=self.deferred_bus,
             extras={"pdf": self.pdf},
         )
 

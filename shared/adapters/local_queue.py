@@ -16,6 +16,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,38 +124,38 @@ class LocalQueue:
     # -- sending ----------------------------------------------------------------------------------
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:
+        self.publish_many(queue, [message])
+
+    def publish_many(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        if not messages:
+            return
         now = time.time()
-        encoded = message.encoded()
-        # Read the trace here: the insert runs on the group-commit writer's thread, outside this context.
-        properties = json.dumps(with_trace_context(message.properties))  # the consumer continues the trace
+        # Encode and read the trace here: the insert runs on the group-commit writer's thread, outside
+        # this context, and the consumer continues the trace.
+        rows = [
+            (message.message_id, message.encoded(), message.subject, json.dumps(with_trace_context(message.properties)))
+            for message in messages
+        ]
 
         # Concurrent publishers share one durable commit (group commit); each returns once its own is on disk.
         def insert(conn: sqlite3.Connection) -> None:
-            # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
-            # One that was seen longer ago counts as new, and its old sighting is renewed.
-            fresh = conn.execute(
-                "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at"
-                " WHERE seen_ids.seen_at < ?",
-                (queue, message.message_id, now, now - self._window),
-            ).rowcount
-            if not fresh:
-                return
             if queue not in self._known_queues:
                 conn.execute("INSERT OR IGNORE INTO queues (name) VALUES (?)", (queue,))
-            conn.execute(
-                "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    queue,
-                    message.message_id,
-                    encoded,
-                    message.subject,
-                    properties,
-                    now,
-                    now,
-                ),
-            )
+            for message_id, encoded, subject, properties in rows:
+                # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
+                # One that was seen longer ago counts as new, and its old sighting is renewed.
+                fresh = conn.execute(
+                    "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at"
+                    " WHERE seen_ids.seen_at < ?",
+                    (queue, message_id, now, now - self._window),
+                ).rowcount
+                if fresh:
+                    conn.execute(
+                        "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (queue, message_id, encoded, subject, properties, now, now),
+                    )
 
         self._publishes.run(insert)
 

@@ -7,9 +7,11 @@ message makes a second publish of the same fact harmless.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSender
+from azure.servicebus.exceptions import MessageSizeExceededError
 from azure.servicebus.management import ServiceBusAdministrationClient
 
 from shared.observability.spans import with_trace_context
@@ -34,18 +36,27 @@ class ServiceBusMessageBus:
         raise ValueError("Service Bus needs a connection string or a fully qualified namespace")
 
     def publish(self, queue: str, message: OutgoingMessage) -> None:
-        outgoing = ServiceBusMessage(
-            message.encoded(),
-            message_id=message.message_id,
-            subject=message.subject or None,
-            # The trace's W3C context rides along, so the queue trigger continues it.
-            application_properties={key: value for key, value in with_trace_context(message.properties).items()},
-            content_type="application/json",
-        )
         sender, send_lock = self._sender(queue)
         # A sender is not safe to share between threads; sends to one queue take turns.
         with send_lock:
-            sender.send_messages(outgoing)
+            sender.send_messages(_outgoing(message))
+
+    def publish_many(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        if not messages:
+            return
+        sender, send_lock = self._sender(queue)
+        with send_lock:
+            # As many as fit the namespace's batch size go in one send; the rest in the next ones.
+            batch = sender.create_message_batch()
+            for message in messages:
+                outgoing = _outgoing(message)
+                try:
+                    batch.add_message(outgoing)
+                except MessageSizeExceededError:
+                    sender.send_messages(batch)
+                    batch = sender.create_message_batch()
+                    batch.add_message(outgoing)
+            sender.send_messages(batch)
 
     def check(self) -> None:
         from shared.services.queues import RESPONSES_RECEIVED
@@ -68,6 +79,17 @@ class ServiceBusMessageBus:
                 sender = self._senders[queue] = self._client.get_queue_sender(queue_name=queue)
                 self._send_locks[queue] = threading.Lock()
             return sender, self._send_locks[queue]
+
+
+def _outgoing(message: OutgoingMessage) -> ServiceBusMessage:
+    return ServiceBusMessage(
+        message.encoded(),
+        message_id=message.message_id,
+        subject=message.subject or None,
+        # The trace's W3C context rides along, so the queue trigger continues it.
+        application_properties={key: value for key, value in with_trace_context(message.properties).items()},
+        content_type="application/json",
+    )
 
 
 class ServiceBusQueueStatistics:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -32,7 +33,7 @@ from shared.domain.screening import Flag, screen
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
 from shared.ports.mail import Mailer
-from shared.ports.messages import MessageBus, OutgoingMessage
+from shared.ports.messages import DeferredBus, MessageBus, OutgoingMessage
 from shared.ports.rate_limit import RateLimiter
 from shared.ports.signing import ReceiptSigner
 from shared.ports.vault import PersonalDataVault
@@ -176,6 +177,7 @@ def submit_response(
     vault: PersonalDataVault,
     limiter: RateLimiter,
     intake_hearings: HearingCache | None = None,  # the intake path's short-lived copies; None reads every time
+    deferred_bus: DeferredBus | None = None,  # announces after the answer; None announces before it
 ) -> tuple[Receipt, bool]:
     """Store the response before answering. Returns the receipt and whether it is new.
 
@@ -209,7 +211,7 @@ def submit_response(
     except DocumentExists:
         existing = repository.require(hearing_id, response.id)
         if _same(existing.model, submission):
-            _announce_or_leave(bus, existing.model)  # the first attempt may have stopped before this
+            _announce_or_leave(bus, existing.model, deferred_bus)  # the first attempt may have stopped before this
             return Receipt.of(existing.model), False
         if existing.model.status is ResponseStatus.WITHDRAWN:
             existing.model.resubmit(submission.text, submission.publish_name, now)
@@ -218,8 +220,11 @@ def submit_response(
             response = existing.model
         else:
             # Only a respondent who already responded pays for reading the hearing type.
-            return _another_response(response, hearing, submission, idempotency_key, documents=documents, bus=bus), True
-    _announce_or_leave(bus, response)
+            another = _another_response(
+                response, hearing, submission, idempotency_key, documents=documents, bus=bus, deferred_bus=deferred_bus
+            )
+            return another, True
+    _announce_or_leave(bus, response, deferred_bus)
     return Receipt.of(response), True
 
 
@@ -231,6 +236,7 @@ def _another_response(
     *,
     documents: DocumentStore,
     bus: MessageBus,
+    deferred_bus: DeferredBus | None,
 ) -> Receipt:
     """A further response where the hearing type allows more than one per respondent; 409 beyond that."""
     template = ReferenceRepository(documents).template(hearing.template_id)
@@ -249,7 +255,7 @@ def _another_response(
     response = first.model_copy(update={"id": response_id})
     response.digest = content_digest(hearing.id, response_id, response.text, response.received_at)
     repository.add(response)
-    _announce_or_leave(bus, response)
+    _announce_or_leave(bus, response, deferred_bus)
     return Receipt.of(response)
 
 
@@ -525,7 +531,7 @@ def rescreen_stalled(
     for response in ResponseRepository(documents).stalled(*stalled):
         if count >= at_most:
             break
-        _announce(bus, response, again=hour)
+        _announce(bus.publish, response, again=hour)
         count += 1
     return count
 
@@ -549,19 +555,19 @@ def _commit(loaded: Loaded[Response], *, documents: DocumentStore, bus: MessageB
         uow.commit()
 
 
-def _announce_or_leave(bus: MessageBus, response: Response) -> None:
+def _announce_or_leave(bus: MessageBus, response: Response, deferred_bus: DeferredBus | None = None) -> None:
     # The response is stored, so the receipt stands even when the broker is down; the sweep
-    # (rescreen_stalled) announces it later.
+    # (rescreen_stalled) announces it later. So the announcement may also follow the answer.
     try:
-        _announce(bus, response)
+        _announce(deferred_bus.publish_soon if deferred_bus is not None else bus.publish, response)
     except Exception:
         log.warning("announcing response %s failed; the sweep will retry", response.id, exc_info=True)
 
 
-def _announce(bus: MessageBus, response: Response, again: str = "") -> None:
+def _announce(publish: Callable[[str, OutgoingMessage], None], response: Response, again: str = "") -> None:
     # The id names the version, so a retry of the same version is dropped by duplicate detection.
     suffix = f":again:{again}" if again else ""
-    bus.publish(
+    publish(
         queues.RESPONSES_RECEIVED,
         OutgoingMessage(
             message_id=f"{response.id}:{response.digest[-16:]}{suffix}",

@@ -152,6 +152,17 @@ def test_messages_are_delivered_in_the_order_published(harness: Harness) -> None
     assert [item.message_id for item in received] == [outgoing.message_id for outgoing in sent]
 
 
+def test_messages_published_together_arrive_in_order_and_each_once(harness: Harness) -> None:
+    earlier = message()
+    harness.bus.publish(harness.queue, earlier)
+    together = [message(n=number) for number in range(20)]
+
+    harness.bus.publish_many(harness.queue, [*together, together[3], earlier])
+
+    received = harness.drain(21)
+    assert [item.message_id for item in received] == [earlier.message_id, *(m.message_id for m in together)]
+
+
 # -- local queue delivery guarantees -------------------------------------------------------------
 
 
