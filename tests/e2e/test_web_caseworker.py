@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.citizens import response_body
-from tests.e2e.web_support import axe_violations, described, fresh_context, screenshot, scrolls_sideways, sign_in
+from tests.e2e.web_support import (
+    axe_violations,
+    described,
+    fresh_context,
+    pages_that_scroll_sideways,
+    screenshot,
+    sign_in,
+)
 from tests.local_host_fixture import LocalHostProcess
 
 CASEWORKER = "Henriette Sagsbehandler"
@@ -171,12 +178,11 @@ def test_a_caseworker_runs_a_hearing_from_a_template_to_its_published_conclusion
     in_both_languages(page, desk)
     screenshot(page, "caseworker-desk")
 
-    page.set_viewport_size({"width": 320, "height": 800})
-    page.goto(desk)
-    assert not scrolls_sideways(page), "the desk scrolls sideways at 320 px"
-    page.goto(base_url + "/sagsbehandler")
-    assert not scrolls_sideways(page), "my hearings scroll sideways at 320 px"
-    page.set_viewport_size({"width": 1280, "height": 800})
+    attendees = page.get_by_role("link", name=re.compile(r"^Tilmeldte\s*: Borgermøde i Sydhavn")).get_attribute("href")
+    assert attendees is not None
+    planned = [desk.removeprefix(base_url), attendees, desk.removeprefix(base_url) + "/aflys"]
+    start = ["/sagsbehandler", "/sagsbehandler/ny", "/sagsbehandler/ny?skabelon=lokalplan"]
+    assert not pages_that_scroll_sideways(browser, base_url, [*start, *planned], CASEWORKER)
 
     # The timer opens it; two citizens respond; one response is approved through the API.
     open_and_close_by_the_timer(host, "2026-10-21T10:00:01+02:00")
@@ -224,6 +230,7 @@ def test_a_caseworker_runs_a_hearing_from_a_template_to_its_published_conclusion
     page.goto(desk)
     journalising = page.get_by_role("region", name="Journalisering")
     expect(journalising).to_contain_text("Journaliseret")
+    assert not pages_that_scroll_sideways(browser, base_url, [desk.removeprefix(base_url)], CASEWORKER)  # concluded
 
     with fresh_context(browser) as anonymous:
         reader = anonymous.new_page()

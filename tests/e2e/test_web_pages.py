@@ -10,11 +10,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.e2e.web_support import (
+    REFLOW_VIEWPORTS,
     axe_violations,
     described,
     fresh_context,
+    pages_that_scroll_sideways,
+    reflow_page,
     screenshot,
-    scrolls_sideways,
     sign_in,
 )
 from tests.local_host_fixture import LocalHostProcess
@@ -195,16 +197,12 @@ def test_a_downloaded_receipt_file_is_checked_genuine_and_a_forged_one_is_not(
         assert not axe_violations(checker), described(axe_violations(checker))
 
 
-@pytest.mark.parametrize("path", ["/", HEARING, "/was"])
-def test_pages_fit_320_pixels_and_200_percent_zoom(browser: Browser, base_url: str, path: str) -> None:
-    # 320 CSS pixels wide, and 1280 pixels at 200% zoom (640 CSS pixels): WCAG 1.4.10 reflow.
-    for width, scale in ((320, 1), (640, 2)):
-        with fresh_context(browser, viewport={"width": width, "height": 800}, device_scale_factor=scale) as context:
-            page = context.new_page()
-            page.goto(base_url + path)
-            assert not scrolls_sideways(page), f"{path} scrolls sideways at {width} CSS pixels"
-            if path == HEARING and width == 320:
-                screenshot(page, "hearing-320px")
+def test_public_pages_fit_320_pixels_and_200_percent_zoom(browser: Browser, base_url: str) -> None:
+    missing = PUBLIC_PAGES[-1]
+    assert not pages_that_scroll_sideways(browser, base_url, PUBLIC_PAGES, not_found={missing})
+    with reflow_page(browser, REFLOW_VIEWPORTS[0]) as page:
+        page.goto(base_url + HEARING)
+        screenshot(page, "hearing-320px")
 
 
 def test_the_hearing_page_weighs_under_150_kb_without_images(browser: Browser, base_url: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,57 @@ def described(violations: list[dict[str, Any]]) -> str:
 
 def scrolls_sideways(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"))
+
+
+@dataclass(frozen=True)
+class Reflow:
+    """A window every page must fit without scrolling sideways (WCAG 1.4.10 reflow)."""
+
+    name: str
+    width: int  # CSS pixels
+    scale: int  # device pixels per CSS pixel: 2 is a browser zoomed to 200%
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# 320 CSS pixels wide, and a 1280-pixel window at 200% zoom, which leaves 640 CSS pixels.
+REFLOW_VIEWPORTS = (Reflow("320 CSS pixels", 320, 1), Reflow("200% zoom (640 CSS pixels)", 640, 2))
+
+
+@contextmanager
+def reflow_page(browser: Browser, reflow: Reflow) -> Iterator[Page]:
+    """A page in a fresh context with the window of ``reflow``."""
+    with fresh_context(
+        browser, viewport={"width": reflow.width, "height": 800}, device_scale_factor=reflow.scale
+    ) as context:
+        yield context.new_page()
+
+
+def pages_that_scroll_sideways(
+    browser: Browser,
+    base_url: str,
+    paths: list[str],
+    persona_label: str | None = None,
+    not_found: Collection[str] = (),
+) -> list[str]:
+    """Each of ``paths`` in each reflow window, signed in as the persona if one is named; those that scroll sideways.
+
+    Every path is checked, so one run names all the pages to fix. Each answers 200, but those in ``not_found``
+    (the 404 page fits too), so a mistyped path cannot pass as the 404 page.
+    """
+    found = []
+    for reflow in REFLOW_VIEWPORTS:
+        with reflow_page(browser, reflow) as page:
+            if persona_label is not None:
+                sign_in(page, base_url, persona_label, paths[0])
+            for path in paths:
+                answer = page.goto(base_url + path)
+                expected = 404 if path in not_found else 200
+                assert answer is not None and answer.status == expected, f"{path}: {answer and answer.status}"
+                if scrolls_sideways(page):
+                    found.append(f"{path} at {reflow}")
+    return found
 
 
 def sign_in(page: Page, base_url: str, persona_label: str, return_to: str = "/") -> None:
