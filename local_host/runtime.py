@@ -153,7 +153,8 @@ class Runtime:
         return {name: self.broker.depth(name) for name in sorted(names)}
 
     def is_idle(self) -> bool:
-        """True when nothing runs, every triggered queue is empty and every blob version is dealt with.
+        """True when nothing runs, no answered request's message is still being handed on, every triggered
+        queue is empty and every blob version is dealt with.
 
         Work counters are read before and after the checks, so work that started in between (a function
         publishing while the queues were being looked at) makes the answer False rather than wrong.
