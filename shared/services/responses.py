@@ -271,6 +271,7 @@ def revise_response(
     clock: Clock,
     vault: PersonalDataVault,
     limiter: RateLimiter,
+    deferred_bus: DeferredBus | None = None,
 ) -> Receipt:
     loaded, hearing = _own_response(who, hearing_id, response_id, documents=documents, vault=vault)
     now = clock.now()
@@ -282,7 +283,7 @@ def revise_response(
     loaded.model.revise(submission.text, submission.publish_name, now)
     loaded.model.record_consent(submission.accepted_terms, submission.city_area_id)
     ResponseRepository(documents).save(loaded)
-    _announce_or_leave(bus, loaded.model)
+    _announce_or_leave(bus, loaded.model, deferred_bus)
     return Receipt.of(loaded.model)
 
 

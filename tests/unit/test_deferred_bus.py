@@ -12,7 +12,7 @@ from shared.adapters.deferred_bus import BatchingDeferredBus
 from shared.domain.response import ResponseStatus
 from shared.ports.messages import OutgoingMessage
 from shared.services import queues
-from shared.services.responses import ResponseSubmission, rescreen_stalled, submit_response
+from shared.services.responses import ResponseSubmission, rescreen_stalled, revise_response, submit_response
 from tests.fakes import FakeBus, Portal, citizen
 
 ANNA = citizen("mitid:anna", "Anna Jensen")
@@ -135,3 +135,24 @@ def test_an_announcement_lost_with_its_process_is_made_again_by_the_sweep() -> N
     portal.clock.advance(minutes=6)
     assert portal.call(rescreen_stalled) == 1
     assert [m.body["responseId"] for m in portal.bus.queues[queues.RESPONSES_RECEIVED]] == [receipt.response_id]
+
+
+def test_an_edit_is_announced_after_its_answer_too() -> None:
+    portal = Portal.start()
+    lost = LostBus()
+    portal.deferred_bus = lost
+    hearing_id = portal.active()
+    receipt, _ = portal.call(
+        submit_response, ANNA, hearing_id, ResponseSubmission(text="Første udgave", accepted_terms="1")
+    )
+
+    edited = portal.call(
+        revise_response,
+        ANNA,
+        hearing_id,
+        receipt.response_id,
+        ResponseSubmission(text="Anden udgave", accepted_terms="1"),
+    )
+
+    assert [m.body["responseId"] for m in lost.held] == [receipt.response_id, receipt.response_id]
+    assert edited.digest != receipt.digest and portal.bus.ids(queues.RESPONSES_RECEIVED) == []
