@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from shared.adapters.deferred_bus import BatchingDeferredBus
-from shared.domain.response import ResponseStatus
+from shared.domain.response import Receipt, ResponseStatus
 from shared.ports.messages import OutgoingMessage
 from shared.services import queues
 from shared.services.responses import ResponseSubmission, rescreen_stalled, revise_response, submit_response
@@ -121,15 +121,17 @@ def test_the_receipt_does_not_wait_for_the_announcement() -> None:
     deferred.close()
 
 
-def test_an_announcement_lost_with_its_process_is_made_again_by_the_sweep() -> None:
+def answered_by_a_process_that_ends(text: str) -> tuple[Portal, LostBus, str, Receipt]:
+    """Anna's response, answered by a process whose held messages are lost."""
     portal = Portal.start()
-    lost = LostBus()
-    portal.deferred_bus = lost
+    portal.deferred_bus = lost = LostBus()
     hearing_id = portal.active()
+    receipt, _ = portal.call(submit_response, ANNA, hearing_id, ResponseSubmission(text=text, accepted_terms="1"))
+    return portal, lost, hearing_id, receipt
 
-    receipt, _ = portal.call(
-        submit_response, ANNA, hearing_id, ResponseSubmission(text="Svar lige før et nedbrud", accepted_terms="1")
-    )
+
+def test_an_announcement_lost_with_its_process_is_made_again_by_the_sweep() -> None:
+    portal, lost, _, receipt = answered_by_a_process_that_ends("Svar lige før et nedbrud")
     assert len(lost.held) == 1 and portal.bus.ids(queues.RESPONSES_RECEIVED) == []
 
     portal.clock.advance(minutes=6)
@@ -138,13 +140,7 @@ def test_an_announcement_lost_with_its_process_is_made_again_by_the_sweep() -> N
 
 
 def test_an_edit_is_announced_after_its_answer_too() -> None:
-    portal = Portal.start()
-    lost = LostBus()
-    portal.deferred_bus = lost
-    hearing_id = portal.active()
-    receipt, _ = portal.call(
-        submit_response, ANNA, hearing_id, ResponseSubmission(text="Første udgave", accepted_terms="1")
-    )
+    portal, lost, hearing_id, receipt = answered_by_a_process_that_ends("Første udgave")
 
     edited = portal.call(
         revise_response,
