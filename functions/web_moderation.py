@@ -129,6 +129,14 @@ def counts_for(who: Identity, hearing_id: str) -> ModerationCounts:
         raise NotFound("no such hearing") from None
 
 
+def ensure_moderator(who: Identity, hearing_id: str) -> None:
+    """The 404 page for anyone who does not run the hearing; unlike the counts, it reads no response."""
+    try:
+        call(moderation.ensure_moderator, who, hearing_id)
+    except (Forbidden, NotAuthenticated):
+        raise NotFound("no such hearing") from None
+
+
 def _back_to_queue(hearing_id: str) -> str:
     return sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation")
 
@@ -198,7 +206,7 @@ def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
     if who is None:
         return redirect(_back_to_queue(hearing_id), visit)
-    counts_for(who, hearing_id)
+    ensure_moderator(who, hearing_id)
     form = form_of(req)
     reason = form.get("reason", "").strip()
     from_detail = form.get("from") == "response"
@@ -237,14 +245,16 @@ def _response(
     status: int = 200,
     preview: str | None = None,
     form: dict[str, str] | None = None,
+    original: str | None = None,
+    view: ModeratedResponseView | None = None,
 ) -> func.HttpResponse:
-    counts_for(who, hearing_id)
+    """The response's page; a form handler passes the original and the view it has read already."""
+    ensure_moderator(who, hearing_id)
     hearing = call(hearings.get_hearing, who, hearing_id)
-    view = call(responses.get_response, who, hearing_id, response_id, visit.language)
-    if not isinstance(view, ModeratedResponseView):
-        raise NotFound("no such response")
-    # The original, to mark the flags in: the service writes the read to the trail before it hands it out.
-    original = call(moderation.read_original, who, hearing_id, response_id).text
+    view = view or _moderated(who, hearing_id, response_id, visit.language)
+    if original is None:
+        # The original, to mark the flags in: the service writes the read to the trail before it hands it out.
+        original = call(moderation.read_original, who, hearing_id, response_id).text
     return render(
         visit,
         "moderation_response.html",
@@ -261,13 +271,20 @@ def _response(
     )
 
 
+def _moderated(who: Identity, hearing_id: str, response_id: str, language: str) -> ModeratedResponseView:
+    view = call(responses.get_response, who, hearing_id, response_id, language)
+    if not isinstance(view, ModeratedResponseView):
+        raise NotFound("no such response")
+    return view
+
+
 @page("hoeringer/{hearing_id}/moderation/{response_id}/markering", "POST")
 def decide_flag(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Accept or redact one flag, with a reason if the caseworker gives one; the respondent is told of a redaction."""
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
     if who is None:
         return redirect(_back_to_queue(hearing_id), visit)
-    counts_for(who, hearing_id)
+    ensure_moderator(who, hearing_id)
     form = form_of(req)
     flag, reason = form.get("flag", ""), form.get("reason", "").strip()
     where = {"decision": f"flag-{flag}", "flags": f"flag-{flag}", "reason": f"flag-reason-{flag}"}
@@ -290,7 +307,7 @@ def redact(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
     if who is None:
         return redirect(_back_to_queue(hearing_id), visit)
-    counts_for(who, hearing_id)
+    ensure_moderator(who, hearing_id)
     form = form_of(req)
     passage, reason = form.get("passage", ""), form.get("reason", "").strip()
     shown = {"passage": passage, "redaction-reason": reason}
@@ -300,23 +317,23 @@ def redact(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
     if not reason:
         problems.append(FieldError("redaction-reason", visit._(MESSAGES["reason"])))
     if problems:
-        return _response(visit, who, hearing_id, response_id, FormErrors(problems), 422, form=shown)
+        return _response(visit, who, hearing_id, response_id, FormErrors(problems), 422, form=shown, original=original)
     where = {"decision": "passage", "passage": "passage", "reason": "redaction-reason"}
     try:
         request = moderation.RedactionRequest(spans=[Span(start=s, end=e) for s, e in spans], reason=reason)
         if form.get("action") == "preview":
-            view = call(responses.get_response, who, hearing_id, response_id, visit.language)
-            if not isinstance(view, ModeratedResponseView):
-                raise NotFound("no such response")
+            view = _moderated(who, hearing_id, response_id, visit.language)
             made = [Redaction(span=span, reason=reason, by=who.subject, at=view.updated_at) for span in request.spans]
             preview = public_version(original, view.flags, [*view.redactions, *made], language_from(visit.language))
-            return _response(visit, who, hearing_id, response_id, preview=preview, form=shown)
+            return _response(
+                visit, who, hearing_id, response_id, preview=preview, form=shown, original=original, view=view
+            )
         call(moderation.redact_spans, who, hearing_id, response_id, request)
     except (PortalError, ValidationError) as error:
         if isinstance(error, NotFound):
             raise
         errors = errors_of(error, visit, where, reason)
-        return _response(visit, who, hearing_id, response_id, errors, 422, form=shown)
+        return _response(visit, who, hearing_id, response_id, errors, 422, form=shown, original=original)
     return redirect(f"/hoeringer/{quote(hearing_id)}/moderation/{quote(response_id)}", visit)
 
 
@@ -329,7 +346,7 @@ def decide_campaign(req: func.HttpRequest, visit: Visit, who: Identity | None) -
     hearing_id, group_id = req.route_params["hearing_id"], req.route_params["group_id"]
     if who is None:
         return redirect(_back_to_queue(hearing_id), visit)
-    counts_for(who, hearing_id)
+    ensure_moderator(who, hearing_id)
     group = next((g for g in call(campaign_views.hearing_campaigns, who, hearing_id).items if g.id == group_id), None)
     if group is None:
         raise NotFound("no such campaign")
@@ -358,7 +375,7 @@ def detach(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
     hearing_id, group_id = req.route_params["hearing_id"], req.route_params["group_id"]
     if who is None:
         return redirect(_back_to_queue(hearing_id), visit)
-    counts_for(who, hearing_id)
+    ensure_moderator(who, hearing_id)
     try:
         call(campaign_views.split_campaign_member, who, hearing_id, group_id, req.route_params["response_id"])
     except (Conflict, InvalidInput, StaleWrite) as error:

@@ -149,6 +149,14 @@ class ModerationCounts(PortalModel):
 
 
 @raises(NotAuthenticated, Forbidden, NotFound)
+def ensure_moderator(
+    who: Identity | None, hearing_id: str, *, documents: DocumentStore, vault: PersonalDataVault
+) -> None:
+    """Refuses anyone who does not run the hearing; reads the hearing only, not its responses."""
+    managed_hearing(documents, viewer_of(who, vault), hearing_id)
+
+
+@raises(NotAuthenticated, Forbidden, NotFound)
 def moderation_counts(
     who: Identity | None, hearing_id: str, *, documents: DocumentStore, vault: PersonalDataVault
 ) -> ModerationCounts:

@@ -19,6 +19,7 @@ from shared.services.moderation import (
     RedactionRequest,
     bulk_decide,
     decide_flag,
+    ensure_moderator,
     list_flags,
     moderation_counts,
     moderation_list,
@@ -328,6 +329,16 @@ def test_the_queue_counts_each_state_and_the_flagged_among_those_awaiting_review
     assert (counts.total, counts.awaiting_review, counts.flagged, counts.approved, counts.declined) == (3, 1, 1, 1, 1)
     with pytest.raises(Forbidden):
         portal.call(moderation_counts, caseworker("entra:otto"), hearing_id)
+
+
+def test_only_those_who_run_the_hearing_pass_the_moderators_check(portal: Portal) -> None:
+    hearing_id = portal.active()
+
+    portal.call(ensure_moderator, OWNER, hearing_id)
+    with pytest.raises(Forbidden):
+        portal.call(ensure_moderator, caseworker("entra:otto"), hearing_id)
+    with pytest.raises(NotFound):
+        portal.call(ensure_moderator, OWNER, "no-such-hearing")
 
 
 def test_notes_are_kept_from_the_public_and_the_respondent(portal: Portal) -> None:
