@@ -23,8 +23,8 @@ from shared.ports.documents import DocumentStore
 from shared.ports.mail import Language
 from shared.services import notification_templates as templates
 from shared.services.notifications import web_base_url
-from shared.services.repositories import AuditRepository
-from shared.services.template_overrides import CONTAINER, PARTITION, forget
+from shared.services.repositories import AuditRepository, ReferenceRepository
+from shared.services.template_overrides import forget
 from shared.services.terms import ensure_admin
 from shared.settings import Settings
 
@@ -57,9 +57,8 @@ def _checked_name(kind: str, language: str) -> Language:
 
 
 def _view(documents: DocumentStore, kind: str, language: Language) -> NotificationTemplateView:
-    stored = documents.read(CONTAINER, PARTITION, NotificationTemplate.id_of(kind, language))
-    if stored is not None:
-        own = NotificationTemplate.model_validate(stored.body)
+    own = ReferenceRepository(documents).notification_template(kind, language)
+    if own is not None:
         return NotificationTemplateView(
             kind=kind,
             language=language,
@@ -116,7 +115,7 @@ def put_notification_template(
     )
     # The entry first: a change that then failed leaves an entry too many, never a change unaudited.
     _audit(documents, admin, "notification-template.changed", own.id, now)
-    documents.upsert(CONTAINER, PARTITION, own.to_document())
+    ReferenceRepository(documents).put(own)
     forget(documents)
     return _view(documents, kind, chosen)
 
@@ -128,10 +127,10 @@ def delete_notification_template(
     """Back to the built-in template."""
     admin = ensure_admin(who)
     chosen = _checked_name(kind, language)
-    doc_id = NotificationTemplate.id_of(kind, chosen)
-    if documents.read(CONTAINER, PARTITION, doc_id) is not None:
-        _audit(documents, admin, "notification-template.reset", doc_id, clock.now())
-        documents.delete(CONTAINER, PARTITION, doc_id)
+    repository = ReferenceRepository(documents)
+    if repository.notification_template(kind, chosen) is not None:
+        _audit(documents, admin, "notification-template.reset", NotificationTemplate.id_of(kind, chosen), clock.now())
+        repository.remove_notification_template(kind, chosen)
         forget(documents)
     return _view(documents, kind, chosen)
 

@@ -294,7 +294,7 @@ def check_custom(template: str, language: Language, own: Source, web_base_url: s
     from jinja2.exceptions import SecurityError, UndefinedError
 
     model = TEMPLATES[template]
-    sample = model.model_validate({**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"})
+    sample = model.model_validate(_sample(web_base_url))
     for part, source in zip(("subject", "html", "text"), own, strict=True):
         try:
             _sandboxed(source, part == "html")
@@ -356,6 +356,11 @@ TEMPLATES: dict[str, type[MessageContext] | type[Digest]] = {
 }
 
 
+def _sample(web_base_url: str) -> dict[str, Any]:
+    """The sample values every preview and every check of an admin's template renders with."""
+    return {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}
+
+
 def preview(
     template: str,
     *,
@@ -369,7 +374,7 @@ def preview(
     model = TEMPLATES.get(template)
     if model is None:
         raise NotFound(f"no template named {template}", field="template")
-    sample = {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}
+    sample = _sample(web_base_url)
     if hearing is not None:
         sample["hearing"] = hearing.model_dump()
     if own_words:

@@ -276,8 +276,9 @@ def send_batch(
     loaded = HearingRepository(documents).get(batch.hearing_id)
     if loaded is None:
         return 0
-    messages = EventMessages(loaded.model, batch.kind, batch.fields, batch.event_id, clock.now(), settings)
-    messages.overrides = stored_overrides(documents)
+    messages = EventMessages(
+        loaded.model, batch.kind, batch.fields, batch.event_id, clock.now(), settings, stored_overrides(documents)
+    )
     partition = (batch.hearing_id,)
     now_ones: list[Recipient] = []
     for recipient in batch.recipients:
@@ -384,8 +385,8 @@ def retry_deliveries(
                 documents.upsert(DELIVERIES, (record.hearing_id,), failed.to_document())
                 continue
             kind = EventKind(record.params.get("kind", EventKind.CHANGED.value))
-            messages = EventMessages(hearing, kind, list(record.params.get("fields", [])), record.about, now, settings)
-            messages.overrides = stored_overrides(documents)
+            fields = list(record.params.get("fields", []))
+            messages = EventMessages(hearing, kind, fields, record.about, now, settings, stored_overrides(documents))
             notification = messages.notification(record, settings)
         sent += _attempt(documents, mailer, vault, clock, record, notification)
     return sent
@@ -461,12 +462,19 @@ class EventMessages:
     """The messages of one event, rendered once per language and template."""
 
     def __init__(
-        self, hearing: Hearing, kind: EventKind, fields: list[str], event_id: str, now: datetime, settings: Settings
+        self,
+        hearing: Hearing,
+        kind: EventKind,
+        fields: list[str],
+        event_id: str,
+        now: datetime,
+        settings: Settings,
+        overrides: templates.Overrides,  # the templates admins stored
     ) -> None:
         self.hearing, self.kind, self.fields, self.event_id, self.now = hearing, kind, fields, event_id, now
         self._web = web_base_url(settings)
         self._rendered: dict[tuple[str, str, bool], templates.Rendered] = {}
-        self.overrides: templates.Overrides = {}  # the templates admins stored
+        self.overrides = overrides
 
     def template_for(self, recipient: Recipient) -> str:
         if self.kind is EventKind.OPENED and recipient.subscriber is None:
@@ -543,7 +551,7 @@ _TEMPLATE_OF = {
 
 # The notices about the hearing itself, where the owner's subject and introduction appear.
 OWN_WORDS_IN = frozenset(
-    {*(_TEMPLATE_OF[kind] for kind in _TEMPLATE_OF if kind is not EventKind.REVIEWER_ADDED)}
+    {template for kind, template in _TEMPLATE_OF.items() if kind is not EventKind.REVIEWER_ADDED}
     | {templates.InviteeOpened.template}
 )
 

@@ -12,7 +12,7 @@ from shared.domain.base import PortalModel
 from shared.domain.errors import InvalidInput, NotFound, StaleWrite
 from shared.domain.hearing import Hearing
 from shared.domain.meeting import Meeting
-from shared.domain.reference import Area, HearingTemplate, ReferenceType
+from shared.domain.reference import Area, HearingTemplate, NotificationTemplate, ReferenceType
 from shared.domain.response import Response, ResponseStatus
 from shared.domain.subscription import Subscription
 from shared.ports.documents import (
@@ -244,8 +244,24 @@ class ReferenceRepository:
         page = self.store.query(self.container, Query(partition=(kind.value,), order_by="name", limit=500))
         return [Area.model_validate(item.body) for item in page.items]
 
-    def put(self, item: HearingTemplate | Area) -> None:
+    def notification_template(self, kind: str, language: str) -> NotificationTemplate | None:
+        """The admins' stored version of one message in one language, if there is one."""
+        doc_id = NotificationTemplate.id_of(kind, language)
+        stored = self.store.read(self.container, _NOTIFICATION_TEMPLATES, doc_id)
+        return None if stored is None else NotificationTemplate.model_validate(stored.body)
+
+    def notification_templates(self) -> list[NotificationTemplate]:
+        page = self.store.query(self.container, Query(partition=_NOTIFICATION_TEMPLATES, limit=500))
+        return [NotificationTemplate.model_validate(item.body) for item in page.items]
+
+    def remove_notification_template(self, kind: str, language: str) -> None:
+        self.store.delete(self.container, _NOTIFICATION_TEMPLATES, NotificationTemplate.id_of(kind, language))
+
+    def put(self, item: HearingTemplate | Area | NotificationTemplate) -> None:
         self.store.upsert(self.container, (item.type.value,), item.to_document())
+
+
+_NOTIFICATION_TEMPLATES = (ReferenceType.NOTIFICATION_TEMPLATE.value,)
 
 
 class AuditRepository(_Repository[AuditEvent]):

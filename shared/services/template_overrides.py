@@ -6,12 +6,10 @@ from __future__ import annotations
 import time
 import weakref
 
-from shared.domain.reference import NotificationTemplate, ReferenceType
-from shared.ports.documents import DocumentStore, Query
+from shared.ports.documents import DocumentStore
 from shared.services.notification_templates import Overrides
+from shared.services.repositories import ReferenceRepository
 
-CONTAINER = "reference"
-PARTITION = (ReferenceType.NOTIFICATION_TEMPLATE.value,)
 # An admin's change reaches the other processes within this time; the process that made it at once.
 CACHE_SECONDS = 30.0
 _cache: weakref.WeakKeyDictionary[DocumentStore, tuple[float, Overrides]] = weakref.WeakKeyDictionary()
@@ -22,8 +20,7 @@ def stored_overrides(documents: DocumentStore) -> Overrides:
     hit = _cache.get(documents)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    page = documents.query(CONTAINER, Query(partition=PARTITION, limit=500))
-    templates = [NotificationTemplate.model_validate(item.body) for item in page.items]
+    templates = ReferenceRepository(documents).notification_templates()
     overrides: Overrides = {(t.kind, t.language): (t.subject, t.html, t.text) for t in templates}
     _cache[documents] = (now, overrides)
     return overrides
