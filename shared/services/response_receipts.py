@@ -41,7 +41,7 @@ from shared.ports.signing import PublicJwk, ReceiptSigner
 from shared.ports.vault import PersonalDataVault
 from shared.services import numbering, receipt_log
 from shared.services.guards import visible_hearing
-from shared.services.receipt_log import ConsistencyProof, ReceiptFile, SignedTreeHead
+from shared.services.receipt_log import ConsistencyProof, InclusionProof, ReceiptFile, SignedTreeHead
 from shared.services.repositories import AuditRepository, ResponseRepository
 from shared.services.viewers import viewer_of
 
@@ -89,7 +89,14 @@ class MyResponses(PortalModel):
 
 
 class VerifyRequest(InputModel):
+    """The receipt alone, or the whole receipt file as it was downloaded (its proof and tree head are
+    for checking without the portal; the portal checks the receipt against its own log)."""
+
     receipt: str = Field(min_length=1, max_length=20_000, description="The signed receipt (compact JWS)")
+    inclusion_proof: InclusionProof | None = Field(default=None, description="As in the receipt file; not needed here")
+    tree_head: str | None = Field(
+        default=None, max_length=20_000, description="As in the receipt file; not needed here"
+    )
 
 
 class Verdict(PortalModel):

@@ -66,6 +66,17 @@ def test_the_consumer_numbers_responses_in_arrival_order_and_signs_each(portal: 
     assert (verdict.genuine, verdict.in_log, verdict.content) == (True, True, "matches")
 
 
+def test_the_receipt_file_as_downloaded_is_verified_as_it_is(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    anna = filed(portal, hearing_id, ANNA)
+    kept = portal.call(response_receipt, ANNA, hearing_id, anna).to_document()
+
+    verdict = portal.call(verify_receipt, VerifyRequest.model_validate(kept))
+
+    assert set(kept) == {"receipt", "inclusionProof", "treeHead"}
+    assert (verdict.genuine, verdict.in_log, verdict.content) == (True, True, "matches")
+
+
 def test_a_redelivered_message_changes_no_number_and_logs_nothing_twice(portal: Portal) -> None:
     hearing_id = portal.active(OWNER)
     anna = filed(portal, hearing_id, ANNA)
