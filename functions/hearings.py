@@ -15,6 +15,7 @@ from shared.services import caseworking, hearing_files, hearings
 from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.hearing_api import (
     AuditPage,
+    CancelRequest,
     Conclusion,
     HearingChanges,
     HearingDraft,
@@ -111,8 +112,9 @@ def conclude_hearing(who: Identity, hearing_id: str, request: Conclusion) -> Hea
     tag=TAG,
     calls=hearings.cancel_hearing,
 )
-def cancel_hearing(who: Identity, hearing_id: str) -> HearingView:
-    return call(hearings.cancel_hearing, who, hearing_id)
+def cancel_hearing(who: Identity, hearing_id: str, request: CancelRequest) -> HearingView:
+    # An empty body is an empty object: the reason is optional.
+    return call(hearings.cancel_hearing, who, hearing_id, request.reason)
 
 
 @http_function(

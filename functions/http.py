@@ -1,8 +1,8 @@
 """What every HTTP function shares. A handler is described once, by its signature:
 
     @http_function(bp, "POST", "hearings/{hearing_id}/cancel", summary="...", tag=TAG, calls=hearings.cancel_hearing)
-    def cancel_hearing(who: Identity, hearing_id: str) -> HearingView:
-        return call(hearings.cancel_hearing, who, hearing_id)
+    def cancel_hearing(who: Identity, hearing_id: str, request: CancelRequest) -> HearingView:
+        return call(hearings.cancel_hearing, who, hearing_id, request.reason)
 
 From the parameters the decorator injects the caller (``Identity``: sign-in required, answered 401
 before the handler runs; ``Identity | None``: optional), path parameters (by name, as in the

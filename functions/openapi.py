@@ -82,7 +82,9 @@ def build_document(operations: list[Operation], server_url: str = "/api") -> dic
             content: dict[str, Any] = {"application/json": {"schema": keyed[(op.body, "validation")]}}
             for other in op.body_content_types:
                 content[other] = {"schema": {"type": "string"}}
-            entry["requestBody"] = {"required": True, "content": content}
+            # A body whose every field has a default may be left out (an empty body reads as {}).
+            required = any(field.is_required() for field in op.body.model_fields.values())
+            entry["requestBody"] = {"required": required, "content": content}
         success: dict[str, Any] = {"description": "Success"}
         if op.returns is not None:
             success["content"] = {op.content_type: {"schema": keyed[(op.returns, "serialization")]}}

@@ -61,6 +61,7 @@ FIELD_MESSAGES = {
     "kinds": N_("Choose at least one kind of file."),
     "responsesPerRespondent": N_("Give a number of responses from 1 to 100."),
     "retentionDays": N_("Give a number of days from 1 to 36,500."),
+    "deadlineWarningDays": N_("Give a number of days from 0 to 60."),
     "areaId": N_("Give an id of lower-case letters, digits and hyphens, at most 64 characters."),
     "number": N_("A KLE number looks like 01, 01.02 or 01.02.03."),
     "title": N_("Give a title of 1 to 300 characters."),
@@ -183,6 +184,7 @@ def template_form(form: dict[str, str]) -> TemplateRequest:
         "responses_per_respondent": form.get("responsesPerRespondent", "").strip(),
         "retention_days": form.get("retentionDays", "").strip(),
         "auto_approve": form.get("autoApprove") == "on",
+        "deadline_warning_days": form.get("deadlineWarningDays", "").strip(),
     }
     return TemplateRequest.model_validate(values)
 
@@ -206,6 +208,7 @@ def _template_page(
             "responsesPerRespondent": str(shown.responses_per_respondent),
             "retentionDays": str(shown.retention_days),
             "autoApprove": "on" if shown.auto_approve else "",
+            "deadlineWarningDays": str(shown.deadline_warning_days),
         }
     return render(
         visit,

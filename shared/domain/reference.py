@@ -131,6 +131,9 @@ class TemplateRequest(InputModel):
     responses_per_respondent: int = Field(default=1, ge=1, le=100)
     retention_days: int = Field(default=730, ge=1, le=36_500, description="days after conclusion")
     auto_approve: bool = False
+    deadline_warning_days: int = Field(
+        default=3, ge=0, le=60, description="days before the deadline that followers are told (0: not told)"
+    )
 
 
 class AreaName(InputModel):

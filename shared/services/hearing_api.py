@@ -49,6 +49,18 @@ class ScheduleRequest(InputModel):
     deadline: Instant = Field(description="Europe/Copenhagen wall-clock time, or any instant with an offset")
 
 
+# The web desk's cancel form keeps the same length on the audit trail.
+MAX_CANCEL_REASON = 2_000
+
+
+class CancelRequest(InputModel):
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_CANCEL_REASON,
+        description="Why the hearing is cancelled; kept on the hearing's audit trail",
+    )
+
+
 class Conclusion(InputModel):
     conclusion: str = Field(min_length=1, max_length=100_000)
 

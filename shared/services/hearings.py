@@ -30,6 +30,7 @@ from shared.ports.vault import PersonalDataVault
 from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.guards import managed_hearing, visible_hearing
 from shared.services.hearing_api import (
+    MAX_CANCEL_REASON,
     AuditPage,
     Conclusion,
     HearingChanges,
@@ -54,7 +55,6 @@ from shared.services.viewers import invitee_from, viewer_of
 log = logging.getLogger(__name__)
 
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
-MAX_CANCEL_REASON = 2_000
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -25,10 +25,12 @@ from shared.services.notification_templates import (
     MeetingInvitation,
     MeetingReminder,
     MessageContext,
+    Overrides,
     render,
     when,
 )
 from shared.services.repositories import Loaded, MeetingRepository
+from shared.services.template_overrides import stored_overrides
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,12 @@ def deliver(
         return 0
     sent = 0
     try:
+        # The admins' templates for meeting notices, as every other message takes them.
+        overrides = stored_overrides(documents)
         for notice in meeting.notices:
-            notification = _notification(meeting, hearing, notice, vault=vault, settings=settings, now=now)
+            notification = _notification(
+                meeting, hearing, notice, vault=vault, settings=settings, now=now, overrides=overrides
+            )
             if notification is None:
                 continue
             try:
@@ -75,7 +81,14 @@ def deliver(
 
 
 def _notification(
-    meeting: Meeting, hearing: Hearing, notice: Notice, *, vault: PersonalDataVault, settings: Settings, now: datetime
+    meeting: Meeting,
+    hearing: Hearing,
+    notice: Notice,
+    *,
+    vault: PersonalDataVault,
+    settings: Settings,
+    now: datetime,
+    overrides: Overrides,
 ) -> Notification | None:
     person = meeting.person(notice.subject)
     if person is None:
@@ -109,7 +122,7 @@ def _notification(
         context = MeetingCancelled(hearing=ref, meeting=details)
         method = "CANCEL" if attending else None  # the waiting list never had the event
     web = settings.web_base_url or settings.public_base_url
-    rendered = render(context, language="da", web_base_url=web)
+    rendered = render(context, language="da", web_base_url=web, overrides=overrides)
     attachments: tuple[Attachment, ...] = ()
     if method is not None:
         event = calendar_event(meeting, settings, with_link=True)

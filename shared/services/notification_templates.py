@@ -12,6 +12,7 @@ names of both languages from CLDR, so no table of names is kept here.
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from shared.ports.mail import Language
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
+log = logging.getLogger(__name__)
 _FOLDER = Path(__file__).parent / "templates" / "notifications"
 _WHEN = {"da": ("da_DK", "EEEE 'den' d. MMMM y 'kl'. HH.mm"), "en": ("en_GB", "EEEE d MMMM y 'at' HH:mm")}
 
@@ -219,7 +221,24 @@ class Rendered(PortalModel):
 
 def render(context: Context_, *, language: Language, web_base_url: str, overrides: Overrides | None = None) -> Rendered:
     """The message in ``language`` with links into the web front end at ``web_base_url``, from an
-    admin's stored template when ``overrides`` holds one for it."""
+    admin's stored template when ``overrides`` holds one for it. A stored template that fails with
+    this message's values gives way to the built-in one: the message still goes out."""
+    own = (overrides or {}).get((context.template, language))
+    if own is not None:
+        try:
+            return _rendered(context, language, web_base_url, own)
+        except _template_failures() as error:  # evaluated only when one is raised: jinja2 is loaded then
+            log.warning(
+                "notification template %s/%s failed (%s); the built-in one is used",
+                context.template,
+                language,
+                type(error).__name__,
+            )
+    return _rendered(context, language, web_base_url, None)
+
+
+def _rendered(context: Context_, language: Language, web_base_url: str, own: Source | None) -> Rendered:
+    """The message from ``own`` when given, else from the built-in template; errors are raised."""
     web = web_base_url.rstrip("/")
     values: dict[str, Any] = {
         "c": context,
@@ -232,7 +251,6 @@ def render(context: Context_, *, language: Language, web_base_url: str, override
     if isinstance(context, MessageContext) and context.subject_name:
         renamed = context.hearing.model_copy(update={"title": context.subject_name})
         named = {**values, "c": context.model_copy(update={"hearing": renamed})}
-    own = (overrides or {}).get((context.template, language))
     if own is not None:
         return _custom(own, context, values, named)
     subject = " ".join(_block(_environment(False), name, "subject", named).split())
@@ -264,6 +282,12 @@ def _custom(own: Source, context: Context_, values: dict[str, Any], named: dict[
 
 Source = tuple[str, str, str]  # subject, html, text
 Overrides = dict[tuple[str, str], Source]  # by (template, language)
+
+
+def _template_failures() -> tuple[type[Exception], ...]:
+    from jinja2 import TemplateError
+
+    return (TemplateError, TypeError, ValueError, AttributeError, ArithmeticError, LookupError)
 
 
 @cache
@@ -304,7 +328,7 @@ def check_custom(template: str, language: Language, own: Source, web_base_url: s
         # Each part alone beside plain placeholders, so the refusal names the part at fault.
         probe = (own[0] if index == 0 else "-", own[1] if index == 1 else "-", own[2] if index == 2 else "-")
         try:
-            render(sample, language=language, web_base_url=web_base_url, overrides={(template, language): probe})
+            _rendered(sample, language, web_base_url, probe)
         except SecurityError as error:
             raise TemplateRefused(part, f"not allowed in a template: {error}") from None
         except UndefinedError as error:
@@ -313,7 +337,7 @@ def check_custom(template: str, language: Language, own: Source, web_base_url: s
             raise TemplateRefused(part, f"the template fails: {error}") from None
         except (TypeError, ValueError, AttributeError, ArithmeticError, LookupError) as error:
             raise TemplateRefused(part, f"the template fails: {type(error).__name__}") from None
-    return render(sample, language=language, web_base_url=web_base_url, overrides={(template, language): own})
+    return _rendered(sample, language, web_base_url, own)
 
 
 def built_in_source(template: str, language: Language) -> Source:

@@ -66,12 +66,17 @@ def test_an_admin_creates_a_template_and_a_caseworkers_new_hearing_gets_its_defa
     page.get_by_role("link", name="Høringsskabeloner").first.click()
     page.get_by_role("link", name="Opret en skabelon").click()
 
+    reminder = page.get_by_role("textbox", name="Påmindelse, i dage før høringsfristen")
+    expect(reminder).to_have_value("3")  # the model's default
     page.get_by_role("textbox", name="Opbevaring, i dage efter afslutningen").fill("nul")
-    page.get_by_role("button", name="Gem skabelonen").click()  # no id, no name, a bad number: each named
+    reminder.fill("61")
+    page.get_by_role("button", name="Gem skabelonen").click()  # no id, no name, bad numbers: each named
     summary = page.locator("#error-summary")
     expect(summary).to_contain_text("Skriv et id med små bogstaver")
     expect(summary).to_contain_text("Skriv et navn på 1 til 200 tegn.")
     expect(page.locator("#retentionDays-error")).to_contain_text("Skriv et antal dage fra 1 til 36.500.")
+    expect(page.locator("#deadlineWarningDays-error")).to_contain_text("Skriv et antal dage fra 0 til 60.")
+    expect(reminder).to_have_value("61")
     expect(page.get_by_role("textbox", name="Navn", exact=True)).to_have_attribute("aria-invalid", "true")
     no_violations(page)
 
@@ -82,6 +87,7 @@ def test_an_admin_creates_a_template_and_a_caseworkers_new_hearing_gets_its_defa
     page.get_by_role("textbox", name="Standardtekst").fill("Kommunen foreslår navne til de nye veje.")
     page.get_by_role("textbox", name="Bilag pr. høringssvar").fill("2")
     page.get_by_role("textbox", name="Opbevaring, i dage efter afslutningen").fill("365")
+    reminder.fill("7")
     page.get_by_role("button", name="Gem skabelonen").click()
     expect(page.get_by_role("status")).to_contain_text("Skabelonen er gemt.")
     expect(page.get_by_role("link", name="Vejnavne")).to_be_visible()
@@ -101,6 +107,7 @@ def test_an_admin_creates_a_template_and_a_caseworkers_new_hearing_gets_its_defa
     )
     template = host.request("GET", "/api/management/templates/vejnavne", headers=creator).json()
     assert (template["attachmentLimits"]["maxFiles"], template["retentionDays"]) == (2, 365)
+    assert template["deadlineWarningDays"] == 7
 
 
 def test_an_admin_adds_a_subject_area_and_kle_numbers_from_a_csv_file(

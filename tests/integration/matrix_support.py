@@ -513,7 +513,7 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "edit_hearing": lambda t: Ask({"summary": "Opdateret resumé"}),
     "schedule_hearing": _schedule_body,
     "conclude_hearing": lambda t: Ask({"conclusion": "Forslaget gennemføres."}),
-    "cancel_hearing": lambda t: Ask(),
+    "cancel_hearing": lambda t: Ask({"reason": "Planen er trukket tilbage."}),
     "request_document_upload": lambda t: Ask({"filename": "bilag.pdf"}),
     "set_invitees": lambda t: Ask({"invitees": ["0707801234"]}),
     "audit_trail": lambda t: Ask(),

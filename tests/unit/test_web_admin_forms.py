@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from pydantic import ValidationError
 
-from functions.web_admin import admin_errors, done_text, template_form
+from functions.web_admin import _template_page, admin_errors, done_text, template_form
+from functions.webui.forms import FormErrors
 from functions.webui.pages import Visit
 from functions.webui.session import Session
 from shared.domain.errors import Conflict, FieldProblem, InvalidInput
 from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
+from shared.services import reference_data
+from tests.fakes import Portal, admin
 
 FORM = {
     "name": "Lokalplan",
@@ -25,6 +31,7 @@ FORM = {
     "responsesPerRespondent": "1",
     "retentionDays": "365",
     "autoApprove": "on",
+    "deadlineWarningDays": "7",
 }
 
 
@@ -49,6 +56,43 @@ def test_each_bad_field_of_the_template_form_is_named_by_its_form_field() -> Non
     errors = admin_errors(refused.value, visit())
     assert [item.field for item in errors.items] == ["name", "maxBytes", "kinds", "retentionDays"]
     assert errors.of("retentionDays") == ["Skriv et antal dage fra 1 til 36.500."]
+
+
+def field_value(page: str, field: str) -> str:
+    found = re.search(rf'<input [^>]*id="{field}" [^>]*value="([^"]*)"', page)
+    assert found is not None, f"no {field} field on the page"
+    return html.unescape(found.group(1))
+
+
+def test_the_deadline_reminder_days_go_from_the_form_into_the_template_and_back_onto_the_form() -> None:
+    portal = Portal.start()
+    ada = admin()
+    form = {**FORM, "maxBytes": "1"}  # within the test portal's upload cap
+    portal.call(reference_data.put_template, ada, "vejnavne", template_form(form))
+
+    saved = portal.call(reference_data.get_template, ada, "vejnavne")
+    assert saved.deadline_warning_days == 7
+    page = _template_page(visit(), saved, None, FormErrors()).get_body().decode()
+    assert field_value(page, "deadlineWarningDays") == "7"
+    assert "Påmindelse, i dage før høringsfristen" in page
+    # 0 is a choice of its own: followers of this type are not reminded.
+    portal.call(reference_data.put_template, ada, "vejnavne", template_form({**form, "deadlineWarningDays": "0"}))
+    assert portal.call(reference_data.get_template, ada, "vejnavne").deadline_warning_days == 0
+
+
+@pytest.mark.parametrize("typed", ["61", "-1", "tre", ""])
+def test_a_bad_number_of_reminder_days_is_shown_next_to_its_field_as_typed(typed: str) -> None:
+    form = {**FORM, "deadlineWarningDays": typed}
+    with pytest.raises(ValidationError) as refused:
+        template_form(form)
+
+    errors = admin_errors(refused.value, visit())
+    assert [item.field for item in errors.items] == ["deadlineWarningDays"]
+    assert errors.of("deadlineWarningDays") == ["Skriv et antal dage fra 0 til 60."]
+    page = _template_page(visit(), None, form, errors, 422).get_body().decode()
+    assert 'id="deadlineWarningDays-error"' in page
+    assert field_value(page, "deadlineWarningDays") == typed
+    assert re.search(r'id="deadlineWarningDays" [^>]*aria-invalid="true"', page)
 
 
 def test_a_services_problem_becomes_the_fields_message_or_its_own() -> None:
