@@ -39,6 +39,7 @@ from shared.domain.identity import Identity
 from shared.domain.meeting import MAX_CAPACITY
 from shared.services import caseworking, exports, hearings, meetings, records
 from shared.services.hearing_api import (
+    MAX_CANCEL_REASON,
     Conclusion,
     HearingChanges,
     HearingDraft,
@@ -369,6 +370,8 @@ def desk_cancel(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
     message = None
     if not reason:
         message = N_("Write why the hearing is cancelled.")
+    elif len(reason) > MAX_CANCEL_REASON:
+        message = N_("The reason may be at most 2,000 characters.")
     else:
         try:
             call(hearings.cancel_hearing, who, hearing_id, reason)

@@ -279,6 +279,9 @@ def test_the_cancel_step_asks_for_a_reason_and_the_attendee_list_has_its_exports
     page.get_by_role("button", name="Ja, aflys høringen").click()  # no reason: asked for at the field
     expect(page.locator("#reason-error")).to_contain_text("Skriv, hvorfor høringen aflyses.")
     in_both_languages(page, f"{desk}/aflys")
+    page.get_by_label("Hvorfor aflyses høringen?").fill("Planen er trukket tilbage. " * 80)  # over 2,000
+    page.get_by_role("button", name="Ja, aflys høringen").click()
+    expect(page.locator("#reason-error")).to_contain_text("højst være på 2.000 tegn")
     page.get_by_label("Hvorfor aflyses høringen?").fill("Planen er trukket tilbage.")
     page.get_by_role("button", name="Ja, aflys høringen").click()
     expect(page.get_by_role("status")).to_contain_text("Høringen er aflyst.")
