@@ -43,6 +43,7 @@ from shared.domain.errors import (
     NotAuthenticated,
     PortalError,
     TooManyRequests,
+    UnsupportedMediaType,
     declared_errors,
 )
 from shared.domain.identity import Identity
@@ -214,7 +215,7 @@ def _plan(
             body = base
             parsers = extras[Body].parsers if isinstance(extras.get(Body), Body) else {}
             body_types = tuple(parsers)
-            statuses.add(422)
+            statuses.update((415, 422))
             readers.append((name, _body_reader(base, parsers)))
         else:
             spec = extras.get(Query) if isinstance(extras.get(Query), Query) else Query()
@@ -315,6 +316,10 @@ def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.Ht
         content_type = (request.req.headers.get("content-type") or "").split(";")[0].strip().lower()
         parser = parsers.get(content_type)
         if parser is None:
+            if content_type and not _is_json(content_type):
+                # Read as JSON anyway, a form or XML that happens to parse would be acted on as if meant.
+                readable = ", ".join(("application/json", *parsers))
+                raise UnsupportedMediaType(f"send the body as {readable}", field="Content-Type")
             return parse_body(request.req, model)
         try:
             return parser(request.req)
@@ -322,6 +327,12 @@ def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.Ht
             raise invalid_from(error) from None
 
     return read
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
 
 
 def _query_reader(wire: str, kind: Any, spec: Query, default: Any) -> tuple[Reader, dict[str, Any], str]:

@@ -14,6 +14,7 @@ from shared.domain.errors import (
     PortalError,
     StaleWrite,
     TooManyRequests,
+    UnsupportedMediaType,
 )
 
 
@@ -27,6 +28,9 @@ class ProblemType:
 # Most specific first: a subclass without a row of its own is answered as its base class.
 PROBLEM_TYPES: dict[type[PortalError], ProblemType] = {
     HearingNotOpen: ProblemType(409, "hearing-not-open", "The hearing does not accept responses"),
+    UnsupportedMediaType: ProblemType(
+        415, "unsupported-media-type", "The body's Content-Type is not one this operation reads"
+    ),
     InvalidInput: ProblemType(422, "invalid-input", "The request has invalid fields"),
     NotAuthenticated: ProblemType(401, "not-authenticated", "Sign-in required"),
     Forbidden: ProblemType(403, "forbidden", "Not allowed"),
@@ -44,6 +48,7 @@ REASONS = {
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     412: "Changed by someone else (stale ETag)",
+    415: "The body's Content-Type is not one this operation reads",
     422: "Invalid fields",
     429: "Too many requests from this identity; see Retry-After",
 }

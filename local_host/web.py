@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +19,7 @@ from local_host.admin import AdminEndpoints
 from local_host.http_functions import HttpFunctions
 from local_host.local_settings import CorsSettings
 from local_host.problems import problem
+from shared.observability.scrubbing import scrub
 
 access_log = logging.getLogger("local_host.http")
 
@@ -62,7 +64,8 @@ def with_cors(app: ASGIApp, cors: CorsSettings) -> ASGIApp:
 
 
 class AccessLog:
-    """One line per request: method, path, status and duration; never the query string or the body."""
+    """One line per request: method, path, status and duration; never the query string or the body, and a
+    CPR number, e-mail address or token someone typed into the path is written as ``[redacted]``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,4 +88,11 @@ class AccessLog:
             elapsed = round((time.perf_counter() - started) * 1000)
             raw_path = scope.get("raw_path")
             path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
-            access_log.info("%s %s %s %dms", scope["method"], path, status["code"], elapsed)
+            access_log.info("%s %s %s %dms", scope["method"], logged_path(path), status["code"], elapsed)
+
+
+def logged_path(raw_path: str) -> str:
+    """The path as it came, unless something personal is in it, percent-encoded or not: then scrubbed."""
+    decoded = unquote(raw_path)
+    cleaned = scrub(decoded)
+    return scrub(raw_path) if cleaned == decoded else cleaned

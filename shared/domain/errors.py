@@ -27,6 +27,10 @@ class InvalidInput(PortalError):
     """Input that breaks a rule; ``field`` names it."""
 
 
+class UnsupportedMediaType(InvalidInput):
+    """The body is sent in a form (Content-Type) the operation does not read."""
+
+
 class NotAuthenticated(PortalError):
     """Nobody (or nobody we trust) is signed in."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, computed_field, field_validator
 from pydantic.alias_generators import to_camel
@@ -120,6 +120,10 @@ class RejectedUpload(PortalModel):
 
 
 MAX_REJECTED_UPLOADS = 20  # the latest are kept; the audit trail has them all
+MAX_AREAS = 50  # of each kind on one hearing; the admins keep far fewer
+MAX_REVIEWERS = 100
+# An area or a reviewer is named by an id: a reference data id, or a portal user id.
+IdList = list[Annotated[str, Field(min_length=1, max_length=200)]]
 
 
 class HearingEdit(InputModel):
@@ -138,10 +142,12 @@ class HearingEdit(InputModel):
     summary: str | None = Field(default=None, max_length=2000)
     body: str | None = Field(default=None, max_length=100_000)
     visibility: Visibility | None = None
-    subject_area_ids: list[str] | None = None
-    city_area_ids: list[str] | None = None
+    subject_area_ids: IdList | None = Field(default=None, max_length=MAX_AREAS)
+    city_area_ids: IdList | None = Field(default=None, max_length=MAX_AREAS)
     kle: Kle | None = None
-    reviewers: list[str] | None = Field(default=None, description="Portal user ids of employees who may comment")
+    reviewers: IdList | None = Field(
+        default=None, max_length=MAX_REVIEWERS, description="Portal user ids of employees who may comment"
+    )
 
     @field_validator(
         "title", "summary", "body", "visibility", "subject_area_ids", "city_area_ids", "reviewers", mode="before"

@@ -8,7 +8,16 @@ from pydantic import Field
 
 from shared.domain.audit import AuditEvent
 from shared.domain.base import InputModel, Instant, PortalModel, copenhagen_text
-from shared.domain.hearing import Hearing, HearingEdit, HearingStatus, Journalising, RejectedUpload, Visibility
+from shared.domain.hearing import (
+    MAX_AREAS,
+    Hearing,
+    HearingEdit,
+    HearingStatus,
+    IdList,
+    Journalising,
+    RejectedUpload,
+    Visibility,
+)
 from shared.domain.kle import Kle
 
 
@@ -24,8 +33,8 @@ class HearingDraft(InputModel):
     summary: str | None = Field(default=None, max_length=2000)
     body: str | None = Field(default=None, max_length=100_000)
     visibility: Visibility | None = None
-    subject_area_ids: list[str] = Field(default_factory=list)
-    city_area_ids: list[str] = Field(default_factory=list)
+    subject_area_ids: IdList = Field(default_factory=list, max_length=MAX_AREAS)
+    city_area_ids: IdList = Field(default_factory=list, max_length=MAX_AREAS)
     kle: Kle | None = None
 
 

@@ -21,6 +21,7 @@ from shared.domain.errors import (
 )
 from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.identity import Identity
+from shared.domain.reference import ReferenceType
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
@@ -138,6 +139,7 @@ def create_hearing(
     template = ReferenceRepository(documents).template(draft.template_id)
     if template is None:
         raise InvalidInput("no such template", field="templateId")
+    _check_areas(documents, draft.subject_area_ids, draft.city_area_ids)
     now = clock.now()
     hearing_id = str(uuid.uuid4())
     # The hearing belongs to a case from the start: the caseworker's own, or one the records system opens
@@ -175,6 +177,24 @@ def create_hearing(
     return HearingView.of(hearing, now, staff=True, etag=etag)
 
 
+def _check_areas(documents: DocumentStore, subject_area_ids: list[str] | None, city_area_ids: list[str] | None) -> None:
+    """Every area a hearing names is one the admins keep: followers of an area find its hearings by its id."""
+    references = ReferenceRepository(documents)
+    problems = []
+    for kind, ids, name in (
+        (ReferenceType.SUBJECT_AREA, subject_area_ids, "subjectAreaIds"),
+        (ReferenceType.CITY_AREA, city_area_ids, "cityAreaIds"),
+    ):
+        if not ids:
+            continue
+        known = {area.id for area in references.areas(kind)}
+        problems += [
+            FieldProblem(f"{name}[{i}]", "no such area") for i, area_id in enumerate(ids) if area_id not in known
+        ]
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
+
+
 @raises(NotAuthenticated, Forbidden, NotFound, Conflict, StaleWrite, InvalidInput)
 def edit_hearing(
     who: Identity | None,
@@ -188,6 +208,7 @@ def edit_hearing(
     vault: PersonalDataVault,
 ) -> HearingView:
     loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
+    _check_areas(documents, changes.subject_area_ids, changes.city_area_ids)
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
     fields = loaded.model.edit(changes, clock.now())

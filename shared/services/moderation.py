@@ -9,7 +9,7 @@ written to the trail before the text is handed out.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -74,7 +74,8 @@ class NotesView(PortalModel):
 
 
 class BulkDecision(InputModel):
-    ids: list[str] = Field(min_length=1, max_length=BULK_LIMIT)
+    # Response ids are UUIDs; a longer one names no response and would only be echoed back.
+    ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=BULK_LIMIT)
     decision: Literal["approve", "decline"]
     reason: str | None = Field(default=None, max_length=REASON_LENGTH)
     clear_flags: bool = False

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from shared.domain.base import PortalModel, format_instant
 from shared.domain.delivery import Delivery, DeliveryState
-from shared.domain.errors import Forbidden, NotAuthenticated, NotFound, raises
+from shared.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, raises
 from shared.domain.hearing import EventKind, Hearing, HearingStatus, Visibility
 from shared.domain.identity import Identity
 from shared.domain.invitation import InviteeKind
@@ -601,7 +601,7 @@ class DeliveryPage(PortalModel):
     continuation: str | None = None
 
 
-@raises(NotAuthenticated, Forbidden, NotFound)
+@raises(NotAuthenticated, Forbidden, NotFound, InvalidInput)
 def hearing_deliveries(
     who: Identity | None,
     hearing_id: str,
@@ -613,9 +613,12 @@ def hearing_deliveries(
 ) -> DeliveryPage:
     """The owner (and admins) see each recipient's delivery: queued, sent, failed with a reason."""
     managed_hearing(documents, viewer_of(who, vault), hearing_id)
-    page = documents.query(
-        DELIVERIES, Query(partition=(hearing_id,), order_by="id", limit=limit, continuation=continuation)
-    )
+    try:
+        page = documents.query(
+            DELIVERIES, Query(partition=(hearing_id,), order_by="id", limit=limit, continuation=continuation)
+        )
+    except ValueError as error:
+        raise InvalidInput("not a continuation token from a previous page", field="continuation") from error
     items = []
     for item in page.items:
         record = DeliveryRecord.model_validate(item.body)

@@ -4,6 +4,7 @@ exports, the host's log and the outbox are searched for a respondent's CPR numbe
 from __future__ import annotations
 
 import io
+import re
 from email import message_from_bytes, policy
 
 import httpx
@@ -173,3 +174,53 @@ def test_declining_with_a_reason_tells_the_respondent_without_their_text(portal:
     plain = told[0].get_body(preferencelist=("plain",))
     assert plain is not None and "Svaret vedrører en anden sag." in plain.get_content()
     assert _found(told[0].as_string()) == [] and _found(plain.get_content()) == []
+
+
+def test_a_cpr_number_sent_anywhere_public_is_never_answered_or_logged(portal: LocalHostProcess) -> None:
+    """An attacker types Anna's CPR number into every public route (path, query, body, the receipt check and
+    the web pages' search); a respondent signed up for a meeting is not in its public calendar file."""
+    anna, creator = token(portal, "citizen-anna"), token(portal, "hearing-creator")
+    meeting = {
+        "title": "Borgermøde",
+        "startsAt": "2030-06-01T17:00",
+        "endsAt": "2030-06-01T19:00",
+        "location": "Valby Kulturhus",
+        "capacity": 30,
+    }
+    planned = portal.request("POST", f"/api/hearings/{HEARING}/meetings", headers=creator, json=meeting)
+    assert planned.status_code == 201, planned.text
+    meeting_id = planned.json()["id"]
+    signed_up = portal.request("POST", f"/api/hearings/{HEARING}/meetings/{meeting_id}/signup", headers=anna)
+    assert signed_up.status_code in (200, 201), signed_up.text
+
+    document = portal.request("GET", "/api/openapi.json").json()
+    answers: list[httpx.Response] = []
+    for path, methods in document["paths"].items():
+        for method, spec in methods.items():
+            if spec.get("security") not in (None, [{}, {"bearer": []}]) or path.startswith("/dev/"):
+                continue  # signed-in callers only: refused before anything is read
+            for typed in ("010190-1234", "0101901234"):
+                concrete = path.replace("{hearing_id}", HEARING).replace("{meeting_id}", meeting_id)
+                concrete = re.sub(r"\{[^}]+\}", typed, concrete)
+                params = {p["name"]: typed for p in spec.get("parameters", []) if p["in"] == "query"}
+                body = {"receipt": typed, "text": typed} if "requestBody" in spec else None
+                answers.append(portal.request(method.upper(), "/api" + concrete, params=params, json=body))
+    for page in ("/", f"/hoeringer/{HEARING}", "/hoeringer/010190-1234", "/kvittering/tjek"):
+        answers.append(portal.request("GET", page, params={"q": "0101901234", "lang": "0101901234"}))
+    answers.append(portal.request("POST", "/kvittering/tjek", data={"receipt": CPR}))
+    calendar = portal.request("GET", f"/api/hearings/{HEARING}/meetings/{meeting_id}/meeting.ics")
+    assert calendar.status_code == 200 and "BEGIN:VCALENDAR" in calendar.text
+
+    # A page may show its own visitor what they typed (the search box, the language link); no API answer,
+    # error or not, says it back.
+    leaked = [
+        (answer.request.method, str(answer.request.url), answer.status_code)
+        for answer in answers
+        if answer.request.url.path.startswith("/api/") and _found(answer.text)
+    ]
+    assert leaked == []
+    assert all(answer.status_code < 500 for answer in answers)
+    assert not _found(calendar.text) and "Anna" not in calendar.text
+    log = portal.data_dir / "local-host.log"
+    portal.stop()
+    assert _found(log.read_text(errors="replace")) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import azure.functions as func
 import pytest
 from pydantic import ValidationError
@@ -10,8 +12,10 @@ from functions.http import parse_body, query_int
 from shared.domain.errors import InvalidInput
 from shared.services.hearing_api import HearingDraft, ScheduleRequest
 from shared.services.hearings import list_hearings
+from shared.services.moderation import BulkDecision
+from shared.services.notifications import hearing_deliveries
 from shared.services.responses import list_responses
-from tests.fakes import Portal
+from tests.fakes import Portal, caseworker
 
 
 def request(body: bytes = b"", **params: str) -> func.HttpRequest:
@@ -26,6 +30,15 @@ def test_a_made_up_continuation_token_is_refused_by_name() -> None:
     assert refused.value.problems[0].field == "continuation"
     with pytest.raises(InvalidInput):
         portal.call(list_responses, None, hearing_id, continuation="eyJ4IjoxfQ==")
+
+
+@pytest.mark.parametrize("token", ["abc", "eyJ4IjoxfQ==", "\u0000"])
+def test_the_owner_paging_deliveries_with_a_made_up_token_is_told_which_field(token: str) -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(hearing_deliveries, caseworker(), hearing_id, continuation=token)
+    assert refused.value.problems[0].field == "continuation"
 
 
 @pytest.mark.parametrize("instant", ["0001-01-01T00:30", "9999-12-31T23:59-02:00"])
@@ -45,3 +58,9 @@ def test_a_limit_that_is_not_a_plain_number_is_refused(value: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         query_int(request(limit=value), "limit", 50, 1, 100)
     assert refused.value.problems[0].field == "limit"
+
+
+def test_a_bulk_decision_names_the_id_that_is_no_response_id() -> None:
+    with pytest.raises(ValidationError) as refused:
+        BulkDecision.model_validate({"ids": [str(uuid.uuid4()), "x" * 100_000], "decision": "approve"})
+    assert [".".join(map(str, error["loc"])) for error in refused.value.errors()] == ["ids.1"]

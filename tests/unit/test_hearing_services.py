@@ -12,6 +12,7 @@ from functions.http import invalid_from
 from functions.problems import problem_type
 from shared.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, StaleWrite
 from shared.domain.hearing import HearingStatus, Visibility
+from shared.domain.reference import ReferenceType
 from shared.services import queues
 from shared.services.hearing_api import (
     Conclusion,
@@ -284,6 +285,24 @@ def test_sending_null_for_a_required_field_is_refused_and_breaks_nothing(portal:
     # The hearing, and the public list it is in, still read.
     assert portal.call(get_hearing, None, hearing_id).title == "Cykelsti på Amagerbrogade"
     assert [item.id for item in portal.call(list_hearings, None).items] == [hearing_id]
+
+
+def test_a_hearing_names_only_areas_the_admins_keep(portal: Portal) -> None:
+    portal.add_area(ReferenceType.SUBJECT_AREA, "trafik", "Trafik og veje")
+    portal.add_area(ReferenceType.CITY_AREA, "valby", "Valby")
+    draft = {"templateId": TEMPLATE_ID, "title": "Cykelsti", "subjectAreaIds": ["trafik", "trafk"]}
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(create_hearing, caseworker(), HearingDraft.model_validate({**draft, "cityAreaIds": ["vlby"]}))
+
+    assert [p.field for p in refused.value.problems] == ["subjectAreaIds[1]", "cityAreaIds[0]"]
+    assert portal.call(list_hearings, caseworker(), mine=True).items == []
+    hearing_id = portal.draft(subject_area_ids=["trafik"], city_area_ids=["valby"])
+    refusal = _refusal_of_edit(portal, hearing_id, {"cityAreaIds": ["valby", "x" * 100_000]})
+    assert [p.field for p in refusal.problems] == ["cityAreaIds.1"]
+    refusal = _refusal_of_edit(portal, hearing_id, {"cityAreaIds": ["noerrebro"]})
+    assert [p.field for p in refusal.problems] == ["cityAreaIds[0]"]
+    assert portal.stored_hearing(hearing_id).city_area_ids == ["valby"]
 
 
 def _refusal_of_edit(portal: Portal, hearing_id: str, body: dict[str, object]) -> InvalidInput:

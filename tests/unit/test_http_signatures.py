@@ -125,3 +125,40 @@ def test_a_query_number_out_of_bounds_is_a_problem_naming_it() -> None:
 
     assert answer.status_code == 422
     assert json.loads(answer.get_body())["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_in_a_form_the_operation_does_not_read_is_refused_unread(content_type: str) -> None:
+    ran: list[str] = []
+
+    def handler(request: ScheduleRequest) -> None:
+        ran.append("scheduled")
+
+    body = json.dumps({"start": "2026-06-01T09:00", "deadline": "2026-06-15T12:00"}).encode()
+    sent = func.HttpRequest(
+        method="POST", url="http://localhost/api/things", body=body, headers={"content-type": content_type}
+    )
+    answer = registered("things", handler)(sent)
+
+    assert answer.status_code == 415
+    problem = json.loads(answer.get_body())
+    assert problem["errors"] == [{"field": "Content-Type", "detail": "send the body as application/json"}]
+    assert ran == []
+    [operation] = http.REGISTRY.operations
+    assert 415 in operation.errors
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json; charset=utf-8", "application/merge-patch+json"])
+def test_json_is_read_with_or_without_its_content_type(content_type: str | None) -> None:
+    ran: list[str] = []
+
+    def handler(request: ScheduleRequest) -> None:
+        ran.append("scheduled")
+
+    body = json.dumps({"start": "2026-06-01T09:00", "deadline": "2026-06-15T12:00"}).encode()
+    headers = {"content-type": content_type} if content_type else {}
+    sent = func.HttpRequest(method="POST", url="http://localhost/api/things", body=body, headers=headers)
+    answer = registered("things", handler)(sent)
+
+    assert answer.status_code == 204
+    assert ran == ["scheduled"]

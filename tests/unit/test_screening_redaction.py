@@ -104,3 +104,30 @@ def test_an_approved_response_shows_neither_the_cpr_number_nor_the_email_address
 
     assert response.public_text() == "Mit CPR er [fjernet: personoplysning] og min mail er [fjernet: personoplysning]"
     assert publishable(response.flags) and response.open_flags == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "10 10 10-1010",
+        "1010101010",
+        "101010-1010",
+        "101010-\n1010",
+        "101010\r\n-1010",
+        "10-10-10-1010",
+        "10/10/10 1010",
+        "10\u200b1010-10\u00ad10",
+    ],
+    ids=["spaced-date", "bare", "hyphen", "wrapped", "wrapped-before-dash", "dashed-date", "slashed-date", "invisible"],
+)
+def test_a_cpr_like_number_however_typed_is_never_in_the_public_text(typed: str) -> None:
+    who = Identity(subject="mitid:anna", kind=IdentityKind.CITIZEN, name="Anna Jensen")
+    response = Response.receive("h-1", who, f"Naboens nummer er {typed}, skriv til ham.", False, NOW)
+    response.record_screening(screen(response.text), NOW)
+    assert [flag.kind for flag in response.flags] == [FlagKind.CPR]
+    with pytest.raises(Conflict):
+        response.approve("entra:henriette", clear_flags=False, publish=True, now=NOW)
+
+    response.approve("entra:henriette", clear_flags=True, publish=True, now=NOW)
+
+    assert response.public_text() == "Naboens nummer er [fjernet: personoplysning], skriv til ham."

@@ -9,11 +9,15 @@ from datetime import date
 from shared.domain.danish_ids import normalise_cpr
 from shared.domain.screening.flags import Flag, FlagKind
 
-# DDMMYY then SSSS: the date may be written with spaces or dots (consistently), the serial after a dash,
-# dot, slash or nothing, with spaces around; never part of a longer number.
+# DDMMYY then SSSS: the date may be written with spaces, dots, dashes or slashes (consistently), the serial
+# after a dash, dot, slash or nothing, with spaces or a line break around (a number wrapped at the end of a
+# line is still one number); never part of a longer number.
 _CPR = re.compile(
-    r"(?<!\d)(?<!\d[-./])(\d{2})([ .]?)(\d{2})\2(\d{2})( {0,2}[-./]? {0,2})(\d{4})(?!\d)(?![-.,/]\d)", re.ASCII
+    r"(?<!\d)(?<!\d[-./])(\d{2})([ .\-/]?)(\d{2})\2(\d{2})(\s{0,3}[-./]?\s{0,3})(\d{4})(?!\d)(?![-.,/]\d)", re.ASCII
 )
+# Characters that show as nothing (zero-width spaces and joiners, soft hyphens): typed between the digits
+# they hide a number from the pattern, so the number is looked for once more without them.
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 # Eight digits as Danes write them: 12345678, 12 34 56 78, 1234 5678, 123 45 678, optionally after +45 or 0045.
 # Subscriber numbers start with 2-9; numbers starting with 0 or 1 are not phone numbers.
 _PHONE = re.compile(
@@ -43,6 +47,17 @@ _CONTEXT_WIDTH = 30
 
 
 def find_cpr_numbers(readable: str) -> Iterator[Flag]:
+    yield from _cpr_numbers(readable)
+    if _INVISIBLE.search(readable) is None:
+        return
+    kept = [index for index, char in enumerate(readable) if _INVISIBLE.fullmatch(char) is None]
+    for flag in _cpr_numbers("".join(readable[index] for index in kept)):
+        assert flag.end is not None  # a pattern's finding has an end
+        # Found in the copy without the invisible characters: its place in the text itself.
+        yield Flag.found(FlagKind.CPR, kept[flag.start], kept[flag.end - 1] + 1, flag.excerpt)
+
+
+def _cpr_numbers(readable: str) -> Iterator[Flag]:
     for match in _CPR.finditer(readable):
         digits = match.group(1) + match.group(3) + match.group(4) + match.group(6)
         try:
