@@ -316,8 +316,8 @@ def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.Ht
         content_type = (request.req.headers.get("content-type") or "").split(";")[0].strip().lower()
         parser = parsers.get(content_type)
         if parser is None:
-            if content_type and not _is_json(content_type):
-                # Read as JSON anyway, a form or XML that happens to parse would be acted on as if meant.
+            if content_type and not _is_json(content_type) and not _json_sent_plainly(content_type, request.req):
+                # Read as JSON anyway, XML or a form that happens to parse would be acted on as if meant.
                 readable = ", ".join(("application/json", *parsers))
                 raise UnsupportedMediaType(f"send the body as {readable}", field="Content-Type")
             return parse_body(request.req, model)
@@ -327,6 +327,21 @@ def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.Ht
             raise invalid_from(error) from None
 
     return read
+
+
+# What `curl -d` and a browser's fetch() with a string body send unless told otherwise. A JSON body under
+# them is read as JSON, so the usual one-liners work; the API takes bearer tokens only, never a cookie, so
+# a cross-site form cannot act for anyone this way.
+_DEFAULT_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "text/plain"})
+
+
+def _json_sent_plainly(content_type: str, req: func.HttpRequest) -> bool:
+    if content_type not in _DEFAULT_CONTENT_TYPES:
+        return False
+    try:
+        return isinstance(json.loads(req.get_body() or b""), dict)
+    except ValueError:
+        return False
 
 
 def _is_json(content_type: str) -> bool:

@@ -127,14 +127,21 @@ def test_a_query_number_out_of_bounds_is_a_problem_naming_it() -> None:
     assert json.loads(answer.get_body())["errors"][0]["field"] == "limit"
 
 
-@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "application/x-www-form-urlencoded"])
-def test_a_body_in_a_form_the_operation_does_not_read_is_refused_unread(content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/xml", json.dumps({"start": "2026-06-01T09:00", "deadline": "2026-06-15T12:00"}).encode()),
+        ("application/xml", b"<schedule><start>2026-06-01T09:00</start></schedule>"),
+        ("text/plain", b"start=2026-06-01T09:00"),
+        ("application/x-www-form-urlencoded", b"start=2026-06-01T09%3A00&deadline=2026-06-15T12%3A00"),
+    ],
+)
+def test_a_body_in_a_form_the_operation_does_not_read_is_refused_unread(content_type: str, body: bytes) -> None:
     ran: list[str] = []
 
     def handler(request: ScheduleRequest) -> None:
         ran.append("scheduled")
 
-    body = json.dumps({"start": "2026-06-01T09:00", "deadline": "2026-06-15T12:00"}).encode()
     sent = func.HttpRequest(
         method="POST", url="http://localhost/api/things", body=body, headers={"content-type": content_type}
     )
@@ -148,7 +155,16 @@ def test_a_body_in_a_form_the_operation_does_not_read_is_refused_unread(content_
     assert 415 in operation.errors
 
 
-@pytest.mark.parametrize("content_type", [None, "application/json; charset=utf-8", "application/merge-patch+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+        "application/x-www-form-urlencoded",  # what `curl -d '{...}'` says it sends
+        "text/plain;charset=UTF-8",  # what fetch() says for a string body
+    ],
+)
 def test_json_is_read_with_or_without_its_content_type(content_type: str | None) -> None:
     ran: list[str] = []
 
