@@ -125,6 +125,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
             log.info("CORS allowed for %s", ", ".join(cors.origins))
         print(banner(specs, urls, runtime.broker is not None), flush=True)
         _print_personas(issuer)
+        print(where_to_start(specs, base_url, issuer is not None), flush=True)
         runtime.start()
         config = uvicorn.Config(
             asgi,
@@ -312,6 +313,18 @@ def _print_personas(issuer: DevIssuer | None) -> None:
     lines = ["Development sign-in personas:", ""]
     lines += [f"        {persona.id}: {persona.label} ({persona.description})" for persona in personas]
     print("\n".join([*lines, ""]), flush=True)
+
+
+def where_to_start(specs: list[FunctionSpec], base_url: str, dev_sign_in: bool) -> str:
+    """The last lines before the server's own: where to open the portal, after hundreds of function lines."""
+    routes = [spec.route.strip("/") for spec in specs if spec.kind is TriggerKind.HTTP]
+    lines = []
+    if any(not route.startswith("api/") and not route.startswith("dev/") for route in routes):
+        sign_in = ', and sign in with "Log ind" as one of the personas above' if dev_sign_in else ""
+        lines.append(f"Open {base_url}/ in a browser{sign_in}.")
+    if routes:
+        lines.append(f"The API is described at {base_url}/api/openapi.json.")
+    return "\n".join([*lines, ""])
 
 
 def _display_host(host: str) -> str:
