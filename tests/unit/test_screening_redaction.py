@@ -117,8 +117,21 @@ def test_an_approved_response_shows_neither_the_cpr_number_nor_the_email_address
         "10-10-10-1010",
         "10/10/10 1010",
         "10\u200b1010-10\u00ad10",
+        "\uff11\uff10\uff11\uff10\uff11\uff10-\uff11\uff10\uff11\uff10",
+        "\u0661\u0660\u0661\u0660\u0661\u0660-\u0661\u0660\u0661\u0660",
     ],
-    ids=["spaced-date", "bare", "hyphen", "wrapped", "wrapped-before-dash", "dashed-date", "slashed-date", "invisible"],
+    ids=[
+        "spaced-date",
+        "bare",
+        "hyphen",
+        "wrapped",
+        "wrapped-before-dash",
+        "dashed-date",
+        "slashed-date",
+        "invisible",
+        "full-width-digits",
+        "arabic-indic-digits",
+    ],
 )
 def test_a_cpr_like_number_however_typed_is_never_in_the_public_text(typed: str) -> None:
     who = Identity(subject="mitid:anna", kind=IdentityKind.CITIZEN, name="Anna Jensen")

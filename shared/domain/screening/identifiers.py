@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 
@@ -47,6 +48,7 @@ _CONTEXT_WIDTH = 30
 
 
 def find_cpr_numbers(readable: str) -> Iterator[Flag]:
+    readable = _ascii_digits(readable)
     yield from _cpr_numbers(readable)
     if _INVISIBLE.search(readable) is None:
         return
@@ -55,6 +57,14 @@ def find_cpr_numbers(readable: str) -> Iterator[Flag]:
         assert flag.end is not None  # a pattern's finding has an end
         # Found in the copy without the invisible characters: its place in the text itself.
         yield Flag.found(FlagKind.CPR, kept[flag.start], kept[flag.end - 1] + 1, flag.excerpt)
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width, Arabic-Indic and other decimal digits as 0-9, one for one, so places stay the same:
+    a number typed in them reads as the same number, and the pattern looks for ASCII digits."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() and not char.isascii() else char for char in text)
 
 
 def _cpr_numbers(readable: str) -> Iterator[Flag]:
