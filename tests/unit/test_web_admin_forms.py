@@ -184,7 +184,7 @@ def test_the_message_page_names_the_kinds_values_and_shows_the_preview_as_text()
     assert "Receipt for a response (English)" in page
     for name in ("c.verification_code", "c.hearing.title", "hearing_url"):
         assert f"<code>{name}</code>" in page
-    assert "{{ c.received_at | when }} writes it out" in html.unescape(page)
+    assert "<code>{{ c.received_at | when }}</code> writes it out" in html.unescape(page)
     preview = page.split('id="preview-html"', 1)[1]
     assert preview.startswith(">&lt;p&gt;Lokalplan for Ørestad Syd&lt;/p&gt;")  # escaped: shown, not rendered
     assert "Return to the built-in text" not in page  # the built-in text is in use
