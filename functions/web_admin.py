@@ -1,5 +1,5 @@
 """The admins' pages under /administration: hearing templates, subject and city areas, KLE numbers, the
-blacklist, the terms texts and hearing owners.
+blacklist, the terms texts, hearing owners and the texts of the portal's messages.
 
 They call the same services as ``/api/management/...``. Anyone but an admin, signed in or not, gets the
 404 page: the area does not reveal itself.
@@ -19,7 +19,7 @@ from functions.webui.pages import Visit, redirect, render
 from functions.webui.routing import pages_on
 from functions.webui.visits import form_of
 from shared.bootstrap import call
-from shared.domain.errors import Conflict, NotFound, PortalError
+from shared.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, PortalError
 from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
 from shared.domain.identity import Identity
@@ -29,12 +29,16 @@ from shared.domain.reference import (
     BlacklistTerms,
     HearingTemplate,
     KleTitle,
+    NotificationTemplateText,
     OwnerChange,
     ReferenceType,
     TemplateRequest,
     TermsText,
 )
 from shared.services import blacklist, owners, reference_data, terms
+from shared.services import notification_template_admin as message_admin
+from shared.services import notification_templates as message_templates
+from shared.services.notification_template_admin import NotificationTemplatePreview, NotificationTemplateView
 
 bp = func.Blueprint()
 page = pages_on(bp)
@@ -126,6 +130,8 @@ DONE = {
     "blacklist-saved": N_("The blacklist is saved. Responses received from now on are screened for its terms."),
     "terms-published": N_("The new terms are published. Respondents accept them from now on."),
     "moved": N_("The hearing has a new owner."),
+    "message-saved": N_("The message's text is saved. Messages sent from now on use it."),
+    "message-reset": N_("The message is back to the built-in text."),
 }
 
 
@@ -507,3 +513,145 @@ def move_hearing(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
         errors = FormErrors([FieldError(f"owner-{hearing_id}", item.message) for item in errors.items])
         return _owners_page(visit, admin, former, errors, 422)
     return _done(visit, "/administration/ejere", "moved", ejer=former)
+
+
+# -- the texts of the portal's messages --------------------------------------------------------------------
+
+# The kinds' names as admins know them; a kind added later without a name here is shown by its id.
+MESSAGE_NAMES = {
+    "new_hearing": N_("New hearing, to followers"),
+    "changed_hearing": N_("Hearing changed, to followers"),
+    "deadline_soon": N_("Deadline soon, to followers"),
+    "concluded": N_("Hearing concluded"),
+    "cancelled": N_("Hearing cancelled"),
+    "receipt": N_("Receipt for a response"),
+    "declined": N_("Response declined"),
+    "published": N_("Response published"),
+    "redacted": N_("Response redacted"),
+    "invitee_opened": N_("Hearing opened, to invitees"),
+    "reviewer_added": N_("Added as reviewer"),
+    "review_waiting": N_("Responses waiting for review"),
+    "meeting_invitation": N_("Meeting invitation"),
+    "meeting_reminder": N_("Meeting reminder"),
+    "meeting_changed": N_("Meeting changed"),
+    "meeting_cancelled": N_("Meeting cancelled"),
+    "digest": N_("Digest, to owners"),
+}
+LANGUAGE_NAMES = {"da": N_("Danish"), "en": N_("English")}
+MESSAGE_FIELD_MESSAGES = {
+    "subject": N_("Write the subject: at most 1,000 characters."),
+    "html": N_("Write the HTML body: at most 100,000 characters."),
+    "text": N_("Write the plain-text body: at most 100,000 characters."),
+}
+
+
+def message_name(visit: Visit, kind: str) -> str:
+    return visit._(MESSAGE_NAMES[kind]) if kind in MESSAGE_NAMES else kind
+
+
+def message_form(form: dict[str, str]) -> NotificationTemplateText:
+    """The message form as the API's request; raises ValidationError naming the parts at fault.
+
+    Browsers send a text area's lines ending in CR LF: stored as typed, every message would carry them."""
+    return NotificationTemplateText.model_validate(
+        {part: _lines(form.get(part, "")) for part in MESSAGE_FIELD_MESSAGES}
+    )
+
+
+def message_preview_form(form: dict[str, str]) -> NotificationTemplatePreview:
+    """The same form as a preview: every part as typed, so an emptied part is named rather than replaced."""
+    return NotificationTemplatePreview.model_validate(
+        {part: _lines(form.get(part, "")) for part in MESSAGE_FIELD_MESSAGES}
+    )
+
+
+def _lines(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def message_errors(error: ValidationError | PortalError, visit: Visit) -> FormErrors:
+    """Each part at fault by its field: a length rule by the field's message, a template that does not render
+    against the sample values with the reason the check gives."""
+    found: list[FieldError] = []
+    if isinstance(error, ValidationError):
+        for issue in error.errors():
+            name = next((str(part) for part in issue["loc"] if part in MESSAGE_FIELD_MESSAGES), "subject")
+            found.append(FieldError(name, visit._(MESSAGE_FIELD_MESSAGES[name])))
+    else:
+        for problem in error.problems or [FieldProblem("subject", error.detail)]:
+            name = problem.field if problem.field in MESSAGE_FIELD_MESSAGES else "subject"
+            text = visit._(N_("This does not work with the sample values: {reason}")).format(reason=problem.message)
+            found.append(FieldError(name, text))
+    return FormErrors(list({(item.field, item.message): item for item in found}.values()))
+
+
+@page("administration/beskeder")
+def messages(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    listed = call(message_admin.list_notification_templates, admin).items
+    rows = [(item, message_name(visit, item.kind), visit._(LANGUAGE_NAMES[item.language])) for item in listed]
+    return render(visit, "admin_messages.html", rows=rows, done=done_text(visit))
+
+
+def _message_page(
+    visit: Visit,
+    view: NotificationTemplateView,
+    form: dict[str, str] | None,
+    errors: FormErrors,
+    preview: message_templates.Rendered | None = None,
+    status: int = 200,
+) -> func.HttpResponse:
+    return render(
+        visit,
+        "admin_message.html",
+        status,
+        view=view,
+        name=message_name(visit, view.kind),
+        language_name=visit._(LANGUAGE_NAMES[view.language]),
+        form=form if form is not None else {"subject": view.subject, "html": view.html, "text": view.text},
+        variables=message_templates.variables(view.kind),
+        errors=errors,
+        preview=preview,
+    )
+
+
+@page("administration/beskeder/{kind}/{language}")
+def message(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    kind, language = req.route_params["kind"], req.route_params["language"]
+    view = call(message_admin.get_notification_template, admin, kind, language)
+    return _message_page(visit, view, None, FormErrors())
+
+
+@page("administration/beskeder/{kind}/{language}", "POST")
+def save_message(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """Preview or save, by the button pressed; either way the typed text stays on the page when refused."""
+    admin = _admin(who)
+    kind, language = req.route_params["kind"], req.route_params["language"]
+    view = call(message_admin.get_notification_template, admin, kind, language)
+    form = form_of(req)
+    typed = {part: form.get(part, "") for part in MESSAGE_FIELD_MESSAGES}
+    try:
+        if form.get("action") == "preview":
+            shown = call(message_admin.preview_notification_template, admin, kind, language, message_preview_form(form))
+            return _message_page(visit, view, typed, FormErrors(), shown)
+        call(message_admin.put_notification_template, admin, kind, language, message_form(form))
+    except (ValidationError, InvalidInput) as error:
+        return _message_page(visit, view, typed, message_errors(error, visit), None, 422)
+    return _done(visit, "/administration/beskeder", "message-saved")
+
+
+@page("administration/beskeder/{kind}/{language}/standard")
+def reset_message_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """Asks first: the admins' own text is gone once the message is back to the built-in one."""
+    admin = _admin(who)
+    view = call(message_admin.get_notification_template, admin, req.route_params["kind"], req.route_params["language"])
+    name, language_name = message_name(visit, view.kind), visit._(LANGUAGE_NAMES[view.language])
+    return render(visit, "admin_message_reset.html", view=view, name=name, language_name=language_name)
+
+
+@page("administration/beskeder/{kind}/{language}/standard", "POST")
+def reset_message(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    admin = _admin(who)
+    call(message_admin.delete_notification_template, admin, req.route_params["kind"], req.route_params["language"])
+    return _done(visit, "/administration/beskeder", "message-reset")

@@ -9,7 +9,7 @@ has its entry in the reference data's audit trail.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, cast
+from typing import Literal
 
 from pydantic import Field
 
@@ -48,12 +48,27 @@ class NotificationTemplateView(PortalModel):
     updated_by: str | None = None
 
 
+class NotificationTemplateSummary(PortalModel):
+    kind: str
+    language: Literal["da", "en"]
+    custom: bool  # False: the built-in template
+    updated_at: Instant | None = None
+    updated_by: str | None = None
+
+
+class NotificationTemplateList(PortalModel):
+    items: list[NotificationTemplateSummary]  # every kind in both languages, in the kinds' order
+
+
+LANGUAGES: tuple[Language, ...] = ("da", "en")
+
+
 def _checked_name(kind: str, language: str) -> Language:
     if kind not in templates.TEMPLATES:
         raise NotFound(f"no notification template named {kind}", field="kind")
-    if language not in ("da", "en"):
+    if language not in LANGUAGES:
         raise NotFound("templates are in da or en", field="language")
-    return cast(Language, language)
+    return language
 
 
 def _view(documents: DocumentStore, kind: str, language: Language) -> NotificationTemplateView:
@@ -78,6 +93,27 @@ def _checked(kind: str, language: Language, text: NotificationTemplateText, sett
         return templates.check_custom(kind, language, (text.subject, text.html, text.text), web_base_url(settings))
     except templates.TemplateRefused as refused:
         raise InvalidInput(str(refused), field=refused.part) from None
+
+
+@raises(NotAuthenticated, Forbidden)
+def list_notification_templates(who: Identity | None, *, documents: DocumentStore) -> NotificationTemplateList:
+    """Every kind and language, each saying whether the admins' own template or the built-in one is used."""
+    ensure_admin(who)
+    own = {(t.kind, t.language): t for t in ReferenceRepository(documents).notification_templates()}
+    items = []
+    for kind in templates.TEMPLATES:
+        for language in LANGUAGES:
+            stored = own.get((kind, language))
+            items.append(
+                NotificationTemplateSummary(
+                    kind=kind,
+                    language=language,
+                    custom=stored is not None,
+                    updated_at=stored.updated_at if stored else None,
+                    updated_by=stored.updated_by if stored else None,
+                )
+            )
+    return NotificationTemplateList(items=items)
 
 
 @raises(NotAuthenticated, Forbidden, NotFound)

@@ -380,6 +380,56 @@ TEMPLATES: dict[str, type[MessageContext] | type[Digest]] = {
 }
 
 
+class Variable(PortalModel):
+    """A value an admin's template of one kind may name, as the template writes it."""
+
+    name: str  # e.g. c.hearing.title
+    time: bool = False  # an instant: ``{{ c.deadline | when }}`` writes it out in the message's language
+    each: list[str] = Field(default_factory=list)  # a list of records: the names each one has
+
+
+def variables(template: str) -> list[Variable]:
+    """The values a template of this kind is rendered with, read from its context model (fields and
+    properties, records spelt out), then the ones every message has."""
+    model = TEMPLATES[template]
+    found = _variables_of(model, "c")
+    if issubclass(model, MessageContext):
+        found.append(Variable(name="hearing_url"))
+    found.extend([Variable(name="web"), Variable(name="language")])
+    return found
+
+
+def _variables_of(model: type[PortalModel], prefix: str) -> list[Variable]:
+    import types
+    import typing
+
+    hints: dict[str, Any] = {name: info.annotation for name, info in model.model_fields.items()}
+    for klass in model.__mro__:
+        if not (isinstance(klass, type) and issubclass(klass, PortalModel)) or klass is PortalModel:
+            continue
+        for name, member in vars(klass).items():
+            if isinstance(member, property) and member.fget is not None and not name.startswith("_"):
+                hints.setdefault(name, typing.get_type_hints(member.fget).get("return"))
+    found: list[Variable] = []
+    for name, annotation in hints.items():
+        kind = annotation
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: the X
+            kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+        if typing.get_origin(kind) is list:
+            item = typing.get_args(kind)[0]
+            each = [v.name.removeprefix(".") for v in _variables_of(item, "")] if _is_model(item) else []
+            found.append(Variable(name=f"{prefix}.{name}", each=each))
+        elif _is_model(kind):
+            found.extend(_variables_of(kind, f"{prefix}.{name}"))
+        else:
+            found.append(Variable(name=f"{prefix}.{name}", time=kind is datetime))
+    return found
+
+
+def _is_model(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, PortalModel)
+
+
 def _sample(web_base_url: str) -> dict[str, Any]:
     """The sample values every preview and every check of an admin's template renders with."""
     return {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}

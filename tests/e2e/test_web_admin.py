@@ -1,4 +1,5 @@
-"""The admins' pages in Chromium: templates, areas, KLE numbers, blacklist, terms and owners; 404 for everyone else."""
+"""The admins' pages in Chromium: templates, areas, KLE numbers, blacklist, terms, owners and message texts; 404 for
+everyone else."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ PAGES = [
     "/administration/sortliste",
     "/administration/vilkaar",
     "/administration/ejere?ejer=henriette.sagsbehandler%40kommune.example",
+    "/administration/beskeder",
+    "/administration/beskeder/meeting_changed/da",
 ]
 
 
@@ -52,7 +55,7 @@ def test_administration_is_the_404_page_for_everyone_but_admins(
     if persona is not None:
         sign_in(page, base_url, persona, "/")
         expect(page.get_by_role("link", name="Administration")).to_have_count(0)
-    for path in ("/administration", "/administration/skabeloner", "/administration/ejere"):
+    for path in ("/administration", "/administration/skabeloner", "/administration/ejere", "/administration/beskeder"):
         answer = page.goto(base_url + path)
         assert answer is not None and answer.status == 404, path
         expect(page.get_by_role("heading", level=1)).to_have_text("Siden findes ikke")
@@ -225,6 +228,69 @@ def test_an_admin_moves_a_hearing_to_another_employee(browser: Browser, base_url
     assert moved.status_code == 200 and moved.json()["owner"] == "Erik Ansat", moved.text
     trail = host.request("GET", "/api/hearings/demo-draft/audit", headers=token(host, "admin")).json()["items"]
     assert [entry["action"] for entry in trail][-1] == "hearing.owner-changed"
+
+
+def test_an_admin_replaces_the_danish_receipts_subject_previews_saves_and_returns_to_the_built_in_text(
+    context: BrowserContext, base_url: str, host: LocalHostProcess
+) -> None:
+    api = "/api/management/notification-templates/receipt/da"
+    ada = token(host, "admin")
+    page = as_admin(context, base_url)
+    page.get_by_role("link", name="Beskedtekster").first.click()
+    table = page.get_by_role("region", name="Beskedtekster")
+    row = table.get_by_role("row").filter(has_text="Kvittering for høringssvar").filter(has_text="Dansk")
+    expect(row).to_contain_text("Indbygget tekst")
+    no_violations(page)
+    row.get_by_role("link", name="Rediger Kvittering for høringssvar, Dansk").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kvittering for høringssvar (Dansk)")
+    expect(page.get_by_role("region", name="Værdier, beskeden tilbyder")).to_contain_text("c.verification_code")
+    subject = page.get_by_role("textbox", name="Emne")
+    expect(subject).to_have_value("Kvittering for dit høringssvar: {{ c.hearing.title }}")
+    subject.fill("Tak for dit svar <3: {{ c.hearing.title }}")
+    page.get_by_role("button", name="Vis forhåndsvisning").click()
+    preview = page.get_by_role("region", name="Forhåndsvisning med eksempelværdier")
+    expect(preview.locator("#preview-subject")).to_have_text("Tak for dit svar <3: Lokalplan for Ørestad Syd")
+    expect(preview.locator("#preview-html")).to_contain_text("<p>Kontrolkode: <strong>7F3K-Q9XD-2M4A-8B1C</strong>")
+    expect(subject).to_have_value("Tak for dit svar <3: {{ c.hearing.title }}")  # previewed, not saved
+    assert not host.request("GET", api, headers=ada).json()["custom"]
+    no_violations(page)
+
+    subject.fill("{{ unclosed")
+    page.get_by_role("button", name="Gem teksten").click()
+    expect(page.locator("#error-summary")).to_contain_text("Det virker ikke med eksempelværdierne")
+    expect(page.locator("#subject-error")).to_contain_text("does not parse")
+    expect(subject).to_have_value("{{ unclosed")
+    expect(subject).to_have_attribute("aria-invalid", "true")
+    assert not host.request("GET", api, headers=ada).json()["custom"]  # nothing was stored
+    no_violations(page)
+
+    subject.fill("Tak for dit svar: {{ c.hearing.title }}")
+    page.get_by_role("button", name="Gem teksten").click()
+    expect(page.get_by_role("status")).to_contain_text("Beskedens tekst er gemt.")
+    expect(row).to_contain_text("Egen tekst")
+    stored = host.request("GET", api, headers=ada).json()
+    assert (stored["custom"], stored["subject"]) == (True, "Tak for dit svar: {{ c.hearing.title }}")
+    english = host.request("GET", "/api/management/notification-templates/receipt/en", headers=ada).json()
+    assert not english["custom"]  # one language at a time
+
+    row.get_by_role("link", name="Rediger Kvittering for høringssvar, Dansk").click()
+    expect(page.get_by_text("I brug: administratorernes egen tekst.")).to_be_visible()
+    page.get_by_role("link", name="Vend tilbage til den indbyggede tekst").click()
+    no_violations(page)
+    page.get_by_role("button", name="Ja, vend tilbage til den indbyggede tekst").click()
+    expect(page.get_by_role("status")).to_contain_text("Beskeden bruger igen den indbyggede tekst.")
+    expect(row).to_contain_text("Indbygget tekst")
+    back = host.request("GET", api, headers=ada).json()
+    assert (back["custom"], back["subject"]) == (False, "Kvittering for dit høringssvar: {{ c.hearing.title }}")
+
+
+def test_an_unknown_message_or_language_is_the_404_page(context: BrowserContext, base_url: str) -> None:
+    page = as_admin(context, base_url)
+    for path in ("/administration/beskeder/no_such_kind/da", "/administration/beskeder/receipt/de"):
+        answer = page.goto(base_url + path)
+        assert answer is not None and answer.status == 404, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Siden findes ikke")
 
 
 @pytest.mark.parametrize("language", ["da", "en"])

@@ -7,6 +7,7 @@ import pytest
 from shared.domain.errors import Forbidden, InvalidInput, NotFound
 from shared.domain.reference import REFERENCE_TRAIL, NotificationTemplateText
 from shared.services import notification_template_admin as admin_templates
+from shared.services import notification_templates as templates
 from shared.services.notification_template_admin import NotificationTemplatePreview
 from shared.services.repositories import AuditRepository
 from tests.fakes import Portal, admin, caseworker, employee
@@ -86,3 +87,36 @@ def test_the_preview_fills_what_is_left_out_from_the_template_in_use_and_only_ad
     with pytest.raises(NotFound) as unknown:
         portal.call(admin_templates.get_notification_template, ADA, "deadline_soon", "de")
     assert unknown.value.problems[0].field == "language"
+
+
+def test_the_list_names_every_kind_in_both_languages_and_which_use_the_admins_own_text() -> None:
+    portal = Portal.start()
+    portal.call(admin_templates.put_notification_template, ADA, "new_hearing", "da", OWN)
+
+    listed = portal.call(admin_templates.list_notification_templates, ADA).items
+
+    assert len(listed) == 2 * len(templates.TEMPLATES)
+    assert {(item.kind, item.language) for item in listed} == {
+        (kind, language) for kind in templates.TEMPLATES for language in ("da", "en")
+    }
+    own = [(item.kind, item.language, item.updated_by) for item in listed if item.custom]
+    assert own == [("new_hearing", "da", ADA.subject)]
+    with pytest.raises(Forbidden):
+        portal.call(admin_templates.list_notification_templates, ERIK)
+
+
+def test_the_values_a_kind_offers_come_from_its_context_and_each_one_renders() -> None:
+    names = {variable.name: variable for variable in templates.variables("meeting_changed")}
+
+    assert {"c.hearing.title", "c.meeting.place", "c.changes", "hearing_url"} <= set(names)
+    assert names["c.meeting.starts_at"].time and not names["c.meeting.place"].time
+    digest = {variable.name: variable for variable in templates.variables("digest")}
+    assert "hearing_url" not in digest  # a digest is about many hearings
+    assert digest["c.items"].each == ["hearing.id", "hearing.title", "happened_at", "summary"]
+    # Every value named for every kind is there when a template uses it: the help never names a wrong one.
+    portal = Portal.start()
+    for kind in templates.TEMPLATES:
+        named = templates.variables(kind)
+        used = " ".join(f"{{{{ {v.name} | when }}}}" if v.time else f"{{{{ {v.name} }}}}" for v in named)
+        proposal = NotificationTemplatePreview(subject="Emne", text=used)
+        portal.call(admin_templates.preview_notification_template, ADA, kind, "da", proposal)

@@ -8,13 +8,23 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from functions.web_admin import _template_page, admin_errors, done_text, template_form
+from functions.web_admin import (
+    _message_page,
+    _template_page,
+    admin_errors,
+    done_text,
+    message_errors,
+    message_form,
+    message_preview_form,
+    template_form,
+)
 from functions.webui.forms import FormErrors
 from functions.webui.pages import Visit
 from functions.webui.session import Session
 from shared.domain.errors import Conflict, FieldProblem, InvalidInput
 from shared.domain.files import FileKind
 from shared.domain.hearing import Visibility
+from shared.services import notification_template_admin as message_admin
 from shared.services import reference_data
 from tests.fakes import Portal, admin
 
@@ -110,3 +120,71 @@ def test_what_a_form_did_is_said_in_the_visitors_language() -> None:
     assert done_text(visit("da", udfoert="kle-imported-2-1-0")) == "Importeret: 2 tilføjet, 1 ændret, 0 uændret."
     assert done_text(visit("en", udfoert="moved")) == "The hearing has a new owner."
     assert done_text(visit("en", udfoert="<script>")) is None
+
+
+MESSAGE = {
+    "subject": "Tak for dit svar: {{ c.hearing.title }}",
+    "html": "<p>Modtaget {{ c.received_at | when }}</p>\r\n<p>{{ c.verification_code }}</p>\r\n",
+    "text": "Modtaget {{ c.received_at | when }}\r\nKode: {{ c.verification_code }}\r\n",
+    "action": "save",
+}
+
+
+def test_the_message_form_gives_the_apis_request_with_the_browsers_line_ends_made_plain() -> None:
+    request = message_form(MESSAGE)
+
+    assert request.subject == "Tak for dit svar: {{ c.hearing.title }}"
+    assert request.html == "<p>Modtaget {{ c.received_at | when }}</p>\n<p>{{ c.verification_code }}</p>"
+    assert "\r" not in request.text
+    assert message_preview_form(MESSAGE).text == request.text
+
+
+@pytest.mark.parametrize("part", ["subject", "html", "text"])
+def test_an_emptied_part_of_a_message_is_named_at_its_field_for_a_save_and_a_preview(part: str) -> None:
+    for read in (message_form, message_preview_form):
+        with pytest.raises(ValidationError) as refused:
+            read({**MESSAGE, part: "  "})
+
+        errors = message_errors(refused.value, visit("en"))
+        assert [item.field for item in errors.items] == [part]
+
+
+def test_a_message_that_does_not_render_against_the_sample_is_refused_at_its_field_with_the_reason() -> None:
+    portal = Portal.start()
+    ada = admin()
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(
+            message_admin.put_notification_template,
+            ada,
+            "receipt",
+            "da",
+            message_form({**MESSAGE, "subject": "{{ unclosed"}),
+        )
+
+    errors = message_errors(refused.value, visit())
+    [message] = errors.of("subject")
+    assert message.startswith("Det virker ikke med eksempelværdierne:") and "does not parse" in message
+    assert not portal.call(message_admin.get_notification_template, ada, "receipt", "da").custom
+    typed = {**MESSAGE, "subject": "{{ unclosed"}
+    view = portal.call(message_admin.get_notification_template, ada, "receipt", "da")
+    page = _message_page(visit(), view, typed, errors, None, 422).get_body().decode()
+    assert field_value(page, "subject") == "{{ unclosed"  # the typed text stays
+    assert re.search(r'id="subject" [^>]*aria-invalid="true"', page)
+
+
+def test_the_message_page_names_the_kinds_values_and_shows_the_preview_as_text() -> None:
+    portal = Portal.start()
+    ada = admin()
+    view = portal.call(message_admin.get_notification_template, ada, "receipt", "en")
+    proposal = message_preview_form({**MESSAGE, "html": "<p>{{ c.hearing.title }}</p>"})
+    shown = portal.call(message_admin.preview_notification_template, ada, "receipt", "en", proposal)
+
+    page = _message_page(visit("en"), view, None, FormErrors(), shown).get_body().decode()
+
+    assert "Receipt for a response (English)" in page
+    for name in ("c.verification_code", "c.hearing.title", "hearing_url"):
+        assert f"<code>{name}</code>" in page
+    assert "<code>{{ c.received_at | when }}</code> writes it out" in html.unescape(page)
+    preview = page.split('id="preview-html"', 1)[1]
+    assert preview.startswith(">&lt;p&gt;Lokalplan for Ørestad Syd&lt;/p&gt;")  # escaped: shown, not rendered
+    assert "Return to the built-in text" not in page  # the built-in text is in use
