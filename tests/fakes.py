@@ -349,6 +349,18 @@ class FakeLimiter:
         return self.refuse_with
 
 
+@dataclass
+class NamedTokens:
+    """For tests of the HTTP edge: a token is the name of a person; the real validation has tests of its own."""
+
+    people: dict[str, Identity]
+
+    def validate(self, token: str) -> Identity:
+        if token not in self.people:
+            raise InvalidToken("unknown token")
+        return self.people[token]
+
+
 class RefusingTokens:
     """Services never see tokens; the HTTP edge does. A portal for the services refuses every one."""
 

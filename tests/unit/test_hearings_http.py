@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import azure.functions as func
@@ -15,32 +14,18 @@ from functions.http import REGISTRY
 from functions.openapi import build_document
 from shared import bootstrap
 from shared.domain.hearing import HearingStatus
-from shared.domain.identity import Identity
-from shared.ports.identity import InvalidToken
 from shared.services.hearing_api import MAX_CANCEL_REASON
 from shared.services.hearings import audit_trail
-from tests.fakes import Portal, caseworker
+from tests.fakes import NamedTokens, Portal, caseworker
 
 OWNER = caseworker()
-
-
-@dataclass
-class Tokens:
-    """A token is the name of a person here; the real validation has tests of its own."""
-
-    people: dict[str, Identity]
-
-    def validate(self, token: str) -> Identity:
-        if token not in self.people:
-            raise InvalidToken("unknown token")
-        return self.people[token]
 
 
 @pytest.fixture
 def portal() -> Iterator[Portal]:
     portal = Portal.start()
     deps = portal.dependencies()
-    deps.tokens = Tokens({"owner": OWNER})
+    deps.tokens = NamedTokens({"owner": OWNER})
     bootstrap.override(deps)
     try:
         yield portal

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,31 +12,17 @@ import pytest
 
 from functions import meetings as handlers
 from shared import bootstrap
-from shared.domain.identity import Identity
-from shared.ports.identity import InvalidToken
-from tests.fakes import Portal, caseworker, employee
+from tests.fakes import NamedTokens, Portal, caseworker, employee
 
 OWNER = caseworker()
 ERIK = employee("entra:erik")
-
-
-@dataclass
-class Tokens:
-    """A token is the name of a person here; the real validation has tests of its own."""
-
-    people: dict[str, Identity]
-
-    def validate(self, token: str) -> Identity:
-        if token not in self.people:
-            raise InvalidToken("unknown token")
-        return self.people[token]
 
 
 @pytest.fixture
 def portal() -> Iterator[Portal]:
     portal = Portal.start()
     deps = portal.dependencies()
-    deps.tokens = Tokens({"owner": OWNER, "erik": ERIK})
+    deps.tokens = NamedTokens({"owner": OWNER, "erik": ERIK})
     bootstrap.override(deps)
     try:
         yield portal
