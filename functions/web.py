@@ -21,6 +21,7 @@ from functions.webui import i18n, oidc
 from functions.webui.file_texts import attachment_refusal, file_size, file_type
 from functions.webui.forms import FieldError, FormErrors, errors_from
 from functions.webui.pages import Visit, redirect, render
+from functions.webui.paths import on_this_site
 from functions.webui.routing import pages_on, sign_in_link
 from functions.webui.session import SIGN_IN_COOKIE
 from functions.webui.static_files import IMMUTABLE, SHORT, static_file
@@ -374,10 +375,7 @@ def sign_in(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     issuer = sign_in_issuer(settings)
     if issuer is None:
         return render(visit, "error.html", 503, title=visit._("Sign-in is not available"))
-    wanted = req.params.get("til") or "/"
-    # Only a path on this site: never an open redirect.
-    return_to = wanted if wanted.startswith("/") and not wanted.startswith("//") else "/"
-    pending = oidc.PendingSignIn.start(return_to)
+    pending = oidc.PendingSignIn.start(on_this_site(req.params.get("til")))  # never an open redirect
     url = oidc.authorization_url(issuer, settings.web_client_id, _redirect_uri(), pending)
     return redirect(url, visit, (cookies().sign_in_cookie(pending.__dict__),))
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from functions.webui.file_texts import file_size, file_type
 from functions.webui.forms import FieldError, FormErrors
 from functions.webui.pages import Visit, redirect, render
+from functions.webui.paths import on_this_site
 from functions.webui.routing import pages_on, sign_in_link
 from functions.webui.visits import form_of
 from shared.bootstrap import call
@@ -168,10 +169,7 @@ def _target(form: dict[str, str]) -> tuple[str, TargetKind, str]:
 
 
 def _back(wanted: str | None) -> str:
-    # Only a path on this site: never an open redirect.
-    if wanted and wanted.startswith("/") and not wanted.startswith("//") and "\\" not in wanted:
-        return wanted
-    return SUBSCRIPTIONS
+    return on_this_site(wanted, SUBSCRIPTIONS)  # never an open redirect
 
 
 def _with_notice(back: str, notice: str) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 import azure.functions as func
 
 from functions.webui.pages import render
+from functions.webui.paths import on_this_site
 from functions.webui.visits import form_of, visit_of
 from shared.domain.errors import NotFound
 
@@ -28,7 +29,9 @@ def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
     def page(route: str, method: str = "GET") -> Register:
         def register(handler: Callable[..., func.HttpResponse]) -> Page:
             def wrapped(req: func.HttpRequest) -> func.HttpResponse:
-                visit, who = visit_of(req, urlsplit(req.url).path or "/")
+                # A path that would lead elsewhere as a link (//evil.example) is the front page's in the
+                # language switch and the sign-in links; the page itself is still the 404 page.
+                visit, who = visit_of(req, on_this_site(urlsplit(req.url).path))
                 try:
                     if method == "POST" and not visit.session.checks(form_of(req).get("csrf")):
                         return render(visit, "error.html", 403, title=visit._("The form has expired"))

@@ -83,7 +83,9 @@ def test_a_broken_multipart_body_is_an_empty_form() -> None:
     assert files_of(req, "attachments") == [] and form_of(req) == {}
 
 
-@pytest.mark.parametrize("wanted", ["https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere", None, ""])
+@pytest.mark.parametrize(
+    "wanted", ["https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere", "/\t/elsewhere", "/\n/x", None, ""]
+)
 def test_after_a_follow_the_page_returns_only_to_a_path_on_this_site(wanted: str | None) -> None:
     assert _back(wanted) == "/mine/abonnementer"
     assert _back("/hoeringer/h-1#follow") == "/hoeringer/h-1#follow"
