@@ -7,15 +7,21 @@ token.
 
 from __future__ import annotations
 
+import functools
 import html
 import http.client
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import azure.functions as func
 import httpx
 import pytest
 
+from shared.domain.response import response_id_for
 from tests.local_host_fixture import LocalHostProcess
 
 # Each of these leads a browser off the portal when it is a Location or a link: a browser reads a
@@ -92,3 +98,190 @@ def test_the_language_switch_and_sign_in_links_of_any_page_stay_on_the_portal(
     assert status == 404
     links = re.findall(r'href="([^"]*)"', page)
     assert links and not [link for link in map(html.unescape, links) if leads_elsewhere(link)]
+
+
+# -- every form of the web pages ---------------------------------------------------------------------------
+
+LONG = "x" * 100_000
+DEMO_RESPONSE = response_id_for("demo-active", "dev:citizen-bo")
+PLACEHOLDER = "7b0e8f5e-3f5c-4a8e-9d0b-2f4b7f1c9a11"
+# Values for the routes' path parameters, for a form the crawl did not find on a page (no meeting, no campaign).
+PATH_VALUES = {
+    "hearing_id": "demo-active",
+    "response_id": DEMO_RESPONSE,
+    "meeting_id": PLACEHOLDER,
+    "group_id": PLACEHOLDER,
+    "template_id": "lokalplan",
+    "kind": "city-area",
+    "area_id": "amager",
+    "number": "02.00",
+    "language": "da",
+}
+# Where the crawl for each persona's forms starts.
+STARTS = {
+    "hearing-creator": ["/", "/sagsbehandler", "/hoeringer/demo-active/moderation", "/mine"],
+    "admin": ["/administration"],
+}
+FORM_TAGS = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+TAMPERED = {"with every field missing"}
+NAMED = re.compile(r"<(?:input|textarea|select|button)\b[^>]*\bname=\"([^\"]+)\"")
+
+
+@dataclass(frozen=True)
+class WebForm:
+    route: str  # the route template, as registered
+    persona: str  # who may use it
+    action: str
+    fields: tuple[str, ...]
+    multipart: bool
+
+
+@functools.cache
+def web_post_routes() -> list[str]:
+    """Every POST page of the portal, from the function app's blueprints.
+
+    In an app of their own: an app lists its functions once, and other tests list ``function_app.app``.
+    """
+    import function_app
+    from local_host.catalog import TriggerKind, catalog
+
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    for blueprint in function_app.BLUEPRINTS:
+        app.register_functions(blueprint)
+    specs, _ = catalog(app)
+    return sorted(
+        spec.route
+        for spec in specs
+        if spec.kind is TriggerKind.HTTP and "POST" in spec.methods and not spec.route.startswith("api/")
+    )
+
+
+def user_of(route: str) -> str:
+    if route.startswith("administration/"):
+        return "admin"
+    if route.startswith("sagsbehandler/") or "/moderation/" in route or "/kampagner/" in route:
+        return "hearing-creator"
+    return "citizen-bo"  # Bo has a response to the active demo hearing
+
+
+def route_pattern(route: str) -> re.Pattern[str]:
+    return re.compile("^/" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(route)) + "$")
+
+
+def forms_on_pages(client: httpx.Client, starts: list[str], limit: int = 200) -> dict[str, tuple[set[str], bool]]:
+    """The POST forms on the pages reachable from ``starts``: action -> (field names, multipart)."""
+    seen: set[str] = set()
+    queue = list(starts)
+    found: dict[str, tuple[set[str], bool]] = {}
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        page = client.get(path)
+        assert page.status_code < 500, f"GET {path}: {page.status_code}"
+        if "text/html" not in page.headers.get("content-type", ""):
+            continue
+        for attributes, inner in FORM_TAGS.findall(page.text):
+            if 'method="post"' not in attributes.lower():
+                continue
+            action = html.unescape(re.search(r'action="([^"]*)"', attributes).group(1))  # type: ignore[union-attr]
+            found.setdefault(action, (set(), "multipart/form-data" in attributes))[0].update(NAMED.findall(inner))
+        for link in re.findall(r'href="(/[^"#]*)"', page.text):
+            link = html.unescape(link)
+            if not link.startswith(("/api/", "/static/", "//")) and "lang=" not in link and link not in seen:
+                queue.append(link)
+    return found
+
+
+def every_form(base_url: str) -> list[WebForm]:
+    """Each registered POST page once, with the fields of its form as the portal's pages show it."""
+    found: dict[str, tuple[set[str], bool]] = {}
+    for persona, starts in STARTS.items():
+        with signed_in(base_url, persona) as (client, _):
+            found.update(forms_on_pages(client, starts))
+    every_name = sorted({name for names, _ in found.values() for name in names} - {"csrf"})
+    forms = []
+    for route in web_post_routes():
+        pattern = route_pattern(route)
+        actions = sorted(action for action in found if pattern.match(action))
+        if actions:
+            names, multipart = found[actions[0]]
+            fields = tuple(sorted(names - {"csrf"}))
+            action = actions[0]
+        else:  # no such form on a demo page: the route with the demo values and every field name a form has
+            action = "/" + re.sub(r"\{([^}]+)\}", lambda m: PATH_VALUES[m.group(1)], route)
+            fields, multipart = tuple(every_name), False
+        forms.append(WebForm(route, user_of(route), action, fields, multipart))
+    return forms
+
+
+def post(client: httpx.Client, form: WebForm, values: dict[str, str]) -> httpx.Response:
+    if form.multipart:
+        return client.post(form.action, files={name: (None, value) for name, value in values.items()})
+    return client.post(form.action, data=values)
+
+
+def stored(data_dir: Path) -> set[tuple[str, str, str, str]]:
+    """Every document in the store by container, partition, id and ETag."""
+    with closing(sqlite3.connect(f"file:{data_dir / 'documents.sqlite'}?mode=ro", uri=True)) as connection:
+        rows = connection.execute("SELECT container, pk, id, etag FROM documents").fetchall()
+    # Signing in notes an employee for owner changes: no write of the form's.
+    return {tuple(row) for row in rows if row[0] != "employees"}
+
+
+def shown_at_their_fields(page: str) -> list[str]:
+    """The error summary's links that lead to no field on the page."""
+    summary = re.search(r'id="error-summary".*?</div>\s*</div>', page, re.S)
+    targets = re.findall(r'href="#([^"]+)"', summary.group(0)) if summary else []
+    return [target for target in targets if f'id="{target}"' not in page]
+
+
+def test_every_form_refuses_a_forged_or_foreign_post_and_no_input_is_a_server_error(portal: LocalHostProcess) -> None:
+    base_url = f"http://localhost:{portal.port}"
+    forms = every_form(base_url)
+    assert len(forms) == len(web_post_routes()) > 30
+    problems: list[str] = []
+    with (
+        signed_in(base_url, "citizen-bo") as (citizen, _),
+        signed_in(base_url, "hearing-creator") as (caseworker, _),
+        signed_in(base_url, "admin") as (admin, _),
+        signed_in(base_url, "citizen-anna") as (outsider, _),
+    ):
+        clients = {"citizen-bo": citizen, "hearing-creator": caseworker, "admin": admin}
+        tokens = {persona: csrf_of(client) for persona, client in {**clients, "citizen-anna": outsider}.items()}
+
+        # Refused: nothing of these may act.
+        before = stored(portal.data_dir)
+        for form in forms:
+            client, filled = clients[form.persona], dict.fromkeys(form.fields, "1")
+            for case, token in (("without its CSRF token", None), ("with another session's", tokens["citizen-anna"])):
+                answer = post(client, form, filled if token is None else {**filled, "csrf": token})
+                if answer.status_code != 403:
+                    problems.append(f"{form.action} {case}: {answer.status_code}")
+            if form.persona != "citizen-bo":  # a citizen's own forms are everyone's
+                answer = post(outsider, form, {**filled, "csrf": tokens["citizen-anna"]})
+                if answer.status_code not in (403, 404):
+                    problems.append(f"{form.action} as a citizen: {answer.status_code}")
+        changed = sorted(stored(portal.data_dir) ^ before)[:5]
+        assert not changed, f"a refused form changed the store: {changed}"
+
+        # Accepted or refused at a field, never a server error; the sign-out last, as it ends the session.
+        for form in sorted(forms, key=lambda f: f.route == "log-ud"):
+            client, token = clients[form.persona], tokens[form.persona]
+            cases = {
+                "with each field 100,000 characters": {**dict.fromkeys(form.fields, LONG), "csrf": token},
+                "with every field missing": {"csrf": token},
+                "with unexpected fields": {**dict.fromkeys(form.fields, "1"), "unexpected": "1", "csrf": token},
+            }
+            for case, values in cases.items():
+                answer = post(client, form, values)
+                if answer.status_code >= 500:
+                    problems.append(f"{form.action} {case}: {answer.status_code}")
+                # A browser always sends a form's text fields, so only a forged form misses them: its errors
+                # need no field to be shown at (the report of this probe names those pages).
+                elif case in TAMPERED:
+                    continue
+                elif answer.status_code == 422 and (missing := shown_at_their_fields(answer.text)):
+                    problems.append(f"{form.action} {case}: errors at no field: {missing}")
+    assert not problems, "\n".join(problems)
