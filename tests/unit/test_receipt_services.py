@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.identity import Identity
 from shared.domain.receipts import b64url, b64url_decode, receipt_payload_of, sha256_hex
 from shared.domain.reference import HearingTemplate
@@ -123,6 +123,20 @@ def test_a_receipt_signed_by_another_key_is_not_genuine(portal: Portal) -> None:
     own_header = b64url(json.dumps({"alg": "ES256", "kid": own}, sort_keys=True, separators=(",", ":")).encode())
     signed = f"{own_header}.{payload}." + b64url(other.sign(own, f"{own_header}.{payload}".encode()))
     assert portal.call(verify_receipt, VerifyRequest(receipt=signed)).genuine is False
+
+
+def test_a_receipt_nested_too_deep_to_parse_is_refused_not_a_server_error(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    genuine = portal.call(response_receipt, ANNA, hearing_id, filed(portal, hearing_id)).receipt
+    header, payload, signature = genuine.split(".")
+    # Fits the field's 20,000 characters, and nests deeper than a JSON parser recurses.
+    deep = b64url(b"[" * 14_000)
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(verify_receipt, VerifyRequest(receipt=f"{header}.{deep}.{signature}"))
+    assert refused.value.problems[0].field == "receipt"
+    verdict = portal.call(verify_receipt, VerifyRequest(receipt=f"{deep}.{payload}.{signature}"))
+    assert (verdict.genuine, verdict.content) == (False, "unchecked")
 
 
 def test_a_response_edited_after_its_receipt_keeps_the_version_the_receipt_names(portal: Portal) -> None:
