@@ -212,13 +212,21 @@ def inclusion_proof(hearing_id: str, log_index: int, tree_size: int, *, document
 
 
 def consistency_proof(
-    hearing_id: str, first_size: int, second_size: int, *, documents: DocumentStore
+    hearing_id: str,
+    first_size: int,
+    second_size: int,
+    *,
+    documents: DocumentStore,
+    fields: tuple[str, str] = ("firstSize", "secondSize"),
 ) -> ConsistencyProof:
-    """Proof that the log at ``first_size`` is a prefix of the log at ``second_size`` (RFC 9162 §2.1.4)."""
+    """Proof that the log at ``first_size`` is a prefix of the log at ``second_size`` (RFC 9162 §2.1.4).
+
+    ``fields`` are the names the caller gave the two sizes, so a refusal names what the caller sent."""
     _require_hearing_id(hearing_id)
-    _require_size(second_size, log_size(hearing_id, documents=documents), field="secondSize")
+    first_field, second_field = fields
+    _require_size(second_size, log_size(hearing_id, documents=documents), field=second_field)
     if not 1 <= first_size <= second_size:
-        raise InvalidInput(f"must be at least 1 and at most the second size {second_size}", field="firstSize")
+        raise InvalidInput(f"must be at least 1 and at most the second size {second_size}", field=first_field)
     log = _Log(documents, hearing_id)
     path = merkle.consistency_path(first_size, second_size, log.range_root)
     return ConsistencyProof(first_size=first_size, second_size=second_size, path=[node.hex() for node in path])

@@ -218,7 +218,8 @@ def tree_head_consistency(
     vault: PersonalDataVault,
 ) -> ConsistencyProof:
     visible_hearing(documents, viewer_of(who, vault), hearing_id)
-    return receipt_log.consistency_proof(hearing_id, first, second, documents=documents)
+    # The sizes arrive as the query parameters ``first`` and ``second``; a refusal names those.
+    return receipt_log.consistency_proof(hearing_id, first, second, documents=documents, fields=("first", "second"))
 
 
 @raises(InvalidInput)

@@ -17,6 +17,7 @@ from shared.services.response_receipts import (
     my_responses,
     response_receipt,
     response_versions,
+    tree_head_consistency,
     tree_heads,
     verify_receipt,
 )
@@ -137,6 +138,20 @@ def test_a_receipt_nested_too_deep_to_parse_is_refused_not_a_server_error(portal
     assert refused.value.problems[0].field == "receipt"
     verdict = portal.call(verify_receipt, VerifyRequest(receipt=f"{deep}.{payload}.{signature}"))
     assert (verdict.genuine, verdict.content) == (False, "unchecked")
+
+
+@pytest.mark.parametrize(("first", "second", "named"), [(2, 1, "first"), (1, 3, "second"), (0, 0, "second")])
+def test_a_consistency_proof_between_sizes_the_log_lacks_names_the_parameter(
+    portal: Portal, first: int, second: int, named: str
+) -> None:
+    hearing_id = portal.active(OWNER)
+    filed(portal, hearing_id, ANNA)
+    filed(portal, hearing_id, BO)
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(tree_head_consistency, None, hearing_id, first, second)
+    assert refused.value.problems[0].field == named
+    assert portal.call(tree_head_consistency, None, hearing_id, 1, 2).second_size == 2
 
 
 def test_a_response_edited_after_its_receipt_keeps_the_version_the_receipt_names(portal: Portal) -> None:
