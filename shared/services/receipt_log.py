@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from typing import Annotated
 
 from pydantic import Field
 
@@ -27,6 +28,7 @@ from shared.domain import merkle
 from shared.domain.base import Instant, PortalModel
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.receipts import (
+    HEX_SHA256,
     ReceiptPayload,
     TreeHeadPayload,
     canonical_json,
@@ -71,10 +73,17 @@ class SignedTreeHead(PortalModel):
         )
 
 
+# A path has one node per level of the tree: 64 cover any log size. A longer one sent to the verifier
+# is not a proof, only a body to parse.
+MAX_PATH = 64
+
+
 class InclusionProof(PortalModel):
-    log_index: int
-    tree_size: int
-    path: list[str] = Field(description="RFC 9162 audit path, lowercase hex, from the leaf up")
+    log_index: int = Field(ge=0)
+    tree_size: int = Field(ge=1)
+    path: list[Annotated[str, Field(pattern=HEX_SHA256)]] = Field(
+        max_length=MAX_PATH, description="RFC 9162 audit path, lowercase hex, from the leaf up"
+    )
 
 
 class ConsistencyProof(PortalModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.domain.errors import Conflict, InvalidInput, NotFound
@@ -152,6 +153,18 @@ def test_a_consistency_proof_between_sizes_the_log_lacks_names_the_parameter(
         portal.call(tree_head_consistency, None, hearing_id, first, second)
     assert refused.value.problems[0].field == named
     assert portal.call(tree_head_consistency, None, hearing_id, 1, 2).second_size == 2
+
+
+def test_an_audit_path_longer_than_any_log_needs_is_refused_naming_the_field(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    downloaded = portal.call(response_receipt, ANNA, hearing_id, filed(portal, hearing_id)).model_dump(by_alias=True)
+    kept = {**downloaded, "inclusionProof": {**downloaded["inclusionProof"], "path": ["ab" * 32] * 65}}
+
+    with pytest.raises(ValidationError) as refused:
+        VerifyRequest.model_validate(kept)
+    assert [issue["loc"] for issue in refused.value.errors()] == [("inclusionProof", "path")]
+    # The whole file as downloaded still verifies.
+    assert portal.call(verify_receipt, VerifyRequest.model_validate(downloaded)).genuine
 
 
 def test_a_response_edited_after_its_receipt_keeps_the_version_the_receipt_names(portal: Portal) -> None:
