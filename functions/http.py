@@ -473,7 +473,10 @@ def _once(request: _Request, key: str, perform: Callable[[], func.HttpResponse])
     who = request.who()
     req = request.req
     scope = idempotency.scope_of(who.subject if who is not None else None)
-    fingerprint = idempotency.fingerprint(req.method, urllib.parse.urlsplit(req.url).path, req.get_body() or b"")
+    url = urllib.parse.urlsplit(req.url)
+    # The query is part of the request: one-click unsubscribe carries its token there, and no body.
+    target = f"{url.path}?{url.query}" if url.query else url.path
+    fingerprint = idempotency.fingerprint(req.method, target, req.get_body() or b"")
     found = call(idempotency.begin, scope, key.strip(), fingerprint)
     if isinstance(found, idempotency.StoredAnswer):
         return func.HttpResponse(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from docx import Document
 from reportlab.pdfgen.canvas import Canvas
@@ -29,6 +30,27 @@ def docx_with_text(*paragraphs: str) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def docx_bomb(unpacked_mib: int) -> bytes:
+    """A genuine DOCX whose text part is padded with repeated text: a small file (about 1 KB per MiB)
+    that unpacks to ``unpacked_mib`` MiB and more."""
+    genuine = zipfile.ZipFile(io.BytesIO(docx_with_text("Jeg støtter planen.")))
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in genuine.infolist():
+            content = genuine.read(info.filename)
+            if info.filename != "word/document.xml":
+                bomb.writestr(info, content)
+                continue
+            head, tail = content.split(b"</w:body>")
+            paragraph = b"<w:p><w:r><w:t>" + b"a" * (1 << 20) + b"</w:t></w:r></w:p>"
+            with bomb.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head)
+                for _ in range(unpacked_mib):
+                    part.write(paragraph)
+                part.write(b"</w:body>" + tail)
+    return packed.getvalue()
 
 
 def eicar() -> bytes:

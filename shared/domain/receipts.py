@@ -130,9 +130,17 @@ def jws_payload(jws: str, *, field: str = "receipt") -> bytes:
         raise InvalidInput("has a payload that is not base64url", field=field) from None
 
 
+def json_of(raw: bytes) -> Any:
+    """Parse JSON from outside; raises ValueError for anything that is not JSON, including nesting
+    deeper than the parser recurses (which Python reports as RecursionError)."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+
+
 def receipt_payload_of(jws: str) -> ReceiptPayload:
     try:
-        document: Any = json.loads(jws_payload(jws))
-        return ReceiptPayload.model_validate(document)
+        return ReceiptPayload.model_validate(json_of(jws_payload(jws)))
     except ValueError:
         raise InvalidInput("is not a hearing portal receipt", field="receipt") from None

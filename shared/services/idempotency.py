@@ -51,7 +51,7 @@ class Claim:
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    """What makes two requests "the same": method, path and the exact body."""
+    """What makes two requests "the same": method, path with its query, and the exact body."""
     digest = hashlib.sha256()
     for part in (method.upper().encode(), path.encode(), body):
         digest.update(len(part).to_bytes(8, "big"))

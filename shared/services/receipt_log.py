@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from typing import Annotated
 
 from pydantic import Field
 
@@ -27,6 +28,7 @@ from shared.domain import merkle
 from shared.domain.base import Instant, PortalModel
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.receipts import (
+    HEX_SHA256,
     ReceiptPayload,
     TreeHeadPayload,
     canonical_json,
@@ -71,10 +73,17 @@ class SignedTreeHead(PortalModel):
         )
 
 
+# A path has one node per level of the tree: 64 cover any log size. A longer one sent to the verifier
+# is not a proof, only a body to parse.
+MAX_PATH = 64
+
+
 class InclusionProof(PortalModel):
-    log_index: int
-    tree_size: int
-    path: list[str] = Field(description="RFC 9162 audit path, lowercase hex, from the leaf up")
+    log_index: int = Field(ge=0)
+    tree_size: int = Field(ge=1)
+    path: list[Annotated[str, Field(pattern=HEX_SHA256)]] = Field(
+        max_length=MAX_PATH, description="RFC 9162 audit path, lowercase hex, from the leaf up"
+    )
 
 
 class ConsistencyProof(PortalModel):
@@ -212,13 +221,21 @@ def inclusion_proof(hearing_id: str, log_index: int, tree_size: int, *, document
 
 
 def consistency_proof(
-    hearing_id: str, first_size: int, second_size: int, *, documents: DocumentStore
+    hearing_id: str,
+    first_size: int,
+    second_size: int,
+    *,
+    documents: DocumentStore,
+    fields: tuple[str, str] = ("firstSize", "secondSize"),
 ) -> ConsistencyProof:
-    """Proof that the log at ``first_size`` is a prefix of the log at ``second_size`` (RFC 9162 §2.1.4)."""
+    """Proof that the log at ``first_size`` is a prefix of the log at ``second_size`` (RFC 9162 §2.1.4).
+
+    ``fields`` are the names the caller gave the two sizes, so a refusal names what the caller sent."""
     _require_hearing_id(hearing_id)
-    _require_size(second_size, log_size(hearing_id, documents=documents), field="secondSize")
+    first_field, second_field = fields
+    _require_size(second_size, log_size(hearing_id, documents=documents), field=second_field)
     if not 1 <= first_size <= second_size:
-        raise InvalidInput(f"must be at least 1 and at most the second size {second_size}", field="firstSize")
+        raise InvalidInput(f"must be at least 1 and at most the second size {second_size}", field=first_field)
     log = _Log(documents, hearing_id)
     path = merkle.consistency_path(first_size, second_size, log.range_root)
     return ConsistencyProof(first_size=first_size, second_size=second_size, path=[node.hex() for node in path])

@@ -15,7 +15,6 @@ file and the verifier use the newest, and the first stays in the log as what was
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import Field
@@ -29,6 +28,7 @@ from shared.domain.identity import Identity
 from shared.domain.receipts import (
     ReceiptPayload,
     b64url_decode,
+    json_of,
     jws_payload,
     receipt_payload_of,
     sha256_hex,
@@ -218,7 +218,8 @@ def tree_head_consistency(
     vault: PersonalDataVault,
 ) -> ConsistencyProof:
     visible_hearing(documents, viewer_of(who, vault), hearing_id)
-    return receipt_log.consistency_proof(hearing_id, first, second, documents=documents)
+    # The sizes arrive as the query parameters ``first`` and ``second``; a refusal names those.
+    return receipt_log.consistency_proof(hearing_id, first, second, documents=documents, fields=("first", "second"))
 
 
 @raises(InvalidInput)
@@ -368,7 +369,7 @@ def _signature_holds(jws: str, keys: list[PublicJwk]) -> bool:
     """ES256 over the JWS signing input by the key its header names (RFC 7515, RFC 7518 §3.4)."""
     try:
         header_part, payload_part, signature_part = jws.split(".")
-        header = json.loads(b64url_decode(header_part))
+        header = json_of(b64url_decode(header_part))
         signature = b64url_decode(signature_part)
     except ValueError:
         return False

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from shared.domain.files import FileKind
 
 # Screening reads at most this much of a file's text; a caseworker opens the file for the rest.
 MAX_TEXT = 500_000
+# python-docx unpacks every part of the package into memory, and its XML takes a few times that once
+# parsed: a DOCX of a few hundred kilobytes can unpack to gigabytes. The sizes the package declares
+# bound what unpacking yields (zipfile stops at the declared size), so they are checked first.
+MAX_UNPACKED_BYTES = 100_000_000
 
 
 class UnreadableFile(ValueError):
@@ -47,6 +52,10 @@ def _pdf_text(data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     from docx import Document
 
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        if sum(member.file_size for member in package.infolist()) > MAX_UNPACKED_BYTES:
+            limit = MAX_UNPACKED_BYTES // 1_000_000
+            raise UnreadableFile(f"the DOCX file unpacks to more than {limit} MB, so its text cannot be checked")
     document = Document(io.BytesIO(data))
     parts = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:

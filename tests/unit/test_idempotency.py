@@ -6,13 +6,13 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import azure.functions as func
 import pytest
 
 from functions import http
-from functions.http import Answer, http_function
+from functions.http import Answer, Query, http_function
 from shared import bootstrap
 from shared.domain.identity import Identity
 from shared.services.hearing_api import ScheduleRequest
@@ -94,6 +94,33 @@ def test_the_same_key_with_another_body_is_refused_naming_the_header(portal: Por
 
     assert other.status_code == 422
     assert other.mimetype == "application/problem+json"
+    assert json.loads(other.get_body())["errors"][0]["field"] == "Idempotency-Key"
+    assert made.calls == 1
+
+
+def test_the_same_key_with_another_query_is_another_request_not_a_retry(portal: Portal) -> None:
+    # One-click unsubscribe carries its token in the query and no body: two links are two requests.
+    made = Counter()
+
+    def handler(token: Annotated[str, Query()]) -> func.HttpResponse:
+        return func.HttpResponse(json.dumps({"n": made.next(), "token": token}), status_code=200)
+
+    handle = registered(handler)
+
+    def click(token: str) -> func.HttpResponse:
+        return handle(
+            func.HttpRequest(
+                method="POST",
+                url=f"http://localhost/api/things?token={token}",
+                body=b"",
+                headers={"idempotency-key": "k-1"},
+            )
+        )
+
+    first, again, other = click("anna"), click("anna"), click("bo")
+
+    assert again.get_body() == first.get_body()
+    assert other.status_code == 422, "not the answer another token got"
     assert json.loads(other.get_body())["errors"][0]["field"] == "Idempotency-Key"
     assert made.calls == 1
 

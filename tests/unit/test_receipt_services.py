@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.identity import Identity
 from shared.domain.receipts import b64url, b64url_decode, receipt_payload_of, sha256_hex
 from shared.domain.reference import HearingTemplate
@@ -17,6 +18,7 @@ from shared.services.response_receipts import (
     my_responses,
     response_receipt,
     response_versions,
+    tree_head_consistency,
     tree_heads,
     verify_receipt,
 )
@@ -123,6 +125,46 @@ def test_a_receipt_signed_by_another_key_is_not_genuine(portal: Portal) -> None:
     own_header = b64url(json.dumps({"alg": "ES256", "kid": own}, sort_keys=True, separators=(",", ":")).encode())
     signed = f"{own_header}.{payload}." + b64url(other.sign(own, f"{own_header}.{payload}".encode()))
     assert portal.call(verify_receipt, VerifyRequest(receipt=signed)).genuine is False
+
+
+def test_a_receipt_nested_too_deep_to_parse_is_refused_not_a_server_error(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    genuine = portal.call(response_receipt, ANNA, hearing_id, filed(portal, hearing_id)).receipt
+    header, payload, signature = genuine.split(".")
+    # Fits the field's 20,000 characters, and nests deeper than a JSON parser recurses.
+    deep = b64url(b"[" * 14_000)
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(verify_receipt, VerifyRequest(receipt=f"{header}.{deep}.{signature}"))
+    assert refused.value.problems[0].field == "receipt"
+    verdict = portal.call(verify_receipt, VerifyRequest(receipt=f"{deep}.{payload}.{signature}"))
+    assert (verdict.genuine, verdict.content) == (False, "unchecked")
+
+
+@pytest.mark.parametrize(("first", "second", "named"), [(2, 1, "first"), (1, 3, "second"), (0, 0, "second")])
+def test_a_consistency_proof_between_sizes_the_log_lacks_names_the_parameter(
+    portal: Portal, first: int, second: int, named: str
+) -> None:
+    hearing_id = portal.active(OWNER)
+    filed(portal, hearing_id, ANNA)
+    filed(portal, hearing_id, BO)
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(tree_head_consistency, None, hearing_id, first, second)
+    assert refused.value.problems[0].field == named
+    assert portal.call(tree_head_consistency, None, hearing_id, 1, 2).second_size == 2
+
+
+def test_an_audit_path_longer_than_any_log_needs_is_refused_naming_the_field(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    downloaded = portal.call(response_receipt, ANNA, hearing_id, filed(portal, hearing_id)).model_dump(by_alias=True)
+    kept = {**downloaded, "inclusionProof": {**downloaded["inclusionProof"], "path": ["ab" * 32] * 65}}
+
+    with pytest.raises(ValidationError) as refused:
+        VerifyRequest.model_validate(kept)
+    assert [issue["loc"] for issue in refused.value.errors()] == [("inclusionProof", "path")]
+    # The whole file as downloaded still verifies.
+    assert portal.call(verify_receipt, VerifyRequest.model_validate(downloaded)).genuine
 
 
 def test_a_response_edited_after_its_receipt_keeps_the_version_the_receipt_names(portal: Portal) -> None:

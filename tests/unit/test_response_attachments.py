@@ -28,7 +28,8 @@ from shared.services.responses import (
     screen_response,
     submit_response,
 )
-from tests.attachment_files import PNG, PROGRAM, docx_with_text, eicar, pdf_with_text
+from shared.services.text_extraction import MAX_UNPACKED_BYTES
+from tests.attachment_files import PNG, PROGRAM, docx_bomb, docx_with_text, eicar, pdf_with_text
 from tests.fakes import TEMPLATE_ID, Portal, caseworker, citizen
 
 ANNA = citizen()
@@ -111,6 +112,19 @@ def test_a_program_renamed_pdf_is_refused_by_its_content_and_the_respondent_told
     view = portal.call(get_response, ANNA, hearing_id, response_id)
     assert isinstance(view, ResponseView), "the respondent sees their own response in full"
     assert [(a.state, a.reason) for a in view.attachments] == [(AttachmentState.REJECTED, attachment.reason)]
+
+
+def test_a_docx_that_unpacks_to_far_more_than_it_weighs_is_refused_before_it_is_unpacked(portal: Portal) -> None:
+    hearing_id, response_id = responded(portal)
+    bomb = docx_bomb(MAX_UNPACKED_BYTES // (1 << 20) + 1)
+    assert len(bomb) < 1024 * 1024, "small enough to pass the size limit"
+
+    assert upload(portal, hearing_id, response_id, "bilag.docx", bomb) is AttachmentOutcome.REJECTED
+    [attachment] = portal.stored_response(hearing_id, response_id).attachments
+    assert attachment.reason == "the DOCX file unpacks to more than 100 MB, so its text cannot be checked"
+    [told] = portal.mailer.sent
+    assert attachment.reason in told.text
+    assert portal.files.names(ATTACHMENTS_CONTAINER) == []
 
 
 def test_an_oversize_file_is_refused_without_being_read(portal: Portal) -> None:
