@@ -15,6 +15,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 
 from local_host.dev_identity.issuer import DevIssuer, thumbprint
@@ -455,3 +457,33 @@ def test_unreachable_remote_jwks_refuses_the_token(monkeypatch: pytest.MonkeyPat
     )
 
     assert refusal(validator, entra_key.sign(claims_for(ENTRA_ISSUER))) == "signing keys unavailable"
+
+
+# -- the segment check: the same verdicts as PyJWT's own -----------------------------------------------
+
+_SEGMENT_BYTES = st.sampled_from(list(b"AZaz09-_=+/!. \x00\xff"))
+
+
+def _verdict(decode: Any, segment: bytes) -> bytes | str:
+    try:
+        return bytes(decode(segment, "header"))
+    except jwt.DecodeError as error:
+        return f"refused: {error}"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_SEGMENT_BYTES, max_size=24).map(bytes) | st.binary(max_size=24))
+def test_a_token_segment_is_accepted_or_refused_exactly_as_pyjwt_would(segment: bytes) -> None:
+    ours = _verdict(jwt_validator._LinearSegmentJWS._decode_base64url_segment, segment)
+    assert ours == _verdict(jwt.PyJWS._decode_base64url_segment, segment)
+
+
+@pytest.mark.parametrize("segment", [b"!!!!", b"eyJh\n", b"eyJhbGc===", b"eyJhbGciOi=", b"e", b"eyJ\xff", b"ab+/"])
+def test_junk_in_a_token_segment_is_refused(segment: bytes) -> None:
+    with pytest.raises(jwt.DecodeError):
+        jwt_validator._LinearSegmentJWS._decode_base64url_segment(segment, "header")
+
+
+def test_tokens_are_decoded_with_the_linear_segment_check() -> None:
+    # A PyJWT upgrade that no longer routes decoding through ``_jws`` would silently drop our class.
+    assert isinstance(jwt_validator._DECODER._jws, jwt_validator._LinearSegmentJWS)
