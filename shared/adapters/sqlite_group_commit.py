@@ -1,11 +1,11 @@
 """Group commit for the embedded SQLite adapters: concurrent writes share one durable commit.
 
 With ``synchronous=FULL`` every commit waits for the disk (an fsync), and on deadline day that wait,
-not the CPU, is what one write costs. A writer thread takes whatever writes are waiting, runs each in
-its own savepoint inside one transaction and commits them together; each caller blocks until the
-commit that holds its write has returned, so "stored before the answer" still holds. A write that
-fails (a duplicate id, a stale ETag) is rolled back to its savepoint and raised to its own caller
-only; a commit that fails is raised to every caller in it.
+not the CPU, is what one write costs. A writer thread takes whatever writes are waiting, runs them in
+one transaction and commits them together; each caller blocks until the commit that holds its write
+has returned, so "stored before the answer" still holds. When a write fails (a duplicate id, a stale
+ETag), the transaction is undone and the batch runs again with each write in its own savepoint, so
+the failure is raised to its own caller only; a commit that fails is raised to every caller in it.
 """
 
 from __future__ import annotations
@@ -82,20 +82,10 @@ class GroupCommitter:
             self._commit(batch)
 
     def _commit(self, batch: list[tuple[Write, Future[Any]]]) -> None:
-        outcomes: list[tuple[Future[Any], bool, Any]] = []
         try:
-            with self._connections.transaction() as conn:
-                for write, done in batch:
-                    conn.execute("SAVEPOINT one_write")
-                    try:
-                        result = write(conn)
-                    except Exception as error:
-                        conn.execute("ROLLBACK TO one_write")
-                        conn.execute("RELEASE one_write")
-                        outcomes.append((done, False, error))
-                        continue
-                    conn.execute("RELEASE one_write")
-                    outcomes.append((done, True, result))
+            outcomes = self._all_together(batch)
+            if outcomes is None:  # one of them failed: the transaction was undone, so isolate each write
+                outcomes = self._each_in_its_savepoint(batch)
         except BaseException as error:  # the commit itself failed: nothing in this batch is stored
             log.warning("a group commit of %d writes failed", len(batch), exc_info=True)
             for _, done in batch:
@@ -109,3 +99,35 @@ class GroupCommitter:
                 done.set_result(value)
             else:
                 done.set_exception(value)
+
+    def _all_together(self, batch: list[tuple[Write, Future[Any]]]) -> list[tuple[Future[Any], bool, Any]] | None:
+        """The usual case, no write fails: one statement each, no savepoints (each SQLite call lets the
+        interpreter lock go, and every hand-back costs the busy intake threads a switch). None, with
+        nothing stored, when a write raised."""
+        outcomes: list[tuple[Future[Any], bool, Any]] = []
+        try:
+            with self._connections.transaction() as conn:
+                for write, done in batch:
+                    outcomes.append((done, True, write(conn)))
+        except Exception:
+            if len(outcomes) == len(batch):
+                raise  # every write ran: it is the commit that failed
+            return None
+        return outcomes
+
+    def _each_in_its_savepoint(self, batch: list[tuple[Write, Future[Any]]]) -> list[tuple[Future[Any], bool, Any]]:
+        # A write that fails (a duplicate id, a stale ETag) is undone alone and raised to its caller only.
+        outcomes: list[tuple[Future[Any], bool, Any]] = []
+        with self._connections.transaction() as conn:
+            for write, done in batch:
+                conn.execute("SAVEPOINT one_write")
+                try:
+                    result = write(conn)
+                except Exception as error:
+                    conn.execute("ROLLBACK TO one_write")
+                    conn.execute("RELEASE one_write")
+                    outcomes.append((done, False, error))
+                    continue
+                conn.execute("RELEASE one_write")
+                outcomes.append((done, True, result))
+        return outcomes

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from shared.adapters.sqlite_connections import SqliteConnections
 from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.adapters.sqlite_group_commit import GroupCommitter
 from shared.ports.documents import DocumentExists, StaleDocument
 
 
@@ -61,3 +67,39 @@ def test_memory_store_writes_without_a_writer_thread(path: str) -> None:
     store.create("hearings", ("a",), {"id": "a"})
     with pytest.raises(DocumentExists):
         store.create("hearings", ("a",), {"id": "a"})
+
+
+def test_a_write_that_fails_in_a_batch_is_undone_alone_and_the_others_are_stored(tmp_path: Path) -> None:
+    connections = SqliteConnections(tmp_path / "rows.sqlite")
+    with connections.connection() as conn:
+        conn.execute("CREATE TABLE rows (n INTEGER PRIMARY KEY)")
+    committer = GroupCommitter(connections, "rows")
+    gate, holding = threading.Event(), threading.Event()
+
+    def insert(n: int) -> Callable[[sqlite3.Connection], int]:
+        def write(conn: sqlite3.Connection) -> int:
+            if n == 0:
+                holding.set()
+                gate.wait(10)  # holds the writer so that the others gather into one batch
+            conn.execute("INSERT INTO rows (n) VALUES (?)", (n,))
+            if n == 3:
+                raise ValueError("refused after its row was written")
+            return n
+
+        return write
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        first = pool.submit(committer.run, insert(0))
+        assert holding.wait(10)
+        rest = {n: pool.submit(committer.run, insert(n)) for n in range(1, 6)}
+        deadline = time.monotonic() + 10
+        while committer._pending.qsize() < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gate.set()
+        assert first.result() == 0
+        with pytest.raises(ValueError):
+            rest[3].result()
+        assert [rest[n].result() for n in (1, 2, 4, 5)] == [1, 2, 4, 5]
+    committer.close()
+    with connections.connection() as conn:
+        assert [row[0] for row in conn.execute("SELECT n FROM rows ORDER BY n")] == [0, 1, 2, 4, 5]
