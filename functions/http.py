@@ -571,18 +571,22 @@ def ok(
     model: BaseModel | list[BaseModel] | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> func.HttpResponse:
     if isinstance(model, BaseModel):
-        payload: Any = model.model_dump(mode="json", by_alias=True)
+        body = model.model_dump_json(by_alias=True)  # pydantic writes the JSON itself: no dict in between
     elif isinstance(model, list):
-        payload = [item.model_dump(mode="json", by_alias=True) for item in model]
+        body = _compact_json([item.model_dump(mode="json", by_alias=True) for item in model])
     else:
-        payload = model
+        body = _compact_json(model)
     return func.HttpResponse(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        body,
         status_code=status,
         mimetype="application/json",
         charset="utf-8",
         headers=headers,
     )
+
+
+def _compact_json(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def no_content() -> func.HttpResponse:
