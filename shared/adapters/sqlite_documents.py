@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.adapters.document_rules import FIELD, decode_token, document_id, encode_token, list_of, scalar
 from shared.adapters.sqlite_connections import SqliteConnections
-from shared.adapters.sqlite_group_commit import GroupCommitter
+from shared.adapters.sqlite_group_commit import GroupCommitter, RowInsert
 from shared.ports.documents import (
     Document,
     DocumentExists,
@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_root_and_id ON documents (container, pk_root, id, pk);
 DROP INDEX IF EXISTS documents_by_root;
 """
-_INSERT = "INSERT INTO documents (container, pk, pk_root, id, body, etag, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_DOCUMENT_COLUMNS = "documents (container, pk, pk_root, id, body, etag, ts)"
+_INSERT = f"INSERT INTO {_DOCUMENT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 -- a constant
 _UPSERT = (
     _INSERT + " ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag,"
     " ts = excluded.ts"
@@ -95,13 +96,10 @@ class SqliteDocumentStore:
         etag = _new_etag()
         row = (container, _pk(partition), partition[0], doc_id, _encode(body), etag, time.time())
 
-        def insert(conn: sqlite3.Connection) -> None:
-            try:
-                conn.execute(_INSERT, row)
-            except sqlite3.IntegrityError as exc:
-                raise DocumentExists(f"{container}/{doc_id} already exists in partition {list(partition)}") from exc
+        def exists() -> Exception:
+            return DocumentExists(f"{container}/{doc_id} already exists in partition {list(partition)}")
 
-        self._writes.run(insert)
+        self._writes.run(RowInsert(_DOCUMENT_COLUMNS, row, exists))
         return etag
 
     def upsert(self, container: str, partition: PartitionKey, body: Document) -> str:

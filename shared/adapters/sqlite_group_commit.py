@@ -10,12 +10,14 @@ the failure is raised to its own caller only; a commit that fails is raised to e
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from shared.adapters.sqlite_connections import SqliteConnections
@@ -27,6 +29,28 @@ Write = Callable[[sqlite3.Connection], Any]
 # Enough to empty a burst of 64 concurrent clients in one or two commits, small enough that one
 # transaction never holds the write lock for long.
 MAX_BATCH = 256
+# Rows per multi-row INSERT: well inside SQLite's limit on bound values (32,766 by default).
+MAX_ROWS_PER_STATEMENT = 200
+
+
+@dataclass(frozen=True, eq=False)
+class RowInsert:
+    """A write that inserts one row. The rows of a batch's inserts into the same table go into one
+    multi-row statement: one SQLite call instead of one per row. ``conflict`` turns a constraint
+    failure into the caller's own error when the row is inserted alone."""
+
+    table: str  # "name (column, ...)"
+    row: tuple[Any, ...]
+    conflict: Callable[[], Exception] | None = None
+
+    def __call__(self, conn: sqlite3.Connection) -> None:
+        try:
+            # The table is the adapter's own constant; every value is bound.
+            conn.execute(f"INSERT INTO {self.table} VALUES {_placeholders(len(self.row))}", self.row)  # noqa: S608
+        except sqlite3.IntegrityError as error:
+            if self.conflict is None:
+                raise
+            raise self.conflict() from error
 
 
 class GroupCommitter:
@@ -107,8 +131,13 @@ class GroupCommitter:
         outcomes: list[tuple[Future[Any], bool, Any]] = []
         try:
             with self._connections.transaction() as conn:
-                for write, done in batch:
-                    outcomes.append((done, True, write(conn)))
+                for writes in _runs_of_inserts(batch):
+                    first = writes[0][0]
+                    if isinstance(first, RowInsert):
+                        insert_rows(conn, first.table, [w.row for w, _ in writes if isinstance(w, RowInsert)])
+                        outcomes.extend((done, True, None) for _, done in writes)
+                    else:
+                        outcomes.append((writes[0][1], True, first(conn)))
         except Exception:
             if len(outcomes) == len(batch):
                 raise  # every write ran: it is the commit that failed
@@ -131,3 +160,32 @@ class GroupCommitter:
                 conn.execute("RELEASE one_write")
                 outcomes.append((done, True, result))
         return outcomes
+
+
+def _runs_of_inserts(batch: list[tuple[Write, Future[Any]]]) -> Iterator[list[tuple[Write, Future[Any]]]]:
+    """The batch in order: each run of inserts into one table together, every other write alone."""
+    for key, run in itertools.groupby(batch, key=lambda item: _table_of(item[0])):
+        if key is None:
+            yield from ([item] for item in run)
+        else:
+            yield list(run)
+
+
+def _table_of(write: Write) -> tuple[str, int] | None:
+    return (write.table, len(write.row)) if isinstance(write, RowInsert) else None
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[tuple[Any, ...]], then: str = "") -> None:
+    """Insert ``rows`` into ``table`` ("name (column, ...)", a constant of the caller's) with as few
+    statements as SQLite allows; ``then`` is an ON CONFLICT clause for all of them."""
+    if not rows:
+        return
+    values = _placeholders(len(rows[0]))
+    for start in range(0, len(rows), MAX_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + MAX_ROWS_PER_STATEMENT]
+        statement = f"INSERT INTO {table} VALUES {', '.join([values] * len(chunk))}{then}"  # noqa: S608 -- as RowInsert
+        conn.execute(statement, list(itertools.chain(*chunk)))
+
+
+def _placeholders(count: int) -> str:
+    return f"({', '.join('?' * count)})"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from shared.adapters.sqlite_connections import SqliteConnections
 from shared.adapters.sqlite_documents import SqliteDocumentStore
-from shared.adapters.sqlite_group_commit import GroupCommitter
+from shared.adapters.sqlite_group_commit import GroupCommitter, RowInsert, Write
 from shared.ports.documents import DocumentExists, StaleDocument
 
 
@@ -69,37 +68,73 @@ def test_memory_store_writes_without_a_writer_thread(path: str) -> None:
         store.create("hearings", ("a",), {"id": "a"})
 
 
-def test_a_write_that_fails_in_a_batch_is_undone_alone_and_the_others_are_stored(tmp_path: Path) -> None:
+class Refused(Exception):
+    pass
+
+
+def _one_batch(tmp_path: Path, writes: list[Write]) -> tuple[list[object], list[int]]:
+    """Run ``writes`` as one batch (a first write holds the writer until all of them wait); each
+    caller's answer or error, and the rows stored afterwards."""
     connections = SqliteConnections(tmp_path / "rows.sqlite")
     with connections.connection() as conn:
         conn.execute("CREATE TABLE rows (n INTEGER PRIMARY KEY)")
     committer = GroupCommitter(connections, "rows")
     gate, holding = threading.Event(), threading.Event()
 
-    def insert(n: int) -> Callable[[sqlite3.Connection], int]:
-        def write(conn: sqlite3.Connection) -> int:
-            if n == 0:
-                holding.set()
-                gate.wait(10)  # holds the writer so that the others gather into one batch
-            conn.execute("INSERT INTO rows (n) VALUES (?)", (n,))
-            if n == 3:
-                raise ValueError("refused after its row was written")
-            return n
+    def hold(conn: sqlite3.Connection) -> str:
+        holding.set()
+        gate.wait(10)
+        return "held"
 
-        return write
+    def answer(future: Future[object]) -> object:
+        try:
+            return future.result()
+        except Exception as error:
+            return error
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        first = pool.submit(committer.run, insert(0))
+    with ThreadPoolExecutor(max_workers=len(writes) + 1) as pool:
+        first = pool.submit(committer.run, hold)
         assert holding.wait(10)
-        rest = {n: pool.submit(committer.run, insert(n)) for n in range(1, 6)}
+        futures = [pool.submit(committer.run, write) for write in writes]
         deadline = time.monotonic() + 10
-        while committer._pending.qsize() < 5 and time.monotonic() < deadline:
+        while committer._pending.qsize() < len(writes) and time.monotonic() < deadline:
             time.sleep(0.01)
         gate.set()
-        assert first.result() == 0
-        with pytest.raises(ValueError):
-            rest[3].result()
-        assert [rest[n].result() for n in (1, 2, 4, 5)] == [1, 2, 4, 5]
+        assert first.result() == "held"
+        answers = [answer(future) for future in futures]
     committer.close()
     with connections.connection() as conn:
-        assert [row[0] for row in conn.execute("SELECT n FROM rows ORDER BY n")] == [0, 1, 2, 4, 5]
+        return answers, [row[0] for row in conn.execute("SELECT n FROM rows ORDER BY n")]
+
+
+def _insert(n: int) -> RowInsert:
+    return RowInsert("rows (n)", (n,), lambda: Refused(f"row {n} exists"))
+
+
+def test_inserts_of_one_batch_are_stored_together_in_order_with_the_writes_between_them(tmp_path: Path) -> None:
+    def double_the_last(conn: sqlite3.Connection) -> int:
+        (last,) = conn.execute("SELECT max(n) FROM rows").fetchone()
+        conn.execute("INSERT INTO rows (n) VALUES (?)", (last * 100,))
+        return int(last)
+
+    answers, rows = _one_batch(tmp_path, [_insert(1), _insert(2), double_the_last, _insert(3), _insert(4)])
+    assert answers == [None, None, 2, None, None]  # the write between them saw the rows before it, not after
+    assert rows == [1, 2, 3, 4, 200]
+
+
+def test_a_duplicate_row_in_a_batch_of_inserts_fails_alone_with_its_own_error(tmp_path: Path) -> None:
+    answers, rows = _one_batch(tmp_path, [_insert(1), _insert(2), _insert(1), _insert(3)])
+    assert answers[:2] == [None, None] and answers[3] is None
+    assert isinstance(answers[2], Refused) and str(answers[2]) == "row 1 exists"
+    assert rows == [1, 2, 3]
+
+
+def test_a_write_that_fails_in_a_batch_is_undone_alone_and_the_others_are_stored(tmp_path: Path) -> None:
+    def fails(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO rows (n) VALUES (3)")
+        raise ValueError("refused after its row was written")
+
+    answers, rows = _one_batch(tmp_path, [_insert(1), _insert(2), fails, _insert(4), _insert(5)])
+    assert answers[:2] == [None, None] and answers[3:] == [None, None]
+    assert isinstance(answers[2], ValueError)
+    assert rows == [1, 2, 4, 5]
