@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.sqlite_connections import SqliteConnections
-from shared.adapters.sqlite_group_commit import GroupCommitter
+from shared.adapters.sqlite_group_commit import MAX_ROWS_PER_STATEMENT, GroupCommitter, insert_rows
 from shared.observability.spans import with_trace_context
 from shared.ports.messages import OutgoingMessage
 
@@ -141,21 +141,24 @@ class LocalQueue:
         def insert(conn: sqlite3.Connection) -> None:
             if queue not in self._known_queues:
                 conn.execute("INSERT OR IGNORE INTO queues (name) VALUES (?)", (queue,))
-            for message_id, encoded, subject, properties in rows:
-                # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
-                # One that was seen longer ago counts as new, and its old sighting is renewed.
-                fresh = conn.execute(
-                    "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at"
-                    " WHERE seen_ids.seen_at < ?",
-                    (queue, message_id, now, now - self._window),
-                ).rowcount
-                if fresh:
-                    conn.execute(
-                        "INSERT INTO messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (queue, message_id, encoded, subject, properties, now, now),
-                    )
+            # An id seen within the window is a duplicate: dropped, like Service Bus duplicate detection.
+            # One that was seen longer ago counts as new, and its old sighting is renewed. A few
+            # statements for the whole batch: each SQLite call lets the interpreter lock go.
+            fresh = _unseen(conn, queue, rows, since=now - self._window)
+            insert_rows(
+                conn,
+                "seen_ids (queue, message_id, seen_at)",
+                [(queue, message_id, now) for message_id, *_ in fresh],
+                then=" ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at",
+            )
+            insert_rows(
+                conn,
+                "messages (queue, message_id, body, subject, properties, enqueued_at, visible_at)",
+                [
+                    (queue, message_id, encoded, subject, properties, now, now)
+                    for message_id, encoded, subject, properties in fresh
+                ],
+            )
 
         self._publishes.run(insert)
 
@@ -343,3 +346,25 @@ class LocalQueue:
             " enqueued_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (uuid.uuid4().hex, queue, message_id, body, subject, properties, reason, count, enqueued_at, now),
         )
+
+
+def _unseen(
+    conn: sqlite3.Connection, queue: str, rows: list[tuple[str, bytes, str, str]], since: float
+) -> list[tuple[str, bytes, str, str]]:
+    """The rows whose id was not seen on ``queue`` since ``since``; of one id twice, the first."""
+    first_of_each: dict[str, tuple[str, bytes, str, str]] = {}
+    for row in rows:
+        first_of_each.setdefault(row[0], row)
+    ids = list(first_of_each)
+    seen: set[str] = set()
+    for start in range(0, len(ids), MAX_ROWS_PER_STATEMENT):
+        chunk = ids[start : start + MAX_ROWS_PER_STATEMENT]
+        marks = ", ".join("?" * len(chunk))
+        seen.update(
+            message_id
+            for (message_id,) in conn.execute(
+                f"SELECT message_id FROM seen_ids WHERE queue = ? AND seen_at >= ? AND message_id IN ({marks})",  # noqa: S608 -- placeholders only
+                (queue, since, *chunk),
+            )
+        )
+    return [row for message_id, row in first_of_each.items() if message_id not in seen]

@@ -300,6 +300,21 @@ def test_a_dead_letter_can_be_replayed_by_its_message_id(queue_path: Path) -> No
         queue.replay("q", "m1")
 
 
+def test_a_large_batch_arrives_whole_in_order_and_without_the_ids_already_seen(queue_path: Path) -> None:
+    queue = LocalQueue(queue_path)
+    queue.publish("q", message("m7"))
+    batch = [message(f"m{number}") for number in range(450)]  # more than one statement's worth of rows
+
+    queue.publish_many("q", [*batch, batch[0]])
+
+    received: list[str] = []
+    while delivered := queue.receive("q", max_messages=100):
+        received += [delivery.message_id for delivery in delivered]
+        for delivery in delivered:
+            queue.complete(delivery)
+    assert received == ["m7", *(f"m{number}" for number in range(450) if number != 7)]
+
+
 def test_duplicate_detection_is_per_queue_and_forgets_after_its_window(queue_path: Path) -> None:
     queue = LocalQueue(queue_path, duplicate_window=timedelta(milliseconds=200))
     queue.publish("a", message("same"))
