@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+import threading
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -14,6 +15,29 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _VERSION = "v1"
 KEY_FILE_NAME = "personal-data-key"
+NONCE_BYTES = 12
+
+
+class _Nonces:
+    """Random 96-bit nonces, cut from 4 KiB of kernel randomness at a time.
+
+    ``os.urandom`` is a system call that lets the interpreter lock go, and on the intake's busy
+    threads every hand-back costs a switch; one call per 341 nonces instead of one each. Each slice
+    is used once; the buffer is per thread (no lock) and is drawn again in a forked child.
+    """
+
+    def __init__(self, chunk: int = 4096) -> None:
+        self._chunk = chunk - chunk % NONCE_BYTES
+        self._local = threading.local()
+
+    def next(self) -> bytes:
+        local = self._local
+        pid = os.getpid()
+        if getattr(local, "pid", None) != pid or local.offset >= self._chunk:
+            local.pid, local.buffer, local.offset = pid, os.urandom(self._chunk), 0
+        start = local.offset
+        local.offset = start + NONCE_BYTES
+        return bytes(local.buffer[start : start + NONCE_BYTES])
 
 
 class AesGcmVault:
@@ -22,6 +46,7 @@ class AesGcmVault:
             raise ValueError("the personal-data key must be 32 bytes (base64 of 32 random bytes)")
         self._aead = AESGCM(_derive(master_key, b"hearing-portal seal v1"))
         self._mac_key = _derive(master_key, b"hearing-portal match-key v1")
+        self._nonces = _Nonces()
 
     @classmethod
     def from_base64(cls, value: str) -> AesGcmVault:
@@ -51,7 +76,7 @@ class AesGcmVault:
         return cls.from_base64(path.read_text().strip())
 
     def seal(self, plaintext: str) -> str:
-        nonce = os.urandom(12)
+        nonce = self._nonces.next()
         sealed = self._aead.encrypt(nonce, plaintext.encode(), _VERSION.encode())
         return f"{_VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
@@ -60,7 +85,7 @@ class AesGcmVault:
         if version != _VERSION:
             raise ValueError("sealed with an unknown key version")
         raw = base64.urlsafe_b64decode(payload)
-        return self._aead.decrypt(raw[:12], raw[12:], _VERSION.encode()).decode()
+        return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _VERSION.encode()).decode()
 
     def match_key(self, kind: str, value: str) -> str:
         digest = hmac.new(self._mac_key, f"{kind}\n{value}".encode(), hashlib.sha256).digest()

@@ -1,0 +1,44 @@
+"""A CPR number sealed for the records system: only the key opens it, and no two seals share a nonce."""
+
+from __future__ import annotations
+
+import base64
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from shared.adapters.aes_vault import NONCE_BYTES, AesGcmVault
+
+CPR = "0101901234"
+
+
+def _nonce(sealed: str) -> bytes:
+    return base64.urlsafe_b64decode(sealed.partition(":")[2])[:NONCE_BYTES]
+
+
+def test_a_sealed_number_opens_with_the_key_and_shows_nothing_of_itself() -> None:
+    vault = AesGcmVault(os.urandom(32))
+    sealed = vault.seal(CPR)
+    assert CPR not in sealed and "010190" not in sealed
+    assert vault.unseal(sealed) == CPR
+
+
+def test_another_key_cannot_open_it() -> None:
+    sealed = AesGcmVault(os.urandom(32)).seal(CPR)
+    with pytest.raises(InvalidTag):
+        AesGcmVault(os.urandom(32)).unseal(sealed)
+
+
+def test_no_two_seals_share_a_nonce_across_threads_and_past_a_refill() -> None:
+    vault = AesGcmVault(os.urandom(32))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sealed = list(pool.map(lambda _: vault.seal(CPR), range(8 * 400)))  # each thread refills its nonces
+    assert len({_nonce(one) for one in sealed}) == len(sealed)
+    assert all(vault.unseal(one) == CPR for one in sealed[::97])
+
+
+def test_the_same_number_sealed_twice_looks_different() -> None:
+    vault = AesGcmVault(os.urandom(32))
+    assert vault.seal(CPR) != vault.seal(CPR)
