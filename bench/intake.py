@@ -1,18 +1,20 @@
 """Response intake over HTTP through the local host, beside the same server answering a constant.
 
 Starts Azurite and the intake app as it is deployed (``bench.baseline_app``: the real app plus
-``/api/bench/constant``, in a local host running the intake group only: HTTP and upload triggers),
-creates and opens a hearing, signs one development token per respondent (a response is one per
-respondent per hearing), then sends the same number of requests with the same bodies and headers to
-the constant function and to the intake, in alternating rounds, over keep-alive connections.
+``/api/bench/constant`` and ``/api/bench/token``, in a local host running the intake group only: HTTP
+and upload triggers), creates and opens a hearing, signs one development token per respondent (a
+response is one per respondent per hearing), then sends the same number of requests with the same
+bodies and headers to the constant function, to the function that only checks the token and parses
+the body, and to the intake, in alternating rounds, over keep-alive connections.
 
 In Azure the queue consumers and timers run in the workers app on instances of their own, so during
 the timed rounds they do not share the intake's cores. Afterwards the benchmark starts the workers
 app (a second local host, ``--group workers``, on the same data), lets it drain, and checks that
 every receipt names a stored response that was screened, numbered and signed into the hearing's log.
 
-Prints requests per second and latency of both, their ratio, the intake's CPU time per accepted
-response beside an in-process floor, and the workers' CPU per response. Exits 1 on any error.
+Prints requests per second and latency of each, the intake's ratio to the constant, the intake's CPU
+time per accepted response beside an in-process floor, what the token check costs inside the host,
+and the workers' CPU per response. Exits 1 on any error.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from local_host.demo_data import TERMS_VERSION
 
 APP_MODULE = "bench.baseline_app"
 CONSTANT_PATH = "/api/bench/constant"
+TOKEN_PATH = "/api/bench/token"
 KEY_FILE_NAME = "dev-issuer-key.pem"
 ACTIVE_TIMEOUT_SECONDS = 30
 IDLE_WAIT_SECONDS = 120  # the admin endpoint's longest wait; asked again while work remains
@@ -106,27 +109,34 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
     tokens = _respondent_tokens(stack, creator, total)
     intake_path = f"/api/hearings/{hearing_id}/responses"
     intake = [_submission(intake_path, token, index) for index, token in enumerate(tokens)]
-    # Byte for byte the same requests, only to the function that answers a constant.
+    # Byte for byte the same requests, only to the function that answers a constant, and to the one
+    # that checks the token and parses the body first.
     constant = [Request(r.method, CONSTANT_PATH, r.body, r.headers) for r in intake]
+    token_check = [Request(r.method, TOKEN_PATH, r.body, r.headers) for r in intake]
 
     pid, concurrency = stack.host.pid, args.concurrency
     warm_constant = run_load(stack.port, constant[: args.warmup], concurrency, pid, args.deadline)
+    warm_token = run_load(stack.port, token_check[: args.warmup], concurrency, pid, args.deadline)
     warm_intake = run_load(stack.port, intake[: args.warmup], concurrency, pid, args.deadline)
     stack.wait_idle()
 
     timed_constant, timed_intake = constant[args.warmup :], intake[args.warmup :]
+    timed_token = token_check[args.warmup :]
     constant_runs: list[LoadResult] = []
+    token_runs: list[LoadResult] = []
     intake_runs: list[LoadResult] = []
     for chunk in _chunks(range(args.requests), args.rounds):
         size = chunk.stop - chunk.start
-        print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} constant, then {size} intake", flush=True)
+        print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} each of constant, token check, intake", flush=True)
         constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
+        token_runs.append(run_load(stack.port, timed_token[chunk], concurrency, pid, args.deadline))
         with _profiled(pid, args.profile, len(intake_runs)):
             intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
 
-    constant_result, intake_result = _merge(constant_runs), _merge(intake_runs)
+    constant_result, intake_result, token_result = _merge(constant_runs), _merge(intake_runs), _merge(token_runs)
     floor_ms = _in_process_floor(stack, timed_intake, hearing_id)
     constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
+    constant_errors += _constant_errors([*warm_token.outcomes, *token_result.outcomes])
     receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
     missing = _missing_from_store(stack, creator, hearing_id, receipts)
     print(f"Starting the workers app to process the {len(receipts)} accepted responses ...", flush=True)
@@ -137,7 +147,7 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
     if unprocessed:
         failures.append((len(unprocessed), f"{len(unprocessed)} receipts: {_summary_of(unprocessed)}"))
-    _report(args, constant_result, intake_result, len(receipts), failures)
+    _report(args, constant_result, token_result, intake_result, len(receipts), failures)
     print(f"in-process floor (same token, same JSON and model, same row into the same store): {floor_ms:.2f} ms CPU")
     print(f"intake CPU per accepted response / floor: {_per_request_ms(intake_result) / floor_ms:.1f}")
     print(
@@ -389,6 +399,7 @@ def _summary(outcomes: list[Outcome]) -> str:
 def _report(
     args: argparse.Namespace,
     constant: LoadResult,
+    token_check: LoadResult,
     intake: LoadResult,
     accepted: int,
     failures: list[Failure],
@@ -403,7 +414,7 @@ def _report(
     )
     print()
     rows: list[list[object]] = [["", "requests/s", "p50 ms", "p99 ms", "host CPU ms/req", "client CPU %"]]
-    for name, result in (("constant", constant), ("intake", intake)):
+    for name, result in (("constant", constant), ("token check", token_check), ("intake", intake)):
         count = len(result.outcomes)
         rows.append(
             [
@@ -419,6 +430,10 @@ def _report(
     print()
     print(f"throughput ratio intake/constant:         {intake.per_second / constant.per_second:.3f}")
     print(f"intake app CPU per accepted response:      {_per_request_ms(intake):.2f} ms")
+    print(
+        f"token check and body model in the host:    {_per_request_ms(token_check) - _per_request_ms(constant):.2f} ms "
+        "CPU beyond the constant"
+    )
     print(f"accepted responses (incl. {args.warmup} warm-up): {accepted}")
     print(f"errors: {sum(count for count, _ in failures)}")
 
