@@ -6,6 +6,7 @@ import pytest
 
 from shared.domain.danish_ids import is_valid_cvr, normalise_cpr
 from shared.domain.screening import FlagState, screen
+from shared.domain.screening.flags import FlagKind
 
 
 @pytest.mark.parametrize(
@@ -100,3 +101,8 @@ def test_malformed_cpr_numbers_are_refused_without_repeating_them(value: str) ->
 @pytest.mark.parametrize(("value", "valid"), [("39162571", True), ("39162572", False), ("0123456", False)])
 def test_cvr_numbers_carry_a_modulus_11_check(value: str, valid: bool) -> None:
     assert is_valid_cvr(value) is valid
+
+
+@pytest.mark.parametrize("text", ["Punkt 1 2 3 4 5 6 7 8 9 0 i planen", "Tallene 3 1 4 1 5 9 2 6 5 3 5 8 9 7"])
+def test_single_digits_in_a_row_without_a_date_of_birth_are_not_a_cpr_number(text: str) -> None:
+    assert [flag for flag in screen(text) if flag.kind is FlagKind.CPR] == []

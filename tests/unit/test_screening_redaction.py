@@ -119,6 +119,8 @@ def test_an_approved_response_shows_neither_the_cpr_number_nor_the_email_address
         "10\u200b1010-10\u00ad10",
         "\uff11\uff10\uff11\uff10\uff11\uff10-\uff11\uff10\uff11\uff10",
         "\u0661\u0660\u0661\u0660\u0661\u0660-\u0661\u0660\u0661\u0660",
+        "1 0 1 0 1 0 1 0 1 0",
+        "1.0.1.0.1.0 - 1.0.1.0",
     ],
     ids=[
         "spaced-date",
@@ -131,6 +133,8 @@ def test_an_approved_response_shows_neither_the_cpr_number_nor_the_email_address
         "invisible",
         "full-width-digits",
         "arabic-indic-digits",
+        "digit-by-digit",
+        "digit-by-digit-dotted",
     ],
 )
 def test_a_cpr_like_number_however_typed_is_never_in_the_public_text(typed: str) -> None:

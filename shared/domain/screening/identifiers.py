@@ -16,6 +16,11 @@ from shared.domain.screening.flags import Flag, FlagKind
 _CPR = re.compile(
     r"(?<!\d)(?<!\d[-./])(\d{2})([ .\-/]?)(\d{2})\2(\d{2})(\s{0,3}[-./]?\s{0,3})(\d{4})(?!\d)(?![-.,/]\d)", re.ASCII
 )
+# The same ten digits typed one at a time, each after a space, dot or dash ("0 1 0 1 9 0 - 1 2 3 4"), a
+# way to slip a number past a pattern that looks for runs of digits; never part of a longer such run.
+_CPR_DIGIT_BY_DIGIT = re.compile(
+    r"(?<!\d)(?<!\d[ .\-])(\d(?:[ .\-]\d){5})(\s{0,3}[-./]?\s{0,3})(\d(?:[ .\-]\d){3})(?![ .\-]?\d)", re.ASCII
+)
 # Characters that show as nothing (zero-width spaces and joiners, soft hyphens): typed between the digits
 # they hide a number from the pattern, so the number is looked for once more without them.
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
@@ -78,6 +83,13 @@ def _cpr_numbers(readable: str) -> Iterator[Flag]:
         written_as_cpr = match.group(5).strip() != "" or _CPR_CONTEXT.search(before) is not None
         if not written_as_cpr and _REFERENCE_CONTEXT.search(before):
             continue  # "kontonr. 0101901234": nobody writes an account number DDMMYY-SSSS
+        yield Flag.found(FlagKind.CPR, match.start(), match.end(), f"{cpr[:6]}-XXXX")
+    for match in _CPR_DIGIT_BY_DIGIT.finditer(readable):
+        try:
+            cpr = normalise_cpr("".join(char for char in match.group(1) + match.group(3) if char.isdigit()))
+        except ValueError:
+            continue  # "1 2 3 4 5 6 7 8 9 0" has no date of birth in it
+        # Nobody spaces out an account number digit by digit: no context is asked for.
         yield Flag.found(FlagKind.CPR, match.start(), match.end(), f"{cpr[:6]}-XXXX")
 
 
