@@ -20,7 +20,7 @@ from functions.http import API_PREFIX, problem
 from functions.webui import i18n, oidc
 from functions.webui.file_texts import attachment_refusal, file_size, file_type
 from functions.webui.forms import FieldError, FormErrors, errors_from
-from functions.webui.pages import Visit, redirect, render
+from functions.webui.pages import SECURITY_HEADERS, Visit, redirect, render
 from functions.webui.paths import on_this_site
 from functions.webui.routing import pages_on, sign_in_link
 from functions.webui.session import SIGN_IN_COOKIE
@@ -163,7 +163,11 @@ def response_attachment(req: func.HttpRequest, visit: Visit, who: Identity | Non
 def meeting_calendar(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id, meeting_id = req.route_params["hearing_id"], req.route_params["meeting_id"]
     file = call(meetings.meeting_calendar, who, hearing_id, meeting_id)
-    headers = {"Content-Disposition": f'attachment; filename="{file.filename}"', "Cache-Control": "no-store"}
+    headers = {
+        "Content-Disposition": f'attachment; filename="{file.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
     return func.HttpResponse(file.data, status_code=200, mimetype=file.content_type, headers=headers)
 
 
@@ -416,7 +420,7 @@ def sign_out(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.
 def web_static(req: func.HttpRequest) -> func.HttpResponse:
     found = static_file(req.route_params.get("path", ""))
     if found is None:
-        return func.HttpResponse("Not found", status_code=404, mimetype="text/plain")
+        return func.HttpResponse("Not found", status_code=404, mimetype="text/plain", headers=SECURITY_HEADERS)
     headers = {
         "Cache-Control": IMMUTABLE if req.params.get("v") == found.version else SHORT,
         "ETag": found.etag,

@@ -95,7 +95,9 @@ def html(body: str, visit: Visit, status: int = 200) -> func.HttpResponse:
 
 
 def redirect(location: str, visit: Visit | None = None, cookies: tuple[str, ...] = ()) -> func.HttpResponse:
-    response = func.HttpResponse(status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
+    # A redirect is an answer a browser may show: it gets the same protection as a page.
+    headers = {**SECURITY_HEADERS, "Location": location, "Cache-Control": "no-store"}
+    response = func.HttpResponse(status_code=303, headers=headers)
     for cookie in [*(visit.set_cookies if visit else []), *cookies]:
         response.headers.add("Set-Cookie", cookie)  # type: ignore[attr-defined]
     return response

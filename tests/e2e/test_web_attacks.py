@@ -285,3 +285,23 @@ def test_every_form_refuses_a_forged_or_foreign_post_and_no_input_is_a_server_er
                 elif answer.status_code == 422 and (missing := shown_at_their_fields(answer.text)):
                     problems.append(f"{form.action} {case}: errors at no field: {missing}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/hoeringer/no-such-hearing",
+        "/static/no-such-file.css",
+        "/log-ind",
+        "/hoeringer/no-such-hearing/kvittering/fil",
+    ],
+    ids=["page", "404-page", "static-404", "sign-in-redirect", "receipt-redirect"],
+)
+def test_every_web_answer_refuses_framing_and_sniffing(host: LocalHostProcess, base_url: str, path: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        answer = client.get(path)
+    assert answer.status_code in (200, 303, 404), answer.status_code
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
