@@ -484,6 +484,16 @@ def test_junk_in_a_token_segment_is_refused(segment: bytes) -> None:
         jwt_validator._LinearSegmentJWS._decode_base64url_segment(segment, "header")
 
 
-def test_tokens_are_decoded_with_the_linear_segment_check() -> None:
-    # A PyJWT upgrade that no longer routes decoding through ``_jws`` would silently drop our class.
-    assert isinstance(jwt_validator._DECODER._jws, jwt_validator._LinearSegmentJWS)
+def test_tokens_are_decoded_with_the_linear_segment_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A PyJWT upgrade that no longer decodes through ``_jws`` would silently drop our class.
+    checked: list[str] = []
+    linear = jwt_validator._LinearSegmentJWS._decode_base64url_segment
+
+    def counted(segment: bytes, name: str) -> bytes:
+        checked.append(name)
+        return linear(segment, name)
+
+    monkeypatch.setattr(jwt_validator._LinearSegmentJWS, "_decode_base64url_segment", staticmethod(counted))
+    token = jwt.encode({"sub": "anna"}, "a key of thirty-two bytes or more!", algorithm="HS256")
+    assert jwt_validator._DECODER.decode(token, options={"verify_signature": False}) == {"sub": "anna"}
+    assert checked == ["header", "payload", "crypto"]
