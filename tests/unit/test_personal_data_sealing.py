@@ -49,3 +49,18 @@ def test_a_match_key_is_the_same_keyed_digest_every_time_and_per_kind() -> None:
     # Stored responses are found again by these keys: the value must not change between releases.
     assert vault.match_key("cpr", CPR) == vault.match_key("cpr", CPR) == "KH46RT1_UUFBQlzQ6EHaMDBFMFwPRgO2"
     assert vault.match_key("cvr", CPR) != vault.match_key("cpr", CPR)
+
+
+def test_a_forked_process_does_not_reuse_its_parents_nonces() -> None:
+    vault = AesGcmVault(os.urandom(32))
+    vault.seal(CPR)  # the parent has a buffer of nonces; the child inherits a copy of it
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(writing, _nonce(vault.seal(CPR)))
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    from_child = os.read(reading, NONCE_BYTES)
+    os.close(reading)
+    assert from_child != _nonce(vault.seal(CPR))
