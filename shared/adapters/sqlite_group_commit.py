@@ -45,8 +45,7 @@ class RowInsert:
 
     def __call__(self, conn: sqlite3.Connection) -> None:
         try:
-            # The table is the adapter's own constant; every value is bound.
-            conn.execute(f"INSERT INTO {self.table} VALUES {_placeholders(len(self.row))}", self.row)  # noqa: S608
+            insert_rows(conn, self.table, [self.row])
         except sqlite3.IntegrityError as error:
             if self.conflict is None:
                 raise
@@ -125,9 +124,9 @@ class GroupCommitter:
                 done.set_exception(value)
 
     def _all_together(self, batch: list[tuple[Write, Future[Any]]]) -> list[tuple[Future[Any], bool, Any]] | None:
-        """The usual case, no write fails: one statement each, no savepoints (each SQLite call lets the
-        interpreter lock go, and every hand-back costs the busy intake threads a switch). None, with
-        nothing stored, when a write raised."""
+        """The usual case, no write fails: no savepoints, and each run of inserts into one table as one
+        statement (each SQLite call lets the interpreter lock go, and every hand-back costs the busy
+        intake threads a switch). None, with nothing stored, when a write raised."""
         outcomes: list[tuple[Future[Any], bool, Any]] = []
         try:
             with self._connections.transaction() as conn:
@@ -176,14 +175,14 @@ def _table_of(write: Write) -> tuple[str, int] | None:
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[tuple[Any, ...]], then: str = "") -> None:
-    """Insert ``rows`` into ``table`` ("name (column, ...)", a constant of the caller's) with as few
-    statements as SQLite allows; ``then`` is an ON CONFLICT clause for all of them."""
+    """Insert ``rows`` into ``table`` ("name (column, ...)", a constant of the caller's; every value is
+    bound) with as few statements as SQLite allows; ``then`` is an ON CONFLICT clause for all of them."""
     if not rows:
         return
     values = _placeholders(len(rows[0]))
     for start in range(0, len(rows), MAX_ROWS_PER_STATEMENT):
         chunk = rows[start : start + MAX_ROWS_PER_STATEMENT]
-        statement = f"INSERT INTO {table} VALUES {', '.join([values] * len(chunk))}{then}"  # noqa: S608 -- as RowInsert
+        statement = f"INSERT INTO {table} VALUES {', '.join([values] * len(chunk))}{then}"  # noqa: S608 -- see above
         conn.execute(statement, list(itertools.chain(*chunk)))
 
 
