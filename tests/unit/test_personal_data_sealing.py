@@ -56,7 +56,7 @@ def test_a_forked_process_does_not_reuse_its_parents_nonces() -> None:
     vault.seal(CPR)  # the parent has a buffer of nonces; the child inherits a copy of it
     reading, writing = os.pipe()
     child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
+    if child == 0:  # the child: one seal, its nonce to the parent, and out
         os.write(writing, _nonce(vault.seal(CPR)))
         os._exit(0)
     os.close(writing)
