@@ -69,14 +69,20 @@ def get_hearing(who: Identity | None, hearing_id: str) -> Answer[HearingView]:
     bp,
     "PATCH",
     HEARING,
-    summary="Edit a hearing's texts and settings (If-Match: ETag)",
+    summary="Edit a hearing's texts and settings (If-Match: the ETag read, or * to overwrite whatever is there)",
     tag=TAG,
     calls=hearings.edit_hearing,
 )
 def edit_hearing(
-    who: Identity, hearing_id: str, changes: HearingChanges, if_match: Annotated[str | None, Header("If-Match")]
+    who: Identity,
+    hearing_id: str,
+    changes: HearingChanges,
+    # A hearing has several editors (owner, co-owners, admins): an edit that names no version would
+    # silently undo a colleague's. "*" says so on purpose (RFC 9110: any current version).
+    if_match: Annotated[str, Header("If-Match", required=True)],
 ) -> Answer[HearingView]:
-    view = call(hearings.edit_hearing, who, hearing_id, changes, if_match=if_match)
+    version = None if if_match == "*" else if_match
+    view = call(hearings.edit_hearing, who, hearing_id, changes, if_match=version)
     return Answer(view, headers={"ETag": view.etag or ""})
 
 

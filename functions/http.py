@@ -42,6 +42,7 @@ from shared.domain.errors import (
     InvalidInput,
     NotAuthenticated,
     PortalError,
+    PreconditionRequired,
     TooManyRequests,
     UnsupportedMediaType,
     declared_errors,
@@ -76,9 +77,11 @@ class Query:
 
 @dataclass(frozen=True)
 class Header:
-    """A request header, by its HTTP name."""
+    """A request header, by its HTTP name; a required one that is missing or blank is answered before the
+    handler runs: 428 for a precondition (``If-Match``, RFC 6585), 422 for any other."""
 
     name: str
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class Operation:
     content_type: str = "application/json"
     body_content_types: tuple[str, ...] = ()  # besides application/json
     headers: tuple[str, ...] = ()
+    required_headers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -183,6 +187,7 @@ def _plan(
     readers: list[tuple[str, Reader]] = []
     query: list[QueryParameter] = []
     headers: list[str] = []
+    required_headers: list[str] = []
     body: type[BaseModel] | None = None
     body_types: tuple[str, ...] = ()
     auth = "none"
@@ -208,9 +213,12 @@ def _plan(
             if base is not str:
                 statuses.add(422)
         elif isinstance(extras.get(Header), Header):
-            header = extras[Header].name
-            headers.append(header)
-            readers.append((name, _header_reader(header)))
+            spec_header: Header = extras[Header]
+            headers.append(spec_header.name)
+            if spec_header.required:
+                required_headers.append(spec_header.name)
+                statuses.add(_missing_header_error(spec_header.name)[0])
+            readers.append((name, _header_reader(spec_header)))
         elif isinstance(base, type) and issubclass(base, BaseModel):
             body = base
             parsers = extras[Body].parsers if isinstance(extras.get(Body), Body) else {}
@@ -248,6 +256,7 @@ def _plan(
         content_type=content_type,
         body_content_types=body_types,
         headers=tuple(headers),
+        required_headers=tuple(required_headers),
     )
     return _Plan(tuple(readers), needs_arrival, answer, operation)
 
@@ -307,8 +316,27 @@ def _path_reader(name: str, kind: Any) -> Reader:
     return read
 
 
-def _header_reader(header: str) -> Reader:
-    return lambda request: request.req.headers.get(header.lower())
+def _header_reader(header: Header) -> Reader:
+    wire = header.name.lower()
+    if not header.required:
+        return lambda request: request.req.headers.get(wire)
+
+    def read(request: _Request) -> str:
+        value = (request.req.headers.get(wire) or "").strip()
+        if not value:
+            _, error = _missing_header_error(header.name)
+            raise error(f"send the {header.name} header", field=header.name)
+        return value
+
+    return read
+
+
+# Headers that make a change conditional: without one the server cannot tell an informed change from a blind one.
+_PRECONDITIONS = frozenset({"if-match", "if-unmodified-since"})
+
+
+def _missing_header_error(name: str) -> tuple[int, type[PortalError]]:
+    return (428, PreconditionRequired) if name.lower() in _PRECONDITIONS else (422, InvalidInput)
 
 
 def _body_reader(model: type[BaseModel], parsers: Mapping[str, Callable[[func.HttpRequest], BaseModel]]) -> Reader:

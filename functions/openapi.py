@@ -71,7 +71,10 @@ def build_document(operations: list[Operation], server_url: str = "/api") -> dic
                 }
                 for query in op.query
             ]
-            + [{"name": name, "in": "header", "required": False, "schema": {"type": "string"}} for name in op.headers],
+            + [
+                {"name": name, "in": "header", "required": name in op.required_headers, "schema": {"type": "string"}}
+                for name in op.headers
+            ],
             "responses": {},
         }
         if op.auth == "required":

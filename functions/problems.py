@@ -12,6 +12,7 @@ from shared.domain.errors import (
     NotAuthenticated,
     NotFound,
     PortalError,
+    PreconditionRequired,
     StaleWrite,
     TooManyRequests,
     UnsupportedMediaType,
@@ -37,6 +38,7 @@ PROBLEM_TYPES: dict[type[PortalError], ProblemType] = {
     NotFound: ProblemType(404, "not-found", "Not found"),
     Conflict: ProblemType(409, "conflict", "Conflict with the current state"),
     StaleWrite: ProblemType(412, "stale-write", "Someone else changed this first"),
+    PreconditionRequired: ProblemType(428, "precondition-required", "Send the version you changed (If-Match)"),
     TooManyRequests: ProblemType(429, "too-many-requests", "Too many requests"),
     PortalError: ProblemType(400, "bad-request", "Bad request"),
 }
@@ -50,6 +52,7 @@ REASONS = {
     412: "Changed by someone else (stale ETag)",
     415: "The body's Content-Type is not one this operation reads",
     422: "Invalid fields",
+    428: "If-Match missing: send the ETag of the version the change is based on",
     429: "Too many requests from this identity; see Retry-After",
 }
 

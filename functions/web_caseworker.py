@@ -312,7 +312,7 @@ def desk_edit(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: st
     try:
         _known_areas(who, changed)
         changes = HearingChanges.model_validate(changed)
-        call(hearings.edit_hearing, who, hearing_id, changes, if_match=form.get("etag") or None)
+        call(hearings.edit_hearing, who, hearing_id, changes, if_match=_version_read(form))
     except StaleWrite:
         message = visit._(
             "Someone else changed the hearing after you opened it. What you typed is kept below: compare it with "
@@ -401,7 +401,7 @@ def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_i
         listed.append(added)
     try:
         changes = HearingChanges(reviewers=listed)
-        call(hearings.edit_hearing, who, hearing_id, changes, if_match=form.get("etag") or None)
+        call(hearings.edit_hearing, who, hearing_id, changes, if_match=_version_read(form))
     except StaleWrite:
         message = visit._("Someone else changed the hearing after you opened it. Try again.")
         return _desk(
@@ -610,6 +610,16 @@ def _as_not_found(action: Callable[[], R]) -> R:
         return action()
     except (Forbidden, NotAuthenticated):
         raise NotFound("not for this person") from None
+
+
+# Never an ETag the store hands out: a desk form that lost its version is treated as stale, not as blind.
+_NO_VERSION = '"not-sent"'
+
+
+def _version_read(form: Posted) -> str:
+    """The hearing's version the form was filled from; the desk always sends it, so only a forged or
+    truncated form misses it, and that must not overwrite a colleague's edit unseen."""
+    return form.get("etag").strip() or _NO_VERSION
 
 
 def _desk_path(hearing_id: str, notice: str | None = None, section: str | None = None) -> str:

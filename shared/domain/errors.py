@@ -55,6 +55,10 @@ class StaleWrite(PortalError):
     """Someone else changed the thing since the caller read it."""
 
 
+class PreconditionRequired(PortalError):
+    """A change that could overwrite someone else's was sent without the version it was based on."""
+
+
 class TooManyRequests(PortalError):
     """The caller asked too often; ``retry_after`` seconds until the next try may succeed."""
 

@@ -287,6 +287,30 @@ def test_every_form_refuses_a_forged_or_foreign_post_and_no_input_is_a_server_er
     assert not problems, "\n".join(problems)
 
 
+def test_a_desk_edit_that_lost_the_version_it_was_read_at_overwrites_nothing(portal: LocalHostProcess) -> None:
+    base_url = f"http://localhost:{portal.port}"
+    desk = "/sagsbehandler/hoeringer/demo-draft"
+    with signed_in(base_url, "hearing-creator") as (caseworker, _):
+        page = caseworker.get(desk)
+        assert page.status_code == 200
+        edit_form = re.search(r'<form method="post" action="[^"]*/rediger".*?</form>', page.text, re.S)
+        assert edit_form is not None
+        fields = {name: html.unescape(value) for name, value in HIDDEN_FIELD.findall(edit_form.group(0))}
+        assert fields.get("etag")
+        title = "Ny titel fra en formular uden version"
+        before = stored(portal.data_dir)
+
+        for forged in ({**fields, "etag": ""}, {name: value for name, value in fields.items() if name != "etag"}):
+            answer = caseworker.post(desk + "/rediger", data={**forged, "title": title, "summary": "Resumé"})
+            assert answer.status_code == 412, answer.text[:300]
+            assert "Someone else changed the hearing" in answer.text or "En anden har ændret" in answer.text
+        assert stored(portal.data_dir) == before
+
+        kept = caseworker.post(desk + "/rediger", data={**fields, "title": title, "summary": "Resumé"})
+        assert kept.status_code == 303
+        assert title in caseworker.get(desk).text
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -510,7 +510,7 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
     "list_hearings": lambda t: Ask(params={"limit": "100"}),
     "create_hearing": lambda t: Ask({"templateId": TEMPLATE_ID, "title": "Ny legeplads", "caseNumber": "2026-0100"}),
     "get_hearing": lambda t: Ask(),
-    "edit_hearing": lambda t: Ask({"summary": "Opdateret resumé"}),
+    "edit_hearing": lambda t: Ask({"summary": "Opdateret resumé"}, headers={"If-Match": "*"}),
     "schedule_hearing": _schedule_body,
     "conclude_hearing": lambda t: Ask({"conclusion": "Forslaget gennemføres."}),
     "cancel_hearing": lambda t: Ask({"reason": "Planen er trukket tilbage."}),

@@ -1,4 +1,4 @@
-"""Hearings over HTTP: what an API caller sends to cancel a hearing, and the problems it gets back."""
+"""Hearings over HTTP: what an API caller sends to edit or cancel a hearing, and the problems it gets back."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ def cancel(hearing_id: str, body: bytes) -> func.HttpResponse:
         body=body,
     )
     handler: Any = handlers.cancel_hearing
+    user_function: Any = handler.build(func.AuthLevel.ANONYMOUS).get_user_function()
+    answer: func.HttpResponse = user_function(request)
+    return answer
+
+
+def edit(hearing_id: str, changes: dict[str, Any], if_match: str | None) -> func.HttpResponse:
+    headers = {"content-type": "application/json", "authorization": "Bearer owner"}
+    if if_match is not None:
+        headers["if-match"] = if_match
+    request = func.HttpRequest(
+        method="PATCH",
+        url=f"http://localhost:7071/api/hearings/{hearing_id}",
+        headers=headers,
+        route_params={"hearing_id": hearing_id},
+        body=json.dumps(changes).encode(),
+    )
+    handler: Any = handlers.edit_hearing
     user_function: Any = handler.build(func.AuthLevel.ANONYMOUS).get_user_function()
     answer: func.HttpResponse = user_function(request)
     return answer
@@ -93,3 +110,38 @@ def test_the_api_document_shows_the_optional_reason() -> None:
     assert body["required"] is False
     assert schema["properties"]["reason"]["anyOf"][0]["maxLength"] == MAX_CANCEL_REASON
     assert "required" not in schema
+
+
+@pytest.mark.parametrize("if_match", [None, "", "  "])
+def test_an_edit_that_names_no_version_is_refused_and_changes_nothing(portal: Portal, if_match: str | None) -> None:
+    hearing_id = portal.draft(OWNER, summary="Kollegaens resumé")
+
+    answer = edit(hearing_id, {"summary": "Mit resumé"}, if_match)
+
+    assert answer.status_code == 428
+    assert answer.mimetype == "application/problem+json"
+    problem = json.loads(answer.get_body())
+    assert problem["type"] == "/problems/precondition-required"
+    assert [error["field"] for error in problem["errors"]] == ["If-Match"]
+    assert portal.stored_hearing(hearing_id).summary == "Kollegaens resumé"
+
+
+def test_an_edit_based_on_the_version_read_is_kept_and_answers_the_next_version(portal: Portal) -> None:
+    hearing_id = portal.draft(OWNER)
+    first = edit(hearing_id, {"summary": "Første"}, "*")
+    etag = first.headers["ETag"]
+
+    second = edit(hearing_id, {"summary": "Anden"}, etag)
+    stale = edit(hearing_id, {"summary": "Tredje, fra en gammel visning"}, etag)
+
+    assert (first.status_code, second.status_code, stale.status_code) == (200, 200, 412)
+    assert second.headers["ETag"] != etag
+    assert portal.stored_hearing(hearing_id).summary == "Anden"
+
+
+def test_the_api_document_shows_that_an_edit_needs_if_match() -> None:
+    operation = build_document(REGISTRY.operations)["paths"]["/hearings/{hearing_id}"]["patch"]
+    assert "428" in operation["responses"]
+    headers = {parameter["name"]: parameter for parameter in operation["parameters"] if parameter["in"] == "header"}
+    assert headers["If-Match"]["required"] is True
+    assert headers["Idempotency-Key"]["required"] is False
