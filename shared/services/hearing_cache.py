@@ -30,8 +30,7 @@ class HearingCache:
     def get(self, repository: HearingRepository, hearing_id: str, now: datetime) -> Hearing | None:
         with self._lock:
             entry = self._entries.get(hearing_id)
-        # A copy from the future (a clock set back in development) is as stale as an old one.
-        if entry is not None and entry[0] <= now < entry[0] + self.ttl:
+        if entry is not None and self._fresh(entry[0], now):
             return entry[1]
         loaded = repository.get(hearing_id)
         hearing = None if loaded is None else loaded.model
@@ -45,8 +44,15 @@ class HearingCache:
     def terms(self, load: Callable[[], Terms | None], now: datetime, *, fresh: bool = False) -> Terms | None:
         """The current terms as ``load`` read them within ``ttl``; ``fresh`` reads them again now."""
         entry = self._terms
-        if not fresh and entry is not None and entry[0] <= now < entry[0] + self.ttl:
+        if not fresh and entry is not None and self._fresh(entry[0], now):
             return entry[1]
         current = load()
         self._terms = (now, current)
         return current
+
+    def _fresh(self, taken: datetime, now: datetime) -> bool:
+        # Within the lifetime either way: requests arrive a little before the one whose read made the
+        # copy (they run side by side on deadline day), and each of those re-reading the hearing would
+        # undo what the copy is for. A copy from much further ahead (a clock set back in development)
+        # is as stale as an old one.
+        return abs(now - taken) < self.ttl

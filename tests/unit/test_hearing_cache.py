@@ -44,6 +44,22 @@ def test_a_copy_is_used_within_its_lifetime_and_read_again_after() -> None:
     assert CountingRepository.reads == 3
 
 
+def test_requests_that_arrived_just_before_the_copy_was_taken_use_it() -> None:
+    portal = Portal.start()
+    hearing_id = portal.active()
+    cache = HearingCache(ttl=timedelta(seconds=2))
+    repository = CountingRepository(portal.store)
+    CountingRepository.reads = 0
+    now = portal.clock.now()
+
+    copy = cache.get(repository, hearing_id, now)
+    # On deadline day dozens of requests that arrived a few milliseconds earlier are still running.
+    earlier = [cache.get(repository, hearing_id, now - timedelta(milliseconds=ms)) for ms in (1, 30, 900)]
+
+    assert all(hearing is copy for hearing in earlier)
+    assert CountingRepository.reads == 1
+
+
 def test_an_unknown_hearing_is_remembered_as_unknown_and_the_cache_stays_small() -> None:
     portal = Portal.start()
     cache = HearingCache(ttl=timedelta(seconds=2), max_entries=3)
