@@ -11,6 +11,7 @@ from shared.domain.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
     PortalError,
     PreconditionRequired,
     StaleWrite,
@@ -32,6 +33,7 @@ PROBLEM_TYPES: dict[type[PortalError], ProblemType] = {
     UnsupportedMediaType: ProblemType(
         415, "unsupported-media-type", "The body's Content-Type is not one this operation reads"
     ),
+    PayloadTooLarge: ProblemType(413, "payload-too-large", "The request body is too large"),
     InvalidInput: ProblemType(422, "invalid-input", "The request has invalid fields"),
     NotAuthenticated: ProblemType(401, "not-authenticated", "Sign-in required"),
     Forbidden: ProblemType(403, "forbidden", "Not allowed"),
@@ -50,6 +52,7 @@ REASONS = {
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     412: "Changed by someone else (stale ETag)",
+    413: "The body is larger than any this operation takes",
     415: "The body's Content-Type is not one this operation reads",
     422: "Invalid fields",
     428: "If-Match missing: send the ETag of the version the change is based on",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,11 @@ from local_host.routing import FunctionRoute, decode_path, precedence, starlette
 
 log = logging.getLogger("local_host.http")
 
+# The Functions host's own limit, and the app setting that changes it: a larger body is answered 413
+# without reaching any function, and without being read beyond the limit.
+BODY_LIMIT_VARIABLE = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"
+DEFAULT_BODY_LIMIT = 104_857_600
+
 # Hop-by-hop or recomputed headers a function's response must not dictate.
 _DROPPED_RESPONSE_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
@@ -27,9 +33,12 @@ _DROPPED_RESPONSE_HEADERS = {"content-length", "transfer-encoding", "connection"
 class HttpFunctions:
     """The HTTP functions under the route prefix, as an ASGI app: Starlette's router picks the function."""
 
-    def __init__(self, specs: list[FunctionSpec], invoker: Invoker, prefix: str = "") -> None:
+    def __init__(
+        self, specs: list[FunctionSpec], invoker: Invoker, prefix: str = "", body_limit: int | None = None
+    ) -> None:
         self.invoker = invoker
         self.prefix = prefix.strip("/")
+        self.body_limit = body_limit if body_limit is not None else configured_body_limit()
         routes = [
             FunctionRoute(path, self._endpoint(spec), spec.methods)
             for spec in sorted(specs, key=lambda spec: precedence(spec.route))
@@ -52,13 +61,16 @@ class HttpFunctions:
 
     async def dispatch(self, spec: FunctionSpec, request: Request) -> Response:
         route_values = {name: str(value) for name, value in request.path_params.items() if value != ""}
+        body = await self._body(request)
+        if body is None:
+            return problem(413, f"the body is larger than {self.body_limit} bytes")
         http_request = func.HttpRequest(
             request.method,
             _original_url(request),
             headers=_joined_headers(request),
             params=dict(request.query_params),
             route_params=route_values,
-            body=await request.body(),
+            body=body,
         )
         try:
             result = await run_in_threadpool(self.invoker.invoke, spec, http_request, "HTTP request", quiet=True)
@@ -70,6 +82,29 @@ class HttpFunctions:
         except Exception:
             log.exception("function %s returned a value that is not an HTTP response", spec.name)
             return problem(500)
+
+    async def _body(self, request: Request) -> bytes | None:
+        """The body, or None once it is larger than the limit (by its Content-Length, or as it streams in)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.body_limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.body_limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def configured_body_limit() -> int:
+    raw = os.environ.get(BODY_LIMIT_VARIABLE, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    if raw:
+        log.warning("%s=%r is not a positive number of bytes; using %d", BODY_LIMIT_VARIABLE, raw, DEFAULT_BODY_LIMIT)
+    return DEFAULT_BODY_LIMIT
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:

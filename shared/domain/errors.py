@@ -55,6 +55,10 @@ class StaleWrite(PortalError):
     """Someone else changed the thing since the caller read it."""
 
 
+class PayloadTooLarge(PortalError):
+    """The request's body is larger than any the operation takes; it was not read."""
+
+
 class PreconditionRequired(PortalError):
     """A change that could overwrite someone else's was sent without the version it was based on."""
 

@@ -2,9 +2,10 @@
 
 The cases come from the served OpenAPI document, so a new route is probed the day it appears: malformed
 JSON, an array instead of an object, each declared body field with a wrong type and as a string longer than
-any field takes, an unknown field, a wrong Content-Type, path values that are too long or hold ``..%2F``,
-``%00`` or plain text, and garbage in the declared query parameters. Each request carries the token of a
-persona that may call the operation, so the refusal is about the input, not about who asks.
+any field takes, an unknown field, a wrong Content-Type, a body larger than any operation takes, path values
+that are too long or hold ``..%2F``, ``%00`` or plain text, and garbage in the declared query parameters.
+Each request carries the token of a persona that may call the operation, so the refusal is about the
+input, not about who asks.
 
 Every 4xx is ``application/problem+json`` with ``status`` and ``title``; a refused body field is named in
 the problem's ``errors``; and a refused request writes nothing: the document store is the same afterwards,
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from functions.http import MAX_BODY_BYTES
 from local_host.azurite import Azurite
 from shared.domain.response import response_id_for
 from tests.azurite_fixture import azurite  # noqa: F401
@@ -113,6 +115,7 @@ class Case:
     params: dict[str, str] = field(default_factory=dict)
     names_field: str | None = None  # the field a 422 must name
     refused: bool = True  # a 4xx is required (else anything but a 5xx will do)
+    status: int | None = None  # the refusal's status, where only one is right
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,8 @@ def cases_for(operation: Operation) -> Iterator[Case]:
         body = {**base, "surelyNotAField": 1}
         yield Case("an unknown field", path, json.dumps(body).encode(), names_field="surelyNotAField")
         yield Case("a wrong Content-Type", path, json.dumps(base).encode(), content_type="application/xml")
+        oversized = json.dumps({**base, "padding": "x" * MAX_BODY_BYTES}).encode()
+        yield Case("a body larger than any operation takes", path, oversized, status=413)
     for name in operation.path_parameters():
         for label, value in BAD_PATH_VALUES.items():
             bad_path = operation.concrete_path(**{name: value})
@@ -306,6 +311,8 @@ def problems_of(operation: Operation, case: Case, answer: httpx.Response) -> lis
     found = []
     if case.refused and answer.status_code < 400:
         found.append(f"{what}: accepted")
+    if case.status is not None and answer.status_code != case.status:
+        found.append(f"{what}: not {case.status}")
     if 400 <= answer.status_code < 500 and not answers_a_page(operation):
         if answer.headers.get("content-type", "").split(";")[0] != "application/problem+json":
             found.append(f"{what}: answered {answer.headers.get('content-type')!r}, not a problem")

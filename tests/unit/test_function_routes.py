@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import azure.functions as func
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from local_host.activity import Activity
 from local_host.catalog import FunctionSpec, TriggerKind
-from local_host.http_functions import HttpFunctions
+from local_host.http_functions import BODY_LIMIT_VARIABLE, HttpFunctions, configured_body_limit
 from local_host.invoker import Invoker
 from local_host.routing import UnsupportedRoute, decode_path, starlette_paths
 
@@ -139,3 +140,44 @@ def test_template_forms_the_portal_does_not_use_are_refused_at_start(template: s
 )
 def test_a_raw_path_is_decoded_once_keeping_encoded_slashes(raw: str, decoded: str) -> None:
     assert decode_path(raw) == decoded
+
+
+def test_a_body_over_the_hosts_limit_is_refused_before_any_function_runs() -> None:
+    calls: list[int] = []
+
+    def function(req: func.HttpRequest) -> func.HttpResponse:
+        calls.append(len(req.get_body()))
+        return func.HttpResponse("taken")
+
+    upload = FunctionSpec("upload", TriggerKind.HTTP, "req", function, route="upload", methods=("POST",))
+    app = HttpFunctions([upload], Invoker(Activity()), prefix="api", body_limit=1000)
+
+    async def send(content: bytes | None = None, parts: list[bytes] | None = None) -> httpx.Response:
+        async def streamed() -> AsyncIterator[bytes]:
+            for part in parts or []:
+                yield part
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal.test") as client:
+            return await client.post("/api/upload", content=content if parts is None else streamed())
+
+    at_limit = asyncio.run(send(b"x" * 1000))
+    declared = asyncio.run(send(b"x" * 1001))
+    streamed_over = asyncio.run(send(parts=[b"x" * 600, b"x" * 600]))  # no Content-Length: counted as it comes
+
+    assert at_limit.status_code == 200
+    for refused in (declared, streamed_over):
+        assert refused.status_code == 413
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["status"] == 413
+    assert calls == [1000]
+
+
+def test_the_body_limit_is_the_functions_hosts_unless_the_app_setting_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(BODY_LIMIT_VARIABLE, raising=False)
+    assert configured_body_limit() == 104_857_600
+    monkeypatch.setenv(BODY_LIMIT_VARIABLE, "2048")
+    assert configured_body_limit() == 2048
+    monkeypatch.setenv(BODY_LIMIT_VARIABLE, "lots")
+    assert configured_body_limit() == 104_857_600

@@ -10,7 +10,7 @@ import azure.functions as func
 import pytest
 
 from functions import hearings as handlers
-from functions.http import REGISTRY
+from functions.http import MAX_BODY_BYTES, REGISTRY
 from functions.openapi import build_document
 from shared import bootstrap
 from shared.domain.hearing import HearingStatus
@@ -145,3 +145,15 @@ def test_the_api_document_shows_that_an_edit_needs_if_match() -> None:
     headers = {parameter["name"]: parameter for parameter in operation["parameters"] if parameter["in"] == "header"}
     assert headers["If-Match"]["required"] is True
     assert headers["Idempotency-Key"]["required"] is False
+
+
+def test_a_body_larger_than_any_operation_takes_is_refused_unread_and_changes_nothing(portal: Portal) -> None:
+    hearing_id = portal.draft(OWNER, summary="Som før")
+
+    answer = edit(hearing_id, {"summary": "Ny", "padding": "x" * MAX_BODY_BYTES}, "*")
+
+    assert answer.status_code == 413
+    problem = json.loads(answer.get_body())
+    assert problem["type"] == "/problems/payload-too-large"
+    assert [error["field"] for error in problem["errors"]] == ["body"]
+    assert portal.stored_hearing(hearing_id).summary == "Som før"
