@@ -393,7 +393,7 @@ def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_i
     if form.get("remove"):
         listed = [reviewer for reviewer in listed if reviewer != form.get("remove")]
     elif not added or " " in added:
-        message = visit._("Write the employee's user id, without spaces.")
+        message = visit._("Write the employee's e-mail address or user id, without spaces.")
         return _desk(
             visit, who, hearing_id, Refusal(FormErrors([FieldError("reviewer", message)]), {"reviewer": added})
         )
@@ -408,7 +408,13 @@ def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_i
             visit, who, hearing_id, Refusal(FormErrors([FieldError("reviewer", message)]), {"reviewer": added}, 412)
         )
     except (ValidationError, PortalError) as error:
-        messages = {"status": N_("The hearing can no longer be changed.")}
+        messages = {
+            "status": N_("The hearing can no longer be changed."),
+            "reviewers": N_(
+                "No employee has signed in to the portal with this e-mail address yet. Ask them to sign in "
+                "once, or give their user id."
+            ),
+        }
         return _desk(visit, who, hearing_id, _refusal(error, visit, messages, {"reviewer": added}, "reviewer", {}))
     return redirect(_desk_path(hearing_id, "bedoemmere", "reviewers"), visit)
 

@@ -146,7 +146,9 @@ class HearingEdit(InputModel):
     city_area_ids: IdList | None = Field(default=None, max_length=MAX_AREAS)
     kle: Kle | None = None
     reviewers: IdList | None = Field(
-        default=None, max_length=MAX_REVIEWERS, description="Portal user ids of employees who may comment"
+        default=None,
+        max_length=MAX_REVIEWERS,
+        description="Employees who may comment: portal user ids, or e-mail addresses of employees who have signed in",
     )
 
     @field_validator(

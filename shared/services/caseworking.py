@@ -12,6 +12,8 @@ import io
 import uuid
 from enum import StrEnum
 
+from pydantic import Field
+
 from shared.domain import access
 from shared.domain.access_keys import staff_key
 from shared.domain.base import PortalModel
@@ -28,6 +30,7 @@ from shared.services.containers import UPLOADS_CONTAINER
 from shared.services.guards import managed_hearing
 from shared.services.hearing_api import HearingView
 from shared.services.hearings import safe_filename
+from shared.services.owners import find_employee
 from shared.services.repositories import HearingRepository, ReferenceRepository, ResponseRepository
 from shared.services.viewers import viewer_of
 from shared.settings import Settings
@@ -73,6 +76,9 @@ class Desk(PortalModel):
     hearing: HearingView
     review: Review
     pending_uploads: list[PendingUpload]
+    # The reviewers as their organisation names them ("Name <address>"), by user id; one who has not
+    # signed in yet is shown by the id alone.
+    people: dict[str, str] = Field(default_factory=dict)
 
 
 class HearingChoices(PortalModel):
@@ -129,7 +135,21 @@ def hearing_desk(
         if len(parts) == 3:
             pending.append(PendingUpload(document_id=parts[1], filename=parts[2], size=info.size))
     review = _review(documents, hearing_id) if loaded.model.status_at(now) in _REVIEWED else Review()
-    return Desk(hearing=HearingView.of(loaded.model, now, True, loaded.etag), review=review, pending_uploads=pending)
+    return Desk(
+        hearing=HearingView.of(loaded.model, now, True, loaded.etag),
+        review=review,
+        pending_uploads=pending,
+        people=_people(documents, loaded.model.reviewers),
+    )
+
+
+def _people(documents: DocumentStore, subjects: list[str]) -> dict[str, str]:
+    people = {}
+    for subject in subjects:
+        member = find_employee(documents, subject)
+        if member is not None:
+            people[subject] = f"{member.name} <{member.email}>" if member.email else member.name
+    return people
 
 
 @raises(NotAuthenticated, Forbidden)

@@ -43,6 +43,7 @@ from shared.services.hearing_api import (
     UploadRequest,
     UploadTicket,
 )
+from shared.services.owners import find_employee
 from shared.services.repositories import (
     AuditRepository,
     HearingRepository,
@@ -209,12 +210,39 @@ def edit_hearing(
 ) -> HearingView:
     loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     _check_areas(documents, changes.subject_area_ids, changes.city_area_ids)
+    if changes.reviewers is not None:
+        reviewers = _reviewer_ids(documents, changes.reviewers, loaded.model.reviewers)
+        changes = changes.model_copy(update={"reviewers": reviewers})
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
     fields = loaded.model.edit(changes, clock.now())
     return _save(
         loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.edited", fields=",".join(fields)
     )
+
+
+def _reviewer_ids(documents: DocumentStore, entries: list[str], current: list[str]) -> list[str]:
+    """Reviewers as portal user ids: an e-mail address names the employee who signed in with it (nobody
+    knows a colleague's user id, everybody their address). A user id is taken as it is, so someone can
+    be made a reviewer before their first sign-in; an address nobody signed in with is refused, unless
+    the hearing lists it already (as older versions stored what was typed)."""
+    ids: list[str] = []
+    problems = []
+    for index, entry in enumerate(entries):
+        key = entry.strip()
+        if "@" in key and key not in current:
+            member = find_employee(documents, key)
+            if member is None:
+                problems.append(
+                    FieldProblem(f"reviewers[{index}]", "no employee has signed in to the portal with this address")
+                )
+                continue
+            key = member.id
+        if key and key not in ids:
+            ids.append(key)
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
+    return ids
 
 
 @raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)

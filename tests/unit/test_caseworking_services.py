@@ -10,6 +10,7 @@ from shared.domain.base import WallClock, wall_clock_problem
 from shared.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from shared.domain.hearing import Rejection
 from shared.domain.reference import ReferenceType
+from shared.services import owners
 from shared.services.caseworking import (
     DeskRole,
     hearing_choices,
@@ -151,3 +152,36 @@ def test_invitee_rows_keep_their_row_numbers_and_skip_a_header() -> None:
 )
 def test_a_wall_clock_time_at_the_daylight_saving_change_is_named(wall_clock: datetime, problem: WallClock) -> None:
     assert wall_clock_problem(wall_clock) is problem
+
+
+def test_a_reviewer_is_added_by_the_address_they_signed_in_with_and_shown_by_name(portal: Portal) -> None:
+    hearing_id = portal.draft(OWNER)
+    portal.call(owners.remember_employee, REVIEWER)  # Rita signed in once
+
+    portal.call(edit_hearing, OWNER, hearing_id, HearingChanges(reviewers=[" RITA@kommune.example ", "entra:ny"]))
+
+    assert portal.stored_hearing(hearing_id).reviewers == [REVIEWER.subject, "entra:ny"]
+    desk = portal.call(hearing_desk, OWNER, hearing_id)
+    assert desk.people == {REVIEWER.subject: "Rita <rita@kommune.example>"}  # "entra:ny" has not signed in
+
+
+def test_an_address_nobody_signed_in_with_is_refused_at_its_place_in_the_list(portal: Portal) -> None:
+    hearing_id = portal.draft(OWNER)
+    portal.call(owners.remember_employee, REVIEWER)
+
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(
+            edit_hearing, OWNER, hearing_id, HearingChanges(reviewers=["rita@kommune.example", "nogen@kommune.example"])
+        )
+
+    assert [problem.field for problem in refused.value.problems] == ["reviewers[1]"]
+    assert portal.stored_hearing(hearing_id).reviewers == []
+
+
+def test_the_same_reviewer_by_address_and_by_id_is_listed_once(portal: Portal) -> None:
+    hearing_id = portal.draft(OWNER)
+    portal.call(owners.remember_employee, REVIEWER)
+
+    portal.call(edit_hearing, OWNER, hearing_id, HearingChanges(reviewers=[REVIEWER.subject, "rita@kommune.example"]))
+
+    assert portal.stored_hearing(hearing_id).reviewers == [REVIEWER.subject]
