@@ -55,6 +55,9 @@ param mailSender string = ''
 @description('Client id of the app registration with Graph Mail.Send for mailSender; its secret is graphClientSecret.')
 param graphClientId string = ''
 
+@description('Find employees in Entra ID through Graph (User.Read.All, application, on graphClientId), so a colleague can own or review a hearing before their first sign-in.')
+param staffDirectory bool = false
+
 @description('Records system (ESDH) REST endpoint and OAuth client id; empty: journalise into the records blob container.')
 param recordsEndpoint string = ''
 param recordsClientId string = ''
@@ -256,6 +259,7 @@ module intakeApp 'modules/function-app.bicep' = {
     brokerClaims: brokerClaims
     mailSender: mailSender
     graphClientId: graphClientId
+    staffDirectory: staffDirectory
     recordsEndpoint: recordsEndpoint
     recordsClientId: recordsClientId
     recordsTokenUrl: recordsTokenUrl
@@ -305,6 +309,7 @@ module workersApp 'modules/function-app.bicep' = {
     brokerClaims: brokerClaims
     mailSender: mailSender
     graphClientId: graphClientId
+    staffDirectory: staffDirectory
     recordsEndpoint: recordsEndpoint
     recordsClientId: recordsClientId
     recordsTokenUrl: recordsTokenUrl

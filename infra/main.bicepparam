@@ -22,6 +22,7 @@ param brokerClaims = readEnvironmentVariable('AZURE_BROKER_CLAIMS', '')
 // Where mail, Digital Post and journalising go; empty keeps them in blob storage.
 param mailSender = readEnvironmentVariable('AZURE_MAIL_SENDER', '')
 param graphClientId = readEnvironmentVariable('AZURE_GRAPH_CLIENT_ID', '')
+param staffDirectory = bool(readEnvironmentVariable('AZURE_STAFF_DIRECTORY', 'false'))
 param recordsEndpoint = readEnvironmentVariable('AZURE_RECORDS_ENDPOINT', '')
 param recordsClientId = readEnvironmentVariable('AZURE_RECORDS_CLIENT_ID', '')
 param recordsTokenUrl = readEnvironmentVariable('AZURE_RECORDS_TOKEN_URL', '')

@@ -98,6 +98,7 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     try:
         issuer = _dev_issuer(settings, data_dir)
         deps = build(settings, extra_issuers=[issuer.trusted_issuer()] if issuer is not None else [])
+        _add_persona_directory(deps, settings, issuer)
         override(deps)
         _ensure_containers(deps, BLOB_CONTAINERS)
         app = _function_app(importlib.import_module(options.app))
@@ -293,6 +294,15 @@ def _dev_issuer(settings: Any, data_dir: Path) -> DevIssuer | None:
     from local_host.dev_identity.issuer import DevIssuer
 
     return DevIssuer.for_settings(settings, data_dir)
+
+
+def _add_persona_directory(deps: Any, settings: Any, issuer: DevIssuer | None) -> None:
+    """With the development sign-in and no directory configured, its employees make up the staff directory."""
+    if issuer is None or settings.staff_directory != "none":
+        return
+    from local_host.dev_identity.personas import PersonaDirectory
+
+    deps.extras["directory"] = PersonaDirectory(issuer.trusted_issuer().name)
 
 
 def _add_dev_sign_in(app: FunctionRegister, issuer: DevIssuer | None) -> None:

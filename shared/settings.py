@@ -258,15 +258,26 @@ class Settings(BaseSettings):
         "(e-mail through Microsoft Graph)",
     )
     graph_tenant_id: str | None = Field(
-        default=None, alias="PORTAL_GRAPH_TENANT_ID", description="Graph mail: the tenant of the app registration"
+        default=None,
+        alias="PORTAL_GRAPH_TENANT_ID",
+        description="Graph (mail, staff directory): the tenant of the app registration",
     )
     graph_client_id: str | None = Field(
-        default=None, alias="PORTAL_GRAPH_CLIENT_ID", description="Graph mail: the app registration's client id"
+        default=None,
+        alias="PORTAL_GRAPH_CLIENT_ID",
+        description="Graph (mail, staff directory): the app registration's client id",
     )
     graph_client_secret: SecretStr | None = Field(
         default=None,
         alias="PORTAL_GRAPH_CLIENT_SECRET",
-        description="Graph mail: the client secret (a Key Vault reference in Azure)",
+        description="Graph (mail, staff directory): the client secret (a Key Vault reference in Azure)",
+    )
+    staff_directory: str = Field(
+        default="none",
+        pattern="^(none|graph)$",
+        alias="PORTAL_STAFF_DIRECTORY",
+        description="`none` (the portal knows the employees who have signed in) or `graph` (also Entra ID's users, "
+        "through Microsoft Graph with the PORTAL_GRAPH_* app registration and User.Read.All)",
     )
     mail_sender: str | None = Field(
         default=None,
@@ -585,23 +596,29 @@ class Settings(BaseSettings):
                     raise ValueError(f"{name} must be an https address in production")
         return self
 
+    def _graph_app_missing(self, *more: tuple[str, object]) -> list[str]:
+        """The settings the Graph app registration (mail, the staff directory) still lacks."""
+        needed = (
+            ("PORTAL_GRAPH_TENANT_ID", self.graph_tenant_id),
+            ("PORTAL_GRAPH_CLIENT_ID", self.graph_client_id),
+            ("PORTAL_GRAPH_CLIENT_SECRET", self.graph_client_secret),
+            *more,
+        )
+        return [name for name, value in needed if not value]
+
     @model_validator(mode="after")
     def _mailer_is_complete(self) -> Settings:
         if self.mailer == "graph":
-            missing = [
-                name
-                for name, value in (
-                    ("PORTAL_GRAPH_TENANT_ID", self.graph_tenant_id),
-                    ("PORTAL_GRAPH_CLIENT_ID", self.graph_client_id),
-                    ("PORTAL_GRAPH_CLIENT_SECRET", self.graph_client_secret),
-                    ("PORTAL_MAIL_SENDER", self.mail_sender),
-                )
-                if not value
-            ]
+            missing = self._graph_app_missing(("PORTAL_MAIL_SENDER", self.mail_sender))
             if missing:
                 raise ValueError(f"PORTAL_MAILER=graph needs {', '.join(missing)}")
-            if self.graph_client_secret and self.graph_client_secret.get_secret_value().startswith("@Microsoft."):
-                raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
+        if self.staff_directory == "graph":
+            missing = self._graph_app_missing()
+            if missing:
+                raise ValueError(f"PORTAL_STAFF_DIRECTORY=graph needs {', '.join(missing)}")
+        graph_secret = self.graph_client_secret.get_secret_value() if self.graph_client_secret else ""
+        if "graph" in (self.mailer, self.staff_directory) and graph_secret.startswith("@Microsoft."):
+            raise ValueError("PORTAL_GRAPH_CLIENT_SECRET is an unresolved Key Vault reference")
         if self.mailer == "smtp":
             if not self.smtp_host or not self.mail_sender:
                 raise ValueError("PORTAL_MAILER=smtp needs PORTAL_SMTP_HOST and PORTAL_MAIL_SENDER")

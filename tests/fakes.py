@@ -20,12 +20,14 @@ from shared.adapters.eicar_scanner import EicarScanner
 from shared.adapters.local_receipt_signer import LocalReceiptSigner
 from shared.adapters.pdfa import PdfaWriter
 from shared.adapters.sqlite_documents import SqliteDocumentStore
+from shared.adapters.staff_directory import NoDirectory
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity, IdentityKind, Role
 from shared.domain.reference import Area, HearingTemplate, ReferenceType
 from shared.domain.response import Response
 from shared.injection import call
+from shared.ports.directory import StaffDirectory
 from shared.ports.documents import Document, DocumentStore, Page, PartitionKey, Query, Stored
 from shared.ports.files import FileExists, FileInfo
 from shared.ports.identity import InvalidToken
@@ -395,6 +397,7 @@ class Portal:
     intake_hearings: HearingCache | None = None
     deferred_bus: DeferredBus | None = None  # None: the intake announces before it answers
     pdf: PdfWriter = field(default_factory=PdfaWriter)  # real PDF/A, rendered in this process
+    directory: StaffDirectory = field(default_factory=NoDirectory)  # the organisation's staff directory
 
     @classmethod
     def start(cls, now: datetime = SUMMER_MORNING) -> Portal:
@@ -435,7 +438,7 @@ class Portal:
             signer=self.signer,
             intake_hearings=self.intake_hearings,
             deferred_bus=self.deferred_bus,
-            extras={"pdf": self.pdf},
+            extras={"pdf": self.pdf, "directory": self.directory},
         )
 
     def call(self, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:

@@ -74,6 +74,9 @@ param mailSender string = ''
 @description('Client id of the app registration allowed to send as mailSender (Graph Mail.Send); its secret is in Key Vault.')
 param graphClientId string = ''
 
+@description('Find employees in Entra ID through Graph with the same app registration (User.Read.All).')
+param staffDirectory bool = false
+
 @description('Records system (ESDH) REST endpoint and OAuth client id; the client secret is in Key Vault.')
 param recordsEndpoint string = ''
 param recordsClientId string = ''
@@ -130,6 +133,8 @@ var secretBase = '${keyVaultUri}secrets/'
 
 // The Python worker runs synchronous functions on a thread pool; give it as many threads as the
 // platform may send concurrent requests, or the concurrency setting is a promise nobody keeps.
+// The Graph app registration serves mail and the staff directory; it is configured when either is used.
+var graphUsed = !empty(mailSender) || staffDirectory
 var threadCount = max(httpPerInstanceConcurrency, serviceBusMaxConcurrentCalls)
 
 // Every value the portal reads. No keys and no connection strings: each connection uses the app's
@@ -236,8 +241,12 @@ var portalSettings = [
     value: mailSender
   }
   {
+    name: 'PORTAL_STAFF_DIRECTORY'
+    value: staffDirectory ? 'graph' : 'none'
+  }
+  {
     name: 'PORTAL_GRAPH_TENANT_ID'
-    value: empty(mailSender) ? '' : entraTenantId
+    value: graphUsed ? entraTenantId : ''
   }
   {
     name: 'PORTAL_GRAPH_CLIENT_ID'
@@ -245,7 +254,7 @@ var portalSettings = [
   }
   {
     name: 'PORTAL_GRAPH_CLIENT_SECRET'
-    value: empty(mailSender) ? '' : '@Microsoft.KeyVault(SecretUri=${secretBase}${secretNames.graphClientSecret})'
+    value: graphUsed ? '@Microsoft.KeyVault(SecretUri=${secretBase}${secretNames.graphClientSecret})' : ''
   }
   {
     name: 'PORTAL_RECORDS_SYSTEM'

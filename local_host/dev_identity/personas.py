@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.ports.directory import Colleague
+
 
 @dataclass(frozen=True)
 class Persona:
@@ -66,3 +68,21 @@ def persona(persona_id: str) -> Persona:
         if candidate.id == persona_id:
             return candidate
     raise KeyError(persona_id)
+
+
+class PersonaDirectory:
+    """The development personas as the organisation's staff directory: the employees among them can be
+    made an owner or a reviewer before they have signed in, as Entra ID's users can in Azure."""
+
+    def __init__(self, issuer_name: str = "dev") -> None:
+        self._prefix = f"{issuer_name}:"  # the development issuer's name, as the subjects it signs carry it
+
+    def find(self, key: str) -> Colleague | None:
+        key = key.strip()
+        for candidate in PERSONAS:
+            email = candidate.claims.get("email")
+            if candidate.claims.get("idp") != "entra" or not isinstance(email, str):
+                continue
+            if key == self._prefix + candidate.id or key.lower() == email.lower():
+                return Colleague(subject=self._prefix + candidate.id, name=candidate.label, email=email.lower())
+        return None

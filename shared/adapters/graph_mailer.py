@@ -63,7 +63,12 @@ class AccessTokens(Protocol):
 
 
 def urllib_post(url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (https only)
+    return graph_request("POST", url, headers, body)
+
+
+def graph_request(method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> HttpAnswer:
+    """One Graph call; an HTTP error status is an answer like any other, for the caller to judge."""
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310 (https only)
     try:
         with urllib.request.urlopen(request, timeout=GRAPH_TIMEOUT_SECONDS) as answer:  # noqa: S310
             return HttpAnswer(int(answer.status), _lower(answer.headers.items()), answer.read())

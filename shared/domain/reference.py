@@ -166,13 +166,15 @@ class KleImport(InputModel):
 
 
 class StaffMember(PortalModel):
-    """An employee the portal has seen sign in: who an admin may make a hearing's owner."""
+    """An employee the portal has seen sign in, or found in the staff directory: who an admin may make a
+    hearing's owner, and how the desk names a reviewer."""
 
     type: ReferenceType = ReferenceType.STAFF
     id: str  # the portal subject
     name: str
     email: str | None = None  # lower case, to find them by the address an admin types
-    seen_at: Instant
+    seen_at: Instant  # when they signed in, or were found in the directory
+    from_directory: bool = False  # found in the directory, not yet seen signing in
 
 
 class OwnerChange(InputModel):

@@ -23,6 +23,7 @@ from shared.domain.hearing import Hearing, HearingStatus
 from shared.domain.identity import Identity
 from shared.domain.reference import ReferenceType
 from shared.ports.clock import Clock
+from shared.ports.directory import Colleague, StaffDirectory
 from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus
@@ -43,7 +44,7 @@ from shared.services.hearing_api import (
     UploadRequest,
     UploadTicket,
 )
-from shared.services.owners import find_employee
+from shared.services.owners import find_colleague, note_colleague
 from shared.services.repositories import (
     AuditRepository,
     HearingRepository,
@@ -207,42 +208,50 @@ def edit_hearing(
     bus: MessageBus,
     clock: Clock,
     vault: PersonalDataVault,
+    directory: StaffDirectory,
 ) -> HearingView:
     loaded = managed_hearing(documents, viewer_of(who, vault), hearing_id)
     _check_areas(documents, changes.subject_area_ids, changes.city_area_ids)
+    found: list[Colleague] = []
     if changes.reviewers is not None:
-        reviewers = _reviewer_ids(documents, changes.reviewers, loaded.model.reviewers)
+        reviewers, found = _reviewer_ids(documents, directory, changes.reviewers, loaded.model.reviewers)
         changes = changes.model_copy(update={"reviewers": reviewers})
     if if_match is not None:
         loaded.etag = if_match  # the caller's view of the hearing; a stale one is refused on save
     fields = loaded.model.edit(changes, clock.now())
-    return _save(
+    view = _save(
         loaded, who, documents=documents, bus=bus, clock=clock, action="hearing.edited", fields=",".join(fields)
     )
+    for colleague in found:
+        note_colleague(documents, colleague, clock.now())
+    return view
 
 
-def _reviewer_ids(documents: DocumentStore, entries: list[str], current: list[str]) -> list[str]:
-    """Reviewers as portal user ids: an e-mail address names the employee who signed in with it (nobody
-    knows a colleague's user id, everybody their address). A user id is taken as it is, so someone can
-    be made a reviewer before their first sign-in; an address nobody signed in with is refused, unless
-    the hearing lists it already (as older versions stored what was typed)."""
+def _reviewer_ids(
+    documents: DocumentStore, directory: StaffDirectory, entries: list[str], current: list[str]
+) -> tuple[list[str], list[Colleague]]:
+    """Reviewers as portal user ids: an e-mail address names the employee who signed in with it, or whom
+    the staff directory knows by it (nobody knows a colleague's user id, everybody their address). A user
+    id is taken as it is, so someone can be made a reviewer before their first sign-in; an address nobody
+    is known by is refused, unless the hearing lists it already (as older versions stored what was typed).
+    Returns the ids and the colleagues the addresses named."""
     ids: list[str] = []
+    found: list[Colleague] = []
     problems = []
     for index, entry in enumerate(entries):
         key = entry.strip()
         if "@" in key and key not in current:
-            member = find_employee(documents, key)
+            member = find_colleague(documents, directory, key)
             if member is None:
-                problems.append(
-                    FieldProblem(f"reviewers[{index}]", "no employee has signed in to the portal with this address")
-                )
+                problems.append(FieldProblem(f"reviewers[{index}]", "no employee is known by this address"))
                 continue
-            key = member.id
+            key = member.subject
+            found.append(member)
         if key and key not in ids:
             ids.append(key)
     if problems:
         raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
-    return ids
+    return ids, found
 
 
 @raises(NotAuthenticated, Forbidden, NotFound, Conflict, InvalidInput)

@@ -1,13 +1,17 @@
 """Who owns which hearing: admins find an employee's hearings and move a hearing to another employee
-(say, when its caseworker leaves). The portal knows an employee once they have signed in to it: a
-hearing is given only to someone who can then sign in and run it."""
+(say, when its caseworker leaves). The portal knows an employee once they have signed in to it, or when
+the organisation's staff directory knows them: a hearing is given only to someone who can sign in and
+run it."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from shared.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, StaleWrite, raises
 from shared.domain.identity import Identity
 from shared.domain.reference import OwnerChange, ReferenceType, StaffMember
 from shared.ports.clock import Clock
+from shared.ports.directory import Colleague, StaffDirectory
 from shared.ports.documents import DocumentStore, Filter, Query
 from shared.ports.messages import MessageBus
 from shared.services.hearing_api import HearingPage, HearingView
@@ -27,7 +31,7 @@ def remember_employee(who: Identity, *, documents: DocumentStore, clock: Clock) 
     stored = documents.read(CONTAINER, STAFF_PARTITION, who.subject)
     if stored is not None:
         known = StaffMember.model_validate(stored.body)
-        if (known.name, known.email) == (who.name, email):
+        if (known.name, known.email) == (who.name, email) and not known.from_directory:
             return False
     member = StaffMember(id=who.subject, name=who.name, email=email, seen_at=clock.now())
     documents.upsert(CONTAINER, STAFF_PARTITION, member.to_document())
@@ -46,6 +50,24 @@ def find_employee(documents: DocumentStore, key: str) -> StaffMember | None:
         CONTAINER, Query(partition=STAFF_PARTITION, filters=(Filter("email", "=", key.lower()),), limit=1)
     )
     return StaffMember.model_validate(page.items[0].body) if page.items else None
+
+
+def find_colleague(documents: DocumentStore, directory: StaffDirectory, key: str) -> Colleague | None:
+    """An employee by user id or e-mail address: those who signed in first, then the staff directory."""
+    member = find_employee(documents, key)
+    if member is not None:
+        return Colleague(subject=member.id, name=member.name, email=member.email)
+    return directory.find(key)
+
+
+def note_colleague(documents: DocumentStore, colleague: Colleague, now: datetime) -> None:
+    """Remember a colleague the directory gave, once they own or review a hearing, so the desk can name
+    them before their first sign-in. Called after the change is stored: a refused one leaves nothing."""
+    if find_employee(documents, colleague.subject) is None:
+        member = StaffMember(
+            id=colleague.subject, name=colleague.name, email=colleague.email, seen_at=now, from_directory=True
+        )
+        documents.upsert(CONTAINER, STAFF_PARTITION, member.to_document())
 
 
 @raises(NotAuthenticated, Forbidden, InvalidInput)
@@ -78,17 +100,22 @@ def move_hearing(
     documents: DocumentStore,
     bus: MessageBus,
     clock: Clock,
+    directory: StaffDirectory,
 ) -> HearingView:
     """Make another employee the hearing's owner; the hearing's trail says who moved it from whom to whom."""
     admin = ensure_admin(who)
-    member = find_employee(documents, request.owner)
-    if member is None:
-        raise InvalidInput("no employee with this user id or e-mail address has signed in to the portal", field="owner")
     now = clock.now()
+    member = find_colleague(documents, directory, request.owner)
+    if member is None:
+        raise InvalidInput(
+            "no employee with this user id or e-mail address has signed in to the portal or is in the staff directory",
+            field="owner",
+        )
     with UnitOfWork(documents, bus) as uow:
         loaded = uow.hearings.require(hearing_id)
-        former = loaded.model.reassign(member.id, member.name, now)
-        loaded.model.record_audit(admin, "hearing.owner-changed", now, target=f"owner:{member.id}", former=former)
+        former = loaded.model.reassign(member.subject, member.name, now)
+        loaded.model.record_audit(admin, "hearing.owner-changed", now, target=f"owner:{member.subject}", former=former)
         uow.save(loaded)
         uow.commit()
+    note_colleague(documents, member, now)
     return HearingView.of(loaded.model, now, staff=True, etag=loaded.etag)

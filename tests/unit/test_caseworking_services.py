@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from local_host.dev_identity.personas import PersonaDirectory
 from shared.domain.base import WallClock, wall_clock_problem
 from shared.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from shared.domain.hearing import Rejection
@@ -185,3 +186,15 @@ def test_the_same_reviewer_by_address_and_by_id_is_listed_once(portal: Portal) -
     portal.call(edit_hearing, OWNER, hearing_id, HearingChanges(reviewers=[REVIEWER.subject, "rita@kommune.example"]))
 
     assert portal.stored_hearing(hearing_id).reviewers == [REVIEWER.subject]
+
+
+def test_a_reviewer_only_the_staff_directory_knows_is_added_by_address_and_named(portal: Portal) -> None:
+    portal.directory = PersonaDirectory()  # the development personas: Erik Ansat has never signed in here
+    hearing_id = portal.draft(OWNER)
+
+    portal.call(edit_hearing, OWNER, hearing_id, HearingChanges(reviewers=["erik.ansat@kommune.example"]))
+
+    assert portal.stored_hearing(hearing_id).reviewers == ["dev:employee"]
+    assert portal.call(hearing_desk, OWNER, hearing_id).people == {
+        "dev:employee": "Erik Ansat <erik.ansat@kommune.example>"
+    }

@@ -17,6 +17,7 @@ from shared.domain.reference import (
     ReferenceType,
     TemplateRequest,
 )
+from shared.ports.directory import Colleague
 from shared.services import owners, reference_data
 from shared.services.hearing_api import HearingDraft
 from shared.services.hearings import audit_trail, create_hearing, get_hearing, list_hearings
@@ -235,6 +236,56 @@ def test_a_hearing_is_not_moved_to_someone_unknown_or_to_a_citizen(portal: Porta
     with pytest.raises(Forbidden):
         portal.call(owners.move_hearing, HENRIETTE, hearing_id, OwnerChange(owner="entra:henriette"))
     assert portal.stored_hearing(hearing_id).owner == "entra:henriette"
+
+
+class OneColleague:
+    """The organisation's directory, knowing one employee who has never signed in to the portal."""
+
+    def __init__(self, colleague: Colleague) -> None:
+        self.colleague = colleague
+        self.asked: list[str] = []
+
+    def find(self, key: str) -> Colleague | None:
+        self.asked.append(key)
+        wanted = key.strip().lower()
+        return self.colleague if wanted in (self.colleague.subject, self.colleague.email) else None
+
+
+def test_a_hearing_goes_to_a_colleague_the_directory_knows_before_their_first_sign_in(portal: Portal) -> None:
+    portal.directory = OneColleague(Colleague("entra:mette", "Mette Ny", "mette@kommune.example"))
+    hearing_id = portal.draft(HENRIETTE)
+
+    moved = portal.call(owners.move_hearing, ADA, hearing_id, OwnerChange(owner="Mette@kommune.example"))
+
+    assert moved.owner == "Mette Ny"
+    assert portal.stored_hearing(hearing_id).owner == "entra:mette"
+    remembered = owners.find_employee(portal.store, "mette@kommune.example")
+    assert remembered is not None and remembered.from_directory
+    mette = caseworker("entra:mette").model_copy(update={"name": "Mette Ny", "email": "mette@kommune.example"})
+    assert portal.call(owners.remember_employee, mette)  # her first sign-in is noted all the same
+    signed_in = owners.find_employee(portal.store, "entra:mette")
+    assert signed_in is not None and not signed_in.from_directory
+
+
+def test_a_refused_move_does_not_remember_the_colleague_it_named(portal: Portal) -> None:
+    portal.directory = OneColleague(Colleague("entra:mette", "Mette Ny", "mette@kommune.example"))
+
+    with pytest.raises(NotFound):
+        portal.call(owners.move_hearing, ADA, "no-such-hearing", OwnerChange(owner="mette@kommune.example"))
+
+    assert owners.find_employee(portal.store, "entra:mette") is None
+
+
+def test_the_directory_is_asked_only_for_someone_the_portal_does_not_know(portal: Portal) -> None:
+    directory = OneColleague(Colleague("entra:mette", "Mette Ny", "mette@kommune.example"))
+    portal.directory = directory
+    portal.call(owners.remember_employee, OLE)
+
+    portal.call(owners.move_hearing, ADA, portal.draft(HENRIETTE), OwnerChange(owner="ole@kommune.example"))
+    with pytest.raises(InvalidInput):
+        portal.call(owners.move_hearing, ADA, portal.draft(HENRIETTE), OwnerChange(owner="nobody@kommune.example"))
+
+    assert directory.asked == ["nobody@kommune.example"]
 
 
 def test_an_employee_is_remembered_once_until_their_name_changes(portal: Portal) -> None:

@@ -1,4 +1,4 @@
-"""A caseworker adds a reviewer at the desk by the colleague's e-mail address, and sees them by name."""
+"""Colleagues by the e-mail address they sign in with: reviewers added at the desk, owners given by an admin."""
 
 from __future__ import annotations
 
@@ -38,3 +38,21 @@ def test_a_reviewer_added_by_address_is_listed_by_name_and_an_unknown_address_is
         reviewers = re.search(r'id="reviewers".*?</section>', desk, re.S)
         assert reviewers is not None
         assert f"Erik Ansat &lt;{ERIK}&gt;" in reviewers.group(0)
+
+
+def test_an_admin_gives_a_hearing_to_a_colleague_who_has_never_signed_in(portal: LocalHostProcess) -> None:
+    # Locally the development personas stand in for Entra ID's users: Erik is in the directory, not yet in the portal.
+    token = portal.request("POST", "/api/dev/token", json={"persona": "admin"}).json()["accessToken"]
+    admin = {"authorization": f"Bearer {token}"}
+
+    moved = portal.request("PUT", "/api/management/hearings/demo-draft/owner", headers=admin, json={"owner": ERIK})
+    unknown = portal.request(
+        "PUT", "/api/management/hearings/demo-draft/owner", headers=admin, json={"owner": "nogen@kommune.example"}
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["owner"] == "Erik Ansat"
+    assert unknown.status_code == 422
+    assert [error["field"] for error in unknown.json()["errors"]] == ["owner"]
+    owned = portal.request("GET", "/api/management/hearings", headers=admin, params={"owner": ERIK}).json()
+    assert [hearing["id"] for hearing in owned["items"]] == ["demo-draft"]
