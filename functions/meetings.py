@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import azure.functions as func
 
-from functions.http import Answer, http_function
+from functions.http import Answer, Header, http_function
 from shared.bootstrap import call
 from shared.domain.identity import Identity
 from shared.services import meetings
@@ -49,19 +50,35 @@ def list_meetings(who: Identity | None, hearing_id: str) -> MeetingList:
 )
 def plan_meeting(who: Identity, hearing_id: str, request: MeetingRequest) -> Answer[MeetingView]:
     view = call(meetings.plan_meeting, who, hearing_id, request)
-    return Answer(view, headers={"Location": f"/api/hearings/{hearing_id}/meetings/{view.id}"})
+    location = f"/api/hearings/{hearing_id}/meetings/{view.id}"
+    return Answer(view, headers={"Location": location, "ETag": view.version})
 
 
 @http_function(bp, "GET", MEETING, summary="Read a public meeting", tag=TAG, calls=meetings.get_meeting)
-def get_meeting(who: Identity | None, hearing_id: str, meeting_id: str) -> MeetingView:
-    return call(meetings.get_meeting, who, hearing_id, meeting_id)
+def get_meeting(who: Identity | None, hearing_id: str, meeting_id: str) -> Answer[MeetingView]:
+    view = call(meetings.get_meeting, who, hearing_id, meeting_id)
+    return Answer(view, headers={"ETag": view.version})
 
 
 @http_function(
-    bp, "PATCH", MEETING, summary="Change a meeting; attendees are told (owner)", tag=TAG, calls=meetings.change_meeting
+    bp,
+    "PATCH",
+    MEETING,
+    summary="Change a meeting; attendees are told (owner; If-Match: the ETag read, or * to overwrite)",
+    tag=TAG,
+    calls=meetings.change_meeting,
 )
-def change_meeting(who: Identity, hearing_id: str, meeting_id: str, changes: MeetingChanges) -> MeetingView:
-    return call(meetings.change_meeting, who, hearing_id, meeting_id, changes)
+def change_meeting(
+    who: Identity,
+    hearing_id: str,
+    meeting_id: str,
+    changes: MeetingChanges,
+    # A hearing's owners share its meetings: a change that names no version could undo a colleague's.
+    if_match: Annotated[str, Header("If-Match", required=True)],
+) -> Answer[MeetingView]:
+    version = None if if_match == "*" else if_match
+    view = call(meetings.change_meeting, who, hearing_id, meeting_id, changes, version)
+    return Answer(view, headers={"ETag": view.version})
 
 
 @http_function(

@@ -512,7 +512,15 @@ def desk_change_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hear
     if not problems:
         try:
             changes = meetings.MeetingChanges.model_validate(values)
-            call(meetings.change_meeting, who, hearing_id, meeting_id, changes)
+            version = _version_read(form, prefix + "version")
+            call(meetings.change_meeting, who, hearing_id, meeting_id, changes, version)
+        except StaleWrite:
+            message = visit._(
+                "Someone else changed the meeting after you opened it. What you typed is kept below: compare it "
+                "with the meeting as it is now and save again to replace their changes with yours."
+            )
+            stale = Refusal(FormErrors([FieldError(prefix + "title", message)]), typed, 412)
+            return _desk(visit, who, hearing_id, stale)
         except (ValidationError, PortalError) as error:
             if isinstance(error, NotFound):
                 raise
@@ -618,14 +626,14 @@ def _as_not_found(action: Callable[[], R]) -> R:
         raise NotFound("not for this person") from None
 
 
-# Never an ETag the store hands out: a desk form that lost its version is treated as stale, not as blind.
+# Never a version the portal hands out: a desk form that lost its version is treated as stale, not as blind.
 _NO_VERSION = '"not-sent"'
 
 
-def _version_read(form: Posted) -> str:
-    """The hearing's version the form was filled from; the desk always sends it, so only a forged or
-    truncated form misses it, and that must not overwrite a colleague's edit unseen."""
-    return form.get("etag").strip() or _NO_VERSION
+def _version_read(form: Posted, field: str = "etag") -> str:
+    """The version of the hearing (or meeting) the form was filled from; the desk always sends it, so only
+    a forged or truncated form misses it, and that must not overwrite a colleague's edit unseen."""
+    return form.get(field).strip() or _NO_VERSION
 
 
 def _desk_path(hearing_id: str, notice: str | None = None, section: str | None = None) -> str:

@@ -17,7 +17,7 @@ from pydantic import Field, computed_field
 
 from shared.domain.aggregate import Aggregate
 from shared.domain.base import Instant, PortalModel
-from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.errors import Conflict, InvalidInput, NotFound, StaleWrite
 from shared.domain.identity import IdentityKind
 
 MAX_CAPACITY = 10_000
@@ -112,6 +112,7 @@ class Meeting(Aggregate):
     capacity: int
     accessibility: str = ""
     sequence: int = 0  # grows with every change a calendar must hear about
+    revision: int = 0  # grows with every change its owners make; sign-ups leave it as it is
     cancelled: bool = False
     created_by: str
     created_at: Instant
@@ -210,6 +211,16 @@ class Meeting(Aggregate):
 
     # -- the owner's changes -----------------------------------------------------------------------
 
+    @property
+    def version(self) -> str:
+        """The plan's version as an entity tag: what an owner's change names with If-Match. People signing
+        up or off do not move it, so they never make an owner's change stale."""
+        return f'"plan-{self.revision}"'
+
+    def ensure_version(self, expected: str) -> None:
+        if expected != self.version:
+            raise StaleWrite("someone changed the meeting after you read it", field="If-Match")
+
     def change(self, plan: MeetingPlan, now: datetime, shortfall: ShortfallChoice | None = None) -> list[Change]:
         """Apply a new plan. Attendees are told what changed; a calendar change raises the sequence.
 
@@ -243,6 +254,7 @@ class Meeting(Aggregate):
                 self._notice(NoticeKind.WAITING, person.subject)
         self._fill_from_waiting_list()
         self.updated_at = now
+        self.revision += 1
         return changes
 
     def cancel(self, now: datetime) -> bool:
@@ -252,6 +264,7 @@ class Meeting(Aggregate):
         self._still_to_come(now)
         self.cancelled = True
         self.sequence += 1
+        self.revision += 1
         for person in [*self.attendees, *self.waiting_list]:
             self._notice(NoticeKind.CANCELLED, person.subject)
         self.updated_at = now

@@ -111,6 +111,7 @@ class MeetingView(PortalModel):
     waiting: int
     cancelled: bool
     sequence: int
+    version: str = Field(description="The plan's version (also the ETag): send it as If-Match to change the meeting")
     my_status: AttendeeStatus | None = None
     my_waiting_position: int | None = None
 
@@ -178,12 +179,13 @@ def plan_meeting(
     return _view(meeting, viewer, hearing)
 
 
-@raises(NotAuthenticated, NotFound, Forbidden, Conflict, InvalidInput)
+@raises(NotAuthenticated, NotFound, Forbidden, Conflict, InvalidInput, StaleWrite)
 def change_meeting(
     who: Identity | None,
     hearing_id: str,
     meeting_id: str,
     changes: MeetingChanges,
+    if_match: str | None = None,
     *,
     documents: DocumentStore,
     bus: MessageBus,
@@ -192,11 +194,15 @@ def change_meeting(
     mailer: Mailer,
     settings: Settings,
 ) -> MeetingView:
+    """Change a meeting's plan. ``if_match`` is the version the change was made from; None changes
+    whatever is there."""
     now = clock.now()
     viewer = viewer_of(who, vault)
     hearing = _managed_open_hearing(documents, viewer, hearing_id, now)
     loaded = MeetingRepository(documents).require(hearing_id, meeting_id)
     meeting = loaded.model
+    if if_match is not None:
+        meeting.ensure_version(if_match)
     sent = changes.model_dump(by_alias=True, exclude_unset=True)
     shortfall = sent.pop("capacityShortfall", None)
     # A null clears an optional field (the place or the link); the others keep their value.
@@ -504,6 +510,7 @@ def _view(meeting: Meeting, viewer: Viewer, hearing: Hearing) -> MeetingView:
         waiting=len(meeting.waiting_list),
         cancelled=meeting.cancelled,
         sequence=meeting.sequence,
+        version=meeting.version,
         my_status=mine,
         my_waiting_position=meeting.waiting_position(viewer.subject) if viewer.subject else None,
     )

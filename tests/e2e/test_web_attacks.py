@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import azure.functions as func
@@ -309,6 +310,61 @@ def test_a_desk_edit_that_lost_the_version_it_was_read_at_overwrites_nothing(por
         kept = caseworker.post(desk + "/rediger", data={**fields, "title": title, "summary": "Resumé"})
         assert kept.status_code == 303
         assert title in caseworker.get(desk).text
+
+
+def filled_fields(form: str) -> dict[str, str]:
+    """What a browser sends for a form as the page shows it: each input's value and each text area's text."""
+    values = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input\b(?=[^>]*\bname="([^"]+)")(?=[^>]*\bvalue="([^"]*)")[^>]*>', form)
+    }
+    for name, text in re.findall(r'<textarea\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        values[name] = html.unescape(text)
+    return values
+
+
+def test_a_meeting_changed_by_a_colleague_meanwhile_is_not_overwritten_from_the_desk(portal: LocalHostProcess) -> None:
+    base_url = f"http://localhost:{portal.port}"
+    token = portal.request("POST", "/api/dev/token", json={"persona": "hearing-creator"}).json()["accessToken"]
+    owner = {"authorization": f"Bearer {token}"}
+    starts = (datetime.now(UTC) + timedelta(days=3)).replace(hour=16, minute=0, second=0, microsecond=0)
+    plan = {
+        "title": "Borgermøde",
+        "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=2)).isoformat(),
+        "location": "Biblioteket",
+        "capacity": 40,
+    }
+    planned = portal.request("POST", "/api/hearings/demo-active/meetings", headers=owner, json=plan)
+    assert planned.status_code == 201, planned.text
+    meeting_id = planned.json()["id"]
+    desk, action = "/sagsbehandler/hoeringer/demo-active", f"/sagsbehandler/hoeringer/demo-active/moeder/{meeting_id}"
+    pattern = re.compile(rf'<form method="post" action="{re.escape(action)}" novalidate>.*?</form>', re.S)
+
+    with signed_in(base_url, "hearing-creator") as (caseworker, _):
+        opened = pattern.search(caseworker.get(desk).text)
+        assert opened is not None
+        read = filled_fields(opened.group(0))
+        colleague = portal.request(
+            "PATCH",
+            f"/api/hearings/demo-active/meetings/{meeting_id}",
+            headers={**owner, "If-Match": "*"},
+            json={"location": "Rådhuset"},
+        )
+        assert colleague.status_code == 200
+
+        stale = caseworker.post(action, data={**read, f"m-{meeting_id}-title": "Mit møde"})
+        assert stale.status_code == 412
+        assert "Someone else changed the meeting" in stale.text or "En anden har ændret mødet" in stale.text
+        assert portal.request("GET", f"/api/hearings/demo-active/meetings/{meeting_id}").json()["title"] == "Borgermøde"
+
+        fresh = pattern.search(stale.text)
+        assert fresh is not None
+        saved = caseworker.post(action, data={**filled_fields(fresh.group(0)), f"m-{meeting_id}-title": "Mit møde"})
+        assert saved.status_code == 303
+    seen = portal.request("GET", f"/api/hearings/demo-active/meetings/{meeting_id}").json()
+    # Saved again from the page that showed the colleague's change: what was typed wins, knowingly.
+    assert (seen["title"], seen["location"]) == ("Mit møde", "Biblioteket")
 
 
 @pytest.mark.parametrize(

@@ -581,7 +581,7 @@ ASKS: dict[str, Callable[[Target], Ask]] = {
         }
     ),
     "get_meeting": lambda t: Ask(),
-    "change_meeting": lambda t: Ask({"title": "Borgermøde om cykelstien"}),
+    "change_meeting": lambda t: Ask({"title": "Borgermøde om cykelstien"}, headers={"If-Match": "*"}),
     "cancel_meeting": lambda t: Ask(),
     "sign_up_for_meeting": lambda t: Ask(),
     "withdraw_from_meeting": lambda t: Ask(),

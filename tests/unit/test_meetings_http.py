@@ -36,10 +36,13 @@ def ask(
     route: dict[str, str],
     token: str | None = None,
     body: object = None,
+    if_match: str | None = None,
 ) -> func.HttpResponse:
     headers = {"content-type": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
+    if if_match is not None:
+        headers["if-match"] = if_match
     request = func.HttpRequest(
         method=method,
         url="http://localhost:7071/api/x",
@@ -117,3 +120,26 @@ def test_the_calendar_file_is_served_as_text_calendar(portal: Portal) -> None:
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in answer.get_body()
+
+
+def test_a_change_names_the_version_it_was_made_from_and_sign_ups_do_not_make_it_stale(portal: Portal) -> None:
+    hearing_id, meeting_id = planned(portal)
+    route = {"hearing_id": hearing_id, "meeting_id": meeting_id}
+    read = ask(handlers.get_meeting, "GET", route)
+    version = read.headers["ETag"]
+    assert json.loads(read.get_body())["version"] == version
+
+    blind = ask(handlers.change_meeting, "PATCH", route, "owner", {"title": "Uden version"})
+    ask(handlers.sign_up_for_meeting, "POST", route, "erik")  # someone signs up meanwhile
+    changed = ask(handlers.change_meeting, "PATCH", route, "owner", {"title": "Flyttet"}, version)
+    stale = ask(handlers.change_meeting, "PATCH", route, "owner", {"title": "Fra en gammel visning"}, version)
+    anyway = ask(handlers.change_meeting, "PATCH", route, "owner", {"location": "Biblioteket"}, "*")
+
+    assert blind.status_code == 428
+    assert [error["field"] for error in json.loads(blind.get_body())["errors"]] == ["If-Match"]
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != version
+    assert stale.status_code == 412
+    assert anyway.status_code == 200
+    now = json.loads(ask(handlers.get_meeting, "GET", route).get_body())
+    assert (now["title"], now["location"], now["attending"]) == ("Flyttet", "Biblioteket", 1)
