@@ -1,19 +1,26 @@
-"""The real function app plus two HTTP functions for the intake benchmark's baselines.
+"""The real function app plus HTTP functions for the intake benchmark's baselines.
 
-One answers a constant; the other first checks the request's token with the app's own validator and
+One answers a constant; the next first checks the request's token with the app's own validator and
 parses its body with the intake's model, so the benchmark can show what the token check alone costs
-inside the host. The benchmark runs this module in the local host, so the baselines go through the
-same server, the same host and the same invocation path as a response does; only the work differs.
+inside the host. Two more (``--parts``) do ever more of the intake: the same through the portal's
+handler machinery (``http_function``: the caller and body read from the signature, the span, the
+answer), and that plus the response row the in-process floor writes, through the store's group commit.
+The benchmark runs this module in the local host, so the baselines go through the same server, the same
+host and the same invocation path as a response does; only the work differs.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import azure.functions as func
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from function_app import app
-from functions.http import API_PREFIX
+from functions.http import API_PREFIX, http_function
 from shared.bootstrap import dependencies
+from shared.domain.identity import Identity
+from shared.domain.response import Response
 from shared.ports.identity import InvalidToken
 from shared.services.responses import ResponseSubmission
 
@@ -43,6 +50,24 @@ def bench_token(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(CONSTANT_BODY, status_code=200, mimetype="application/json")
 
 
+class _Done(BaseModel):
+    ok: bool = True
+
+
+@http_function(bp, "POST", "bench/handler", summary="Benchmark: token and body through the handler", tag="Bench")
+def bench_handler(who: Identity, submission: ResponseSubmission) -> _Done:
+    return _Done()
+
+
+@http_function(bp, "POST", "bench/row", summary="Benchmark: the handler plus one durable row", tag="Bench")
+def bench_row(who: Identity, submission: ResponseSubmission) -> _Done:
+    # The row the in-process floor appends: the response as received, in a hearing of its own.
+    response = Response.receive(ROW_HEARING, who, submission.text, submission.publish_name, datetime.now(UTC))
+    dependencies().documents.create("responses", (ROW_HEARING, response.id), response.to_document())
+    return _Done()
+
+
+ROW_HEARING = "bench-rows"
 app.register_functions(bp)
 
-__all__ = ["CONSTANT_BODY", "CONSTANT_ROUTE", "TOKEN_ROUTE", "app"]
+__all__ = ["CONSTANT_BODY", "CONSTANT_ROUTE", "ROW_HEARING", "TOKEN_ROUTE", "app"]

@@ -14,13 +14,16 @@ every receipt names a stored response that was screened, numbered and signed int
 
 Prints requests per second and latency of each, the intake's ratio to the constant, the intake's CPU
 time per accepted response beside an in-process floor, what the token check costs inside the host,
-and the workers' CPU per response. Exits 1 on any error.
+and the workers' CPU per response. ``--parts`` also times two kinds between the token check and the
+intake (the handler machinery, and one durable row) and prints what each part adds. Exits 1 on any
+error.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -61,6 +64,8 @@ from local_host.demo_data import TERMS_VERSION
 APP_MODULE = "bench.baseline_app"
 CONSTANT_PATH = "/api/bench/constant"
 TOKEN_PATH = "/api/bench/token"
+HANDLER_PATH = "/api/bench/handler"
+ROW_PATH = "/api/bench/row"
 KEY_FILE_NAME = "dev-issuer-key.pem"
 ACTIVE_TIMEOUT_SECONDS = 30
 IDLE_WAIT_SECONDS = 120  # the admin endpoint's longest wait; asked again while work remains
@@ -79,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="keep the host's data here instead of a temporary folder")
     parser.add_argument(
         "--profile", type=Path, help="sample the host with py-spy during the intake rounds; collapsed stacks here"
+    )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time the handler machinery and one durable row alone, to show what each part of the intake costs",
     )
     args = parser.parse_args(argv)
     if args.requests < args.rounds or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0:
@@ -109,35 +119,38 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
     tokens = _respondent_tokens(stack, creator, total)
     intake_path = f"/api/hearings/{hearing_id}/responses"
     intake = [_submission(intake_path, token, index) for index, token in enumerate(tokens)]
-    # Byte for byte the same requests, only to the function that answers a constant, and to the one
-    # that checks the token and parses the body first.
-    constant = [Request(r.method, CONSTANT_PATH, r.body, r.headers) for r in intake]
-    token_check = [Request(r.method, TOKEN_PATH, r.body, r.headers) for r in intake]
+    # Byte for byte the same requests, only to the function that answers a constant, to the one that
+    # checks the token and parses the body first, and (--parts) to those that do ever more of the intake.
+    paths = {"constant": CONSTANT_PATH, "token check": TOKEN_PATH}
+    if args.parts:
+        paths.update({"handler": HANDLER_PATH, "durable row": ROW_PATH})
+    kinds = {name: [Request(r.method, path, r.body, r.headers) for r in intake] for name, path in paths.items()}
+    kinds["intake"] = intake
 
     pid, concurrency = stack.host.pid, args.concurrency
-    warm_constant = run_load(stack.port, constant[: args.warmup], concurrency, pid, args.deadline)
-    warm_token = run_load(stack.port, token_check[: args.warmup], concurrency, pid, args.deadline)
-    warm_intake = run_load(stack.port, intake[: args.warmup], concurrency, pid, args.deadline)
+    warm = {
+        name: run_load(stack.port, requests[: args.warmup], concurrency, pid, args.deadline)
+        for name, requests in kinds.items()
+    }
     stack.wait_idle()
 
-    timed_constant, timed_intake = constant[args.warmup :], intake[args.warmup :]
-    timed_token = token_check[args.warmup :]
-    constant_runs: list[LoadResult] = []
-    token_runs: list[LoadResult] = []
-    intake_runs: list[LoadResult] = []
-    for chunk in _chunks(range(args.requests), args.rounds):
+    runs: dict[str, list[LoadResult]] = {name: [] for name in kinds}
+    for index, chunk in enumerate(_chunks(range(args.requests), args.rounds)):
         size = chunk.stop - chunk.start
-        print(f"Round {len(intake_runs) + 1}/{args.rounds}: {size} each of constant, token check, intake", flush=True)
-        constant_runs.append(run_load(stack.port, timed_constant[chunk], concurrency, pid, args.deadline))
-        token_runs.append(run_load(stack.port, timed_token[chunk], concurrency, pid, args.deadline))
-        with _profiled(pid, args.profile, len(intake_runs)):
-            intake_runs.append(run_load(stack.port, timed_intake[chunk], concurrency, pid, args.deadline))
+        print(f"Round {index + 1}/{args.rounds}: {size} each of {', '.join(kinds)}", flush=True)
+        for name, requests in kinds.items():
+            timed = requests[args.warmup :][chunk]
+            with _profiled(pid, args.profile if name == "intake" else None, index):
+                runs[name].append(run_load(stack.port, timed, concurrency, pid, args.deadline))
 
-    constant_result, intake_result, token_result = _merge(constant_runs), _merge(intake_runs), _merge(token_runs)
+    results = {name: _merge(kind_runs) for name, kind_runs in runs.items()}
+    timed_intake = intake[args.warmup :]
     floor_ms, token_ms = _in_process_floor(stack, timed_intake, hearing_id)
-    constant_errors = _constant_errors([*warm_constant.outcomes, *constant_result.outcomes])
-    constant_errors += _constant_errors([*warm_token.outcomes, *token_result.outcomes])
-    receipts, intake_errors = _receipts([*warm_intake.outcomes, *intake_result.outcomes], hearing_id)
+    constant_errors: list[Failure] = []
+    for name in paths:
+        constant_errors += _constant_errors([*warm[name].outcomes, *results[name].outcomes])
+    intake_result = results["intake"]
+    receipts, intake_errors = _receipts([*warm["intake"].outcomes, *intake_result.outcomes], hearing_id)
     missing = _missing_from_store(stack, creator, hearing_id, receipts)
     print(f"Starting the workers app to process the {len(receipts)} accepted responses ...", flush=True)
     workers_cpu, unprocessed = _drain(stack, hearing_id, receipts)
@@ -147,7 +160,7 @@ def _bench(args: argparse.Namespace, stack: LocalStack) -> int:
         failures.append((len(missing), f"{len(missing)} receipts name responses the store does not return"))
     if unprocessed:
         failures.append((len(unprocessed), f"{len(unprocessed)} receipts: {_summary_of(unprocessed)}"))
-    _report(args, constant_result, token_result, intake_result, len(receipts), failures)
+    _report(args, results, len(receipts), failures)
     print(f"in-process floor (same token, same JSON and model, same row into the same store): {floor_ms:.2f} ms CPU")
     print(f"intake CPU per accepted response / floor: {_per_request_ms(intake_result) / floor_ms:.1f}")
     print(f"the token check alone in this process: {token_ms:.3f} ms CPU")
@@ -401,14 +414,7 @@ def _summary(outcomes: list[Outcome]) -> str:
 # -- report ------------------------------------------------------------------------------------------
 
 
-def _report(
-    args: argparse.Namespace,
-    constant: LoadResult,
-    token_check: LoadResult,
-    intake: LoadResult,
-    accepted: int,
-    failures: list[Failure],
-) -> None:
+def _report(args: argparse.Namespace, results: dict[str, LoadResult], accepted: int, failures: list[Failure]) -> None:
     def ms(value: float) -> str:
         return f"{value:.2f}"
 
@@ -419,28 +425,42 @@ def _report(
     )
     print()
     rows: list[list[object]] = [["", "requests/s", "p50 ms", "p99 ms", "host CPU ms/req", "client CPU %"]]
-    for name, result in (("constant", constant), ("token check", token_check), ("intake", intake)):
-        count = len(result.outcomes)
+    for name, result in results.items():
         rows.append(
             [
                 name,
                 f"{result.per_second:.0f}",
                 ms(percentile(result.latencies_ms, 0.50)),
                 ms(percentile(result.latencies_ms, 0.99)),
-                ms(result.host_cpu_seconds * 1000 / count),
+                ms(_per_request_ms(result)),
                 f"{100 * result.client_cpu_seconds / result.wall_seconds:.0f}",
             ]
         )
     print(table(rows))
     print()
+    constant, token_check, intake = results["constant"], results["token check"], results["intake"]
     print(f"throughput ratio intake/constant:         {intake.per_second / constant.per_second:.3f}")
     print(f"intake app CPU per accepted response:      {_per_request_ms(intake):.2f} ms")
     print(
         f"token check and body model in the host:    {_per_request_ms(token_check) - _per_request_ms(constant):.2f} ms "
         "CPU beyond the constant"
     )
+    if "durable row" in results:
+        print("what each part of the intake adds in the host, in CPU per request beyond the kind before it:")
+        for before, name in itertools.pairwise(results):
+            added = _per_request_ms(results[name]) - _per_request_ms(results[before])
+            print(f"  {PARTS[name]:<66} {added:.2f} ms")
     print(f"accepted responses (incl. {args.warmup} warm-up): {accepted}")
     print(f"errors: {sum(count for count, _ in failures)}")
+
+
+# What each kind does beyond the one before it, in the order they run.
+PARTS = {
+    "token check": "checking the token and parsing the body with the model",
+    "handler": "the handler's signature-driven reading, span and answer",
+    "durable row": "one response row through the group commit, before the answer",
+    "intake": "the rest: the hearing's rules, the response, sealing, the message",
+}
 
 
 if __name__ == "__main__":
