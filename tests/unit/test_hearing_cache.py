@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -25,13 +26,30 @@ class CountingRepository(HearingRepository):
         return super().get(hearing_id)
 
 
+@dataclass
+class Counted:
+    """An active hearing, a cache with a two-second lifetime, and a repository that counts its reads."""
+
+    hearing_id: str
+    cache: HearingCache
+    repository: CountingRepository
+    now: datetime
+
+    @classmethod
+    def start(cls) -> Counted:
+        portal = Portal.start()
+        CountingRepository.reads = 0
+        return cls(
+            portal.active(),
+            HearingCache(ttl=timedelta(seconds=2)),
+            CountingRepository(portal.store),
+            portal.clock.now(),
+        )
+
+
 def test_a_copy_is_used_within_its_lifetime_and_read_again_after() -> None:
-    portal = Portal.start()
-    hearing_id = portal.active()
-    cache = HearingCache(ttl=timedelta(seconds=2))
-    repository = CountingRepository(portal.store)
-    CountingRepository.reads = 0
-    now = portal.clock.now()
+    counted = Counted.start()
+    cache, repository, hearing_id, now = counted.cache, counted.repository, counted.hearing_id, counted.now
 
     first = cache.get(repository, hearing_id, now)
     again = cache.get(repository, hearing_id, now + timedelta(seconds=1))
@@ -45,12 +63,8 @@ def test_a_copy_is_used_within_its_lifetime_and_read_again_after() -> None:
 
 
 def test_requests_that_arrived_just_before_the_copy_was_taken_use_it() -> None:
-    portal = Portal.start()
-    hearing_id = portal.active()
-    cache = HearingCache(ttl=timedelta(seconds=2))
-    repository = CountingRepository(portal.store)
-    CountingRepository.reads = 0
-    now = portal.clock.now()
+    counted = Counted.start()
+    cache, repository, hearing_id, now = counted.cache, counted.repository, counted.hearing_id, counted.now
 
     copy = cache.get(repository, hearing_id, now)
     # On deadline day dozens of requests that arrived a few milliseconds earlier are still running.
