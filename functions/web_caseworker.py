@@ -411,8 +411,8 @@ def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_i
         messages = {
             "status": N_("The hearing can no longer be changed."),
             "reviewers": N_(
-                "No employee has signed in to the portal with this e-mail address yet. Ask them to sign in "
-                "once, or give their user id."
+                "The portal knows no employee by this e-mail address yet. Ask them to sign in once, or give "
+                "their user id."
             ),
         }
         return _desk(visit, who, hearing_id, _refusal(error, visit, messages, {"reviewer": added}, "reviewer", {}))
