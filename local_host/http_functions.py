@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from local_host.catalog import FunctionSpec
 from local_host.invoker import Invoker
 from local_host.problems import problem
-from local_host.routing import FunctionRoute, decode_path, precedence, starlette_paths
+from local_host.routing import FunctionRoute, RouteIndex, decode_path, precedence, starlette_paths
 
 log = logging.getLogger("local_host.http")
 
@@ -44,14 +44,14 @@ class HttpFunctions:
             for spec in sorted(specs, key=lambda spec: precedence(spec.route))
             for path in starlette_paths(spec.route)
         ]
-        # No match is a 404 problem; "hearings/" is matched as "hearings" instead of redirected.
-        self.router = Router(routes, redirect_slashes=False, default=_not_found)
+        self.routers = RouteIndex(routes, lambda group: Router(group, redirect_slashes=False, default=_not_found))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = decode_path(function_path(scope, self.prefix))
         if len(path) > 1:
             path = path.rstrip("/")
-        await self.router({**scope, "path": path, "path_params": {}}, receive, send)
+        # No match is a 404 problem; "hearings/" is matched as "hearings" instead of redirected.
+        await self.routers.for_path(path)({**scope, "path": path, "path_params": {}}, receive, send)
 
     def _endpoint(self, spec: FunctionSpec) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:

@@ -13,8 +13,8 @@ segment, except that an encoded slash stays ``%2F`` so it can never split a segm
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from starlette.routing import Route
@@ -30,6 +30,13 @@ _RANK_LITERAL = 1
 _RANK_PARAMETER = 2
 _RANK_CATCH_ALL = 3
 _RANK_END = 10
+
+
+# The leading segments a route is filed under when they are literal: the portal's routes share
+# "api" and then spread over a dozen resources, so two narrow 171 routes to about ten.
+_INDEXED_SEGMENTS = 2
+
+R = TypeVar("R")
 
 
 class UnsupportedRoute(ValueError):
@@ -82,6 +89,48 @@ class FunctionRoute(Route):
             await problem(404)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class RouteIndex(Generic[R]):
+    """Which routes a path can match, picked by its segment count and leading segments before any
+    pattern is tried: a request on the last of 171 routes would otherwise run up to 171 regular
+    expressions (some 70 µs on the intake's path, every time).
+
+    A route whose leading segments are literal and that has no catch-all can only match a path with
+    its number of segments beginning with those literals (case-insensitively); every other route is a
+    candidate for every path. Each group keeps the routes in their precedence order, so a path
+    reaches exactly the route (and for a method no route takes, the 404) the whole list gives it.
+    """
+
+    def __init__(self, routes: Sequence[Route], group: Callable[[list[Route]], R]) -> None:
+        filed: dict[tuple[object, ...], list[int]] = {}
+        general: list[int] = []
+        for position, route in enumerate(routes):
+            key = _literal_key(route.path)
+            (general if key is None else filed.setdefault(key, [])).append(position)
+        self._groups = {
+            key: group([routes[position] for position in sorted(positions + general)])
+            for key, positions in filed.items()
+        }
+        self._general = group([routes[position] for position in general])
+
+    def for_path(self, path: str) -> R:
+        segments = path.lstrip("/").split("/")
+        if len(segments) < _INDEXED_SEGMENTS:
+            return self._general
+        key = (len(segments), *(segment.casefold() for segment in segments[:_INDEXED_SEGMENTS]))
+        return self._groups.get(key, self._general)
+
+
+def _literal_key(path: str) -> tuple[object, ...] | None:
+    """(segment count, first literal segments) of a Starlette path, or None where it varies."""
+    segments = path.lstrip("/").split("/")
+    if len(segments) < _INDEXED_SEGMENTS or any(":path}" in segment for segment in segments):
+        return None
+    leading = segments[:_INDEXED_SEGMENTS]
+    if any("{" in segment for segment in leading):
+        return None
+    return (len(segments), *(segment.casefold() for segment in leading))
 
 
 def decode_path(raw_path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -92,7 +93,24 @@ class AccessLog:
 
 
 def logged_path(raw_path: str) -> str:
-    """The path as it came, unless something personal is in it, percent-encoded or not: then scrubbed."""
+    """The path as it came, unless something personal is in it, percent-encoded or not: then scrubbed.
+
+    Remembered per path up to a length: on deadline day thousands of requests a second take the same
+    few paths, and scrubbing one costs more than answering a constant; made-up long paths are not kept."""
+    if len(raw_path) <= _REMEMBERED_PATH_LENGTH:
+        return _remembered_logged_path(raw_path)
+    return _scrubbed_path(raw_path)
+
+
+_REMEMBERED_PATH_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_logged_path(raw_path: str) -> str:
+    return _scrubbed_path(raw_path)
+
+
+def _scrubbed_path(raw_path: str) -> str:
     decoded = unquote(raw_path)
     cleaned = scrub(decoded)
     return scrub(raw_path) if cleaned == decoded else cleaned

@@ -44,6 +44,7 @@ def _get(app: AccessLog, target: str) -> None:
         ("/hoeringer/anna%40example.dk", "GET /hoeringer/[redacted] 404"),
         ("/api/hearings/demo-active?q=010190-1234", "GET /api/hearings/demo-active 404"),
         ("/api/hearings/a%2Fb", "GET /api/hearings/a%2Fb 404"),
+        ("/api/" + "x" * 300 + "/010190-1234", "GET /api/" + "x" * 300 + "/[redacted] 404"),  # too long to remember
     ],
 )
 def test_a_cpr_number_or_address_typed_into_a_path_is_not_logged(
@@ -55,3 +56,13 @@ def test_a_cpr_number_or_address_typed_into_a_path_is_not_logged(
     [line] = [record.getMessage() for record in caplog.records if record.name == "local_host.http"]
     assert line.startswith(logged + " ")
     assert "1234" not in line and "anna" not in line
+
+
+def test_a_path_asked_for_again_is_logged_the_same_way(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="local_host.http"):
+        for _ in range(3):
+            _get(AccessLog(_not_found), "/api/hearings/0101901234")
+            _get(AccessLog(_not_found), "/api/hearings/demo-active")
+
+    lines = [record.getMessage().rsplit(" ", 1)[0] for record in caplog.records if record.name == "local_host.http"]
+    assert lines == ["GET /api/hearings/[redacted] 404", "GET /api/hearings/demo-active 404"] * 3

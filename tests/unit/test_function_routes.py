@@ -9,12 +9,16 @@ from collections.abc import AsyncIterator
 import azure.functions as func
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.routing import Match, Route
 
+import function_app
 from local_host.activity import Activity
-from local_host.catalog import FunctionSpec, TriggerKind
+from local_host.catalog import FunctionSpec, TriggerKind, catalog
 from local_host.http_functions import BODY_LIMIT_VARIABLE, HttpFunctions, configured_body_limit
 from local_host.invoker import Invoker
-from local_host.routing import UnsupportedRoute, decode_path, starlette_paths
+from local_host.routing import FunctionRoute, RouteIndex, UnsupportedRoute, decode_path, precedence, starlette_paths
 
 
 def echo(name: str):
@@ -82,6 +86,8 @@ def called(client: Client, method: str, path: str) -> dict[str, object]:
         ("GET", "/api/hearings/x%2Fy", "hearing", {"hearing_id": "x%2Fy"}),
         ("GET", "/api/hearings/x%20y", "hearing", {"hearing_id": "x y"}),
         ("GET", "/api/hearings/%252E%252E", "hearing", {"hearing_id": "%2E%2E"}),
+        ("GET", "/api/HEARINGS/h-1/Responses/r-2", "response", {"hearing_id": "h-1", "response_id": "r-2"}),
+        ("GET", "/api/hearing%C5%BF/mine", "mine", {}),  # "ſ" is an "s" to a case-insensitive match
     ],
 )
 def test_a_request_reaches_the_most_specific_function_with_its_route_values(
@@ -181,3 +187,68 @@ def test_the_body_limit_is_the_functions_hosts_unless_the_app_setting_says_other
     assert configured_body_limit() == 2048
     monkeypatch.setenv(BODY_LIMIT_VARIABLE, "lots")
     assert configured_body_limit() == 104_857_600
+
+
+def _portal_routes() -> list[Route]:
+    # A fresh app of the portal's blueprints: an app indexes its functions once, and other tests index function_app's.
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    for blueprint in function_app.BLUEPRINTS:
+        app.register_functions(blueprint)
+    specs, _ = catalog(app)
+    ordered = sorted((one for one in specs if one.kind is TriggerKind.HTTP), key=lambda one: precedence(one.route))
+    return [
+        FunctionRoute(path, one.user_function, one.methods) for one in ordered for path in starlette_paths(one.route)
+    ]
+
+
+PORTAL_ROUTES = _portal_routes()
+# Segments the portal's own routes use, in other cases too, and values a parameter could take.
+_LITERALS = sorted({part for route in PORTAL_ROUTES for part in route.path.split("/") if part and "{" not in part})
+_VALUES = ["h-1", "r-2", "x y", "%2F", "ſ", "K", "a/b"]
+_SEGMENTS = st.one_of(st.sampled_from(_LITERALS), st.sampled_from(_LITERALS).map(str.upper), st.sampled_from(_VALUES))
+
+
+@st.composite
+def _paths(draw: st.DrawFn) -> str:
+    """A portal route's path with values in it, often changed: a segment swapped, added or dropped."""
+    route = draw(st.sampled_from(PORTAL_ROUTES))
+    segments = [draw(st.sampled_from(_VALUES)) if "{" in part else part for part in route.path.split("/")[1:]]
+    change = draw(st.sampled_from(["none", "swap", "add", "drop", "upper"]))
+    if change == "swap" and segments:
+        segments[draw(st.integers(0, len(segments) - 1))] = draw(_SEGMENTS)
+    elif change == "add":
+        segments.insert(draw(st.integers(0, len(segments))), draw(_SEGMENTS))
+    elif change == "drop" and segments:
+        segments.pop(draw(st.integers(0, len(segments) - 1)))
+    elif change == "upper":
+        segments = [segment.upper() for segment in segments]
+    return "/" + "/".join(segments)
+
+
+def _chosen(routes: list[Route], method: str, path: str) -> tuple[str, Match]:
+    """What Starlette's router picks from these routes: the first full match, else the first partial."""
+    scope = {"type": "http", "method": method, "path": path, "path_params": {}, "root_path": ""}
+    partial: tuple[str, Match] = ("none", Match.NONE)
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return route.path, match
+        if match is Match.PARTIAL and partial[1] is Match.NONE:
+            partial = (route.path, match)
+    return partial
+
+
+@settings(max_examples=400, deadline=None)
+@given(path=_paths(), method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]))
+def test_the_route_index_picks_what_trying_every_route_in_order_picks(path: str, method: str) -> None:
+    index = RouteIndex(PORTAL_ROUTES, list)
+
+    assert _chosen(index.for_path(path), method, path) == _chosen(PORTAL_ROUTES, method, path)
+
+
+def test_every_portal_route_is_reached_through_the_index() -> None:
+    index = RouteIndex(PORTAL_ROUTES, list)
+    for route in PORTAL_ROUTES:
+        path = route.path.replace("{path:path}", "a/b").replace("{", "").replace("}", "")
+        method = next(iter(route.methods or {"GET"}))
+        assert _chosen(index.for_path(path), method, path)[1] is Match.FULL, path
