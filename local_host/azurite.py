@@ -6,6 +6,9 @@ the blob adapter runs the same code on a laptop and in Azure. It comes from npm 
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import socket
 import subprocess
 import time
@@ -19,6 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 AZURITE_BLOB = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
 DEFAULT_PORT = 10000
 HOST = "127.0.0.1"
+# In a data folder's Azurite folder: the port and process of the Azurite a host started for that data.
+RECORD_NAME = "listening.json"
+
+log = logging.getLogger("local_host")
 
 
 class AzuriteError(RuntimeError):
@@ -101,11 +108,28 @@ class Azurite:
         return azurite
 
     @classmethod
-    def ensure_running(cls, location: Path, port: int = DEFAULT_PORT) -> Azurite:
-        """Reuse whatever already listens on ``port`` (a developer's own Azurite), else start one."""
-        if port_answers(port):
-            return cls(port)
-        return cls.start(location, port)
+    def for_data(cls, location: Path, preferred: int = DEFAULT_PORT) -> Azurite:
+        """The Azurite holding the blobs kept in ``location``: the one a host on the same data started and
+        that still runs (an intake and a workers host share it), else a new one on ``preferred``, or on a
+        free port when something else listens there. Another portal's Azurite on that port holds other
+        blobs, and that portal's blob triggers would take this one's uploads: it is never shared."""
+        location = Path(location).resolve()
+        recorded = _recorded_port(location)
+        if recorded is not None:
+            return cls(recorded)
+        port = preferred
+        if port_answers(preferred):
+            port = free_port()
+            log.warning(
+                "port %d is taken by another program (another portal's Azurite?); this portal's blobs are in "
+                "its own Azurite on port %d",
+                preferred,
+                port,
+            )
+        azurite = cls.start(location, port)
+        assert azurite.process is not None  # started just now
+        (location / RECORD_NAME).write_text(json.dumps({"port": port, "pid": azurite.process.pid}))
+        return azurite
 
     def _wait_until_ready(self, timeout: float) -> None:
         assert self.process is not None
@@ -147,3 +171,19 @@ class Azurite:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _recorded_port(location: Path) -> int | None:
+    """The port of the Azurite started for this data, when that very process still listens there."""
+    try:
+        record = json.loads((location / RECORD_NAME).read_text())
+        port, pid = int(record["port"]), int(record["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)  # only asks whether the process is there
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # there, but another user's: the port check below decides
+    return port if port_answers(port) else None

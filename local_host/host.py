@@ -44,6 +44,7 @@ PUBLIC_BASE_URL_VARIABLE = "PORTAL_PUBLIC_BASE_URL"
 TRACES_VARIABLE = "PORTAL_TELEMETRY_EXPORTERS"
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 AZURITE_PORT = 10000
+STORAGE_VARIABLE = "AzureWebJobsStorage"  # the Functions host's own name for it, mixed case and all
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
@@ -94,6 +95,10 @@ def _run(options: Options, root: Path, stopper: _Stopper) -> int:
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     azurite = _start_azurite(settings, data_dir)
+    if azurite is not None and azurite.port != AZURITE_PORT:
+        # "UseDevelopmentStorage=true" means port 10000; every blob client must find this Azurite instead.
+        os.environ[STORAGE_VARIABLE] = azurite.connection_string
+        settings = Settings.from_environment()
     runtime: Runtime | None = None
     try:
         issuer = _dev_issuer(settings, data_dir)
@@ -247,8 +252,8 @@ def _start_azurite(settings: Any, data_dir: Path) -> Any:
         return None
     from local_host.azurite import Azurite
 
-    azurite = Azurite.ensure_running(location=data_dir / "azurite", port=AZURITE_PORT)
-    log.info("Azurite %s on port %d", "started" if azurite.owned else "already running", AZURITE_PORT)
+    azurite = Azurite.for_data(data_dir / "azurite", preferred=AZURITE_PORT)
+    log.info("Azurite %s on port %d", "started" if azurite.owned else "of this data already running", azurite.port)
     return azurite
 
 

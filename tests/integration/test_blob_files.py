@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local_host.azurite import Azurite, port_answers
+from local_host.azurite import Azurite, free_port, port_answers
 from shared.adapters.blob_files import BlobFileStore
 from shared.ports.files import FileExists
 from tests.azurite_fixture import azurite  # noqa: F401
@@ -142,13 +142,36 @@ def test_of_concurrent_writers_exactly_one_wins(store: BlobFileStore, container:
     assert store.read(container, "receipt.json") == winners[0]
 
 
-def test_a_running_azurite_is_reused_and_left_running(azurite: Azurite, tmp_path: Path) -> None:  # noqa: F811
-    reused = Azurite.ensure_running(tmp_path, port=azurite.port)
-
-    assert not reused.owned
-    assert reused.connection_string == azurite.connection_string
-    reused.stop()
+def test_another_portals_azurite_on_the_usual_port_is_not_shared(azurite: Azurite, tmp_path: Path) -> None:  # noqa: F811
+    # Its blob triggers would take this portal's uploads: this data gets an Azurite of its own.
+    own = Azurite.for_data(tmp_path / "azurite", preferred=azurite.port)
+    try:
+        assert own.owned
+        assert own.port != azurite.port
+        assert port_answers(own.port)
+    finally:
+        own.stop()
     assert port_answers(azurite.port)
+
+
+def test_hosts_on_the_same_data_share_its_azurite_and_only_its_starter_stops_it(tmp_path: Path) -> None:
+    first = Azurite.for_data(tmp_path / "azurite", preferred=free_port())
+    try:
+        second = Azurite.for_data(tmp_path / "azurite", preferred=free_port())
+
+        assert first.owned and not second.owned
+        assert second.connection_string == first.connection_string
+        second.stop()
+        assert port_answers(first.port)
+    finally:
+        first.stop()
+    assert not port_answers(first.port)
+    # Once it is gone, the next host on the data starts a new one.
+    again = Azurite.for_data(tmp_path / "azurite", preferred=free_port())
+    try:
+        assert again.owned
+    finally:
+        again.stop()
 
 
 def test_a_missing_azurite_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
