@@ -106,7 +106,7 @@ class Settings(BaseSettings):
         default=None,
         repr=False,
         alias="PORTAL_WEB_SESSION_KEY",
-        description="signs the web pages' session cookies; set it (Key Vault in Azure) when more than one "
+        description="encrypts and signs the web pages' session cookies; set it (Key Vault in Azure) when more than one "
         "instance serves pages",
         json_schema_extra=shown_default("a random key per process: a restart signs everyone out"),
     )

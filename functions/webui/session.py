@@ -1,20 +1,26 @@
-"""The signed session cookie: who is signed in (the access token the services validate) and the CSRF token.
+"""The session cookie: who is signed in (the access token the services validate) and the CSRF token.
 
-Signed with itsdangerous and a key from the settings, so the browser can neither read a forged session
-into the portal nor change its own; short-lived, and renewed on every page a signed-in person opens.
-``HttpOnly``, ``SameSite=Lax`` and ``Secure`` except on a development address (http://localhost).
+Encrypted and authenticated (Fernet, with keys derived from the settings' session key), so the browser can
+neither read a forged session into the portal nor change its own, and nobody who sees the cookie (a shared
+computer, a proxy's log) can read the token in it, which names the person and carries a MitID login's CPR
+number. Short-lived, and renewed on every page a signed-in person opens. ``HttpOnly``, ``SameSite=Lax``
+and ``Secure`` except on a development address (http://localhost).
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SESSION_COOKIE = "portal_session"
 SIGN_IN_COOKIE = "portal_sign_in"
@@ -38,8 +44,8 @@ class Cookies:
     """Reads and writes the portal's cookies for one base URL and one signing key."""
 
     def __init__(self, key: str, base_url: str) -> None:
-        self._sessions = URLSafeTimedSerializer(key, salt="portal-session")
-        self._sign_ins = URLSafeTimedSerializer(key, salt="portal-sign-in")
+        self._sessions = _Sealer(key, b"portal-session")
+        self._sign_ins = _Sealer(key, b"portal-sign-in")
         self.secure = not (urlsplit(base_url).scheme == "http" and urlsplit(base_url).hostname in LOCAL_HOSTS)
 
     def session(self, header: str | None) -> Session | None:
@@ -72,12 +78,25 @@ class Cookies:
         return "; ".join(parts)
 
     @staticmethod
-    def _load(serializer: URLSafeTimedSerializer, value: str | None, max_age: int) -> Any:
-        if not value:
-            return None
+    def _load(sealer: _Sealer, value: str | None, max_age: int) -> Any:
+        return sealer.loads(value, max_age) if value else None
+
+
+class _Sealer:
+    """JSON in and out of a Fernet token (AES-CBC with an HMAC, and the time it was made), under a key of
+    its own for each purpose, so a sign-in cookie can never be read as a session."""
+
+    def __init__(self, key: str, purpose: bytes) -> None:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key.encode())
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def dumps(self, data: object) -> str:
+        return self._fernet.encrypt(json.dumps(data, separators=(",", ":")).encode()).decode("ascii")
+
+    def loads(self, value: str, max_age: int) -> Any:
         try:
-            return serializer.loads(value, max_age=max_age)
-        except BadSignature:  # includes an expired signature
+            return json.loads(self._fernet.decrypt(value.encode("ascii", "replace"), ttl=max_age))
+        except (InvalidToken, ValueError):  # forged, changed, expired, or not one of ours
             return None
 
 
