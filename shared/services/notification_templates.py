@@ -294,9 +294,10 @@ def _template_failures() -> tuple[type[Exception], ...]:
 def _sandbox(autoescape: bool) -> Environment:
     # An admin's template may not reach past its values: the sandbox refuses attributes such as
     # __class__, and StrictUndefined makes a misspelt name an error instead of an empty string.
-    from jinja2.sandbox import SandboxedEnvironment
+    # Nor may it make more than any message needs (a gigabyte of spaces, a range of a million).
+    from shared.services.bounded_sandbox import BoundedSandbox
 
-    return _configured(SandboxedEnvironment, autoescape)
+    return _configured(BoundedSandbox, autoescape)
 
 
 @functools.lru_cache(maxsize=256)  # compiled once per process and source, not once per message
@@ -314,7 +315,7 @@ class TemplateRefused(ValueError):
 
 def check_custom(template: str, language: Language, own: Source, web_base_url: str) -> Rendered:
     """``own`` rendered against sample data, or TemplateRefused naming the part at fault."""
-    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
     from jinja2.exceptions import SecurityError, UndefinedError
 
     model = TEMPLATES[template]
@@ -331,6 +332,9 @@ def check_custom(template: str, language: Language, own: Source, web_base_url: s
             _rendered(sample, language, web_base_url, probe)
         except SecurityError as error:
             raise TemplateRefused(part, f"not allowed in a template: {error}") from None
+        except TemplateNotFound:
+            # jinja2's own message names the folder it looked in, which is nobody's business.
+            raise TemplateRefused(part, "a template may not include or import other files") from None
         except UndefinedError as error:
             raise TemplateRefused(part, f"unknown value: {error}") from None
         except TemplateError as error:

@@ -52,6 +52,16 @@ def test_followers_get_the_admins_template_and_delete_returns_to_the_built_in_on
         ("subject", "{{ c.hearing.titel }}"),  # misspelt: StrictUndefined
         ("text", "{{ nothing_like_this }}"),
         ("html", "{% if c.summary %}<p>open</p>"),  # does not parse
+        # Asking for more than any message needs: each of these took seconds to minutes and gigabytes.
+        ("html", '{{ "a"|center(999999999) }}'),
+        ("text", '{{ "a" * 1000000000 }}'),
+        ("text", "{{ c.hearing.title * 100000 }}"),
+        ("html", '{{ "%999999999s" % "a" }}'),
+        ("text", "{{ 10 ** 100000000 }}"),
+        ("text", "{% for n in range(1000000) %}{{ n }}{% endfor %}"),
+        ("text", '{{ ("a" * 5000)|replace("a", "b" * 5000) }}'),
+        ("text", "{{ c.hearing.title|indent(99999999) }}"),
+        ("html", '{% include "/etc/passwd" %}'),
     ],
 )
 def test_a_bad_template_is_refused_naming_its_part_and_nothing_is_stored(part: str, source: str) -> None:
@@ -120,3 +130,26 @@ def test_the_values_a_kind_offers_come_from_its_context_and_each_one_renders() -
         used = " ".join(f"{{{{ {v.name} | when }}}}" if v.time else f"{{{{ {v.name} }}}}" for v in named)
         proposal = NotificationTemplatePreview(subject="Emne", text=used)
         portal.call(admin_templates.preview_notification_template, ADA, kind, "da", proposal)
+
+
+def test_a_template_that_includes_a_file_is_refused_without_saying_where_the_portal_keeps_its_own() -> None:
+    portal = Portal.start()
+    bad = OWN.model_copy(update={"html": '{% include "/etc/passwd" %}'})
+
+    with pytest.raises(InvalidInput) as caught:
+        portal.call(admin_templates.put_notification_template, ADA, "new_hearing", "en", bad)
+
+    detail = caught.value.problems[0].message
+    assert "include" in detail
+    assert "/" not in detail.replace("/etc/passwd", "")
+
+
+def test_a_template_within_the_bounds_still_renders() -> None:
+    portal = Portal.start()
+    fine = OWN.model_copy(
+        update={"text": '{{ "-" * 40 }}\n{% for n in range(3) %}{{ n }}{% endfor %} {{ "%5s" % "x" }} {{ 2 ** 10 }}'}
+    )
+
+    portal.call(admin_templates.put_notification_template, ADA, "new_hearing", "en", fine)
+
+    assert portal.call(admin_templates.get_notification_template, ADA, "new_hearing", "en").custom
