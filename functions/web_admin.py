@@ -488,6 +488,7 @@ def _owners_page(visit: Visit, admin: Identity, owner: str, errors: FormErrors, 
         status,
         owner=owner,
         hearings=found.items if found else None,
+        employees=call(owners.known_employees, admin),
         errors=errors,
         done=done_text(visit),
     )

@@ -38,18 +38,35 @@ def remember_employee(who: Identity, *, documents: DocumentStore, clock: Clock) 
     return True
 
 
+# Employees listed for an admin at most: a municipality's caseworkers who use the portal.
+KNOWN_EMPLOYEES_LISTED = 500
+
+
 def find_employee(documents: DocumentStore, key: str) -> StaffMember | None:
-    """By portal user id, or by e-mail address (in any case)."""
+    """By portal user id, by e-mail address (in any case), or by a name only one employee has."""
     key = key.strip()
     stored = documents.read(CONTAINER, STAFF_PARTITION, key)
     if stored is not None:
         return StaffMember.model_validate(stored.body)
     if "@" not in key:
-        return None
+        named = [member for member in _staff(documents) if member.name.casefold() == key.casefold()]
+        return named[0] if len(named) == 1 else None
     page = documents.query(
         CONTAINER, Query(partition=STAFF_PARTITION, filters=(Filter("email", "=", key.lower()),), limit=1)
     )
     return StaffMember.model_validate(page.items[0].body) if page.items else None
+
+
+@raises(NotAuthenticated, Forbidden)
+def known_employees(who: Identity | None, *, documents: DocumentStore) -> list[StaffMember]:
+    """The employees the portal knows, by name: whom an admin may look up or make a hearing's owner."""
+    ensure_admin(who)
+    return sorted(_staff(documents), key=lambda member: (member.name.casefold(), member.id))
+
+
+def _staff(documents: DocumentStore) -> list[StaffMember]:
+    page = documents.query(CONTAINER, Query(partition=STAFF_PARTITION, limit=KNOWN_EMPLOYEES_LISTED))
+    return [StaffMember.model_validate(item.body) for item in page.items]
 
 
 def find_colleague(documents: DocumentStore, directory: StaffDirectory, key: str) -> Colleague | None:

@@ -205,7 +205,11 @@ def test_an_admin_moves_a_hearing_to_another_employee(browser: Browser, base_url
         sign_in(erik_context.new_page(), base_url, "Erik Ansat", "/")
     with fresh_context(browser) as context:
         page = as_admin(context, base_url, "/administration/ejere")
-        page.get_by_role("textbox", name="Ejerens bruger-id eller e-mailadresse").fill(
+        known = page.get_by_role("region", name="Medarbejdere, portalen kender")
+        expect(known.get_by_role("row", name=re.compile("Erik Ansat"))).to_contain_text("erik.ansat@kommune.example")
+        known.get_by_role("link", name="Erik Ansat").click()
+        expect(page.get_by_role("region", name=re.compile("^Høringer ejet af"))).to_contain_text("ejer ingen høringer")
+        page.get_by_role("textbox", name="Ejerens navn, bruger-id eller e-mailadresse").fill(
             "henriette.sagsbehandler@kommune.example"
         )
         page.get_by_role("button", name="Find høringer").click()

@@ -297,6 +297,27 @@ def test_an_employee_is_remembered_once_until_their_name_changes(portal: Portal)
     assert found is not None and found.name == "Ole Hansen"
 
 
+def test_an_admin_sees_the_employees_the_portal_knows_and_finds_an_owner_by_a_name_only_one_has(
+    portal: Portal,
+) -> None:
+    hearing_id = portal.draft(HENRIETTE)
+    for someone in (HENRIETTE, OLE, employee("entra:ole2").model_copy(update={"name": "Ole"}), citizen()):
+        portal.call(owners.remember_employee, someone)
+
+    known = portal.call(owners.known_employees, ADA)
+
+    assert [(member.name, member.id) for member in known] == [
+        ("Henriette", "entra:henriette"),
+        ("Ole", "entra:ole"),
+        ("Ole", "entra:ole2"),
+    ]
+    assert [h.id for h in portal.call(owners.hearings_of_owner, ADA, "henriette").items] == [hearing_id]
+    assert owners.find_employee(portal.store, "Ole") is None  # two employees have that name: neither is guessed
+    for not_admin in (HENRIETTE, None):
+        with pytest.raises((Forbidden, NotAuthenticated)):
+            portal.call(owners.known_employees, not_admin)
+
+
 def test_hearings_of_an_owner_by_e_mail_and_unknown_owner_lists_nothing(portal: Portal) -> None:
     hearing_id = portal.draft(HENRIETTE)
     portal.call(owners.remember_employee, HENRIETTE)
