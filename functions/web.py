@@ -31,6 +31,7 @@ from shared.domain.attachments import AttachmentState
 from shared.domain.errors import NotFound, PortalError
 from shared.domain.hearing import HearingStatus
 from shared.domain.identity import Identity
+from shared.domain.receipts import receipt_payload_of
 from shared.domain.response import response_id_for
 from shared.domain.subscription import TargetKind
 from shared.services import (
@@ -217,34 +218,41 @@ def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
         else:
             arrived = dependencies().clock.now()
             response_id = call(responses.submit_response, who, hearing_id, submission, arrived)[0].response_id
-        refused = _attach(who, hearing_id, response_id, files, visit)
     except (ValidationError, PortalError) as error:
         if isinstance(error, NotFound) and error.problems and error.problems[0].field != "hearingId":
             raise
-        return _hearing(req, visit, who, _attachment_errors(error, visit), text, status=422)
-    if refused:  # the response is kept; the files refused are named next to the file field
-        return _hearing(req, visit, who, FormErrors(refused), None, status=422)
+        return _hearing(req, visit, who, errors_from(error, visit), text, status=422)
+    # The response is stored: from here on the page confirms it, and a refused file is reported beside it.
+    refused = _attach(who, hearing_id, response_id, files, visit)
+    if refused:
+        return _receipt(visit, who, hearing_id, refused)
     return redirect(f"/hoeringer/{quote(hearing_id)}/kvittering", visit)
 
 
-def _attach(who: Identity, hearing_id: str, response_id: str, files: list[Any], visit: Visit) -> list[FieldError]:
-    """Each file through the attachment checks; the refused ones, each with its reason."""
+def _attach(who: Identity, hearing_id: str, response_id: str, files: list[Any], visit: Visit) -> list[str]:
+    """Each file through the attachment checks; the refused ones, each named with its reason."""
     refused = []
     for file in files:
-        view = call(response_attachments.attach_file, who, hearing_id, response_id, file.filename, file.data)
+        try:
+            view = call(response_attachments.attach_file, who, hearing_id, response_id, file.filename, file.data)
+        except PortalError as error:
+            if isinstance(error, NotFound):
+                raise
+            refused.append(f"«{file.filename}»: {_refused_before_checking(error, visit)}")
+            continue
         if view.state in (AttachmentState.REJECTED, AttachmentState.QUARANTINED):
-            refused.append(FieldError("attachments", attachment_refusal(view, visit)))
+            refused.append(attachment_refusal(view, visit))
     return refused
 
 
-def _attachment_errors(error: ValidationError | PortalError, visit: Visit) -> FormErrors:
-    fields = [] if isinstance(error, ValidationError) else [p.field for p in error.problems]
+def _refused_before_checking(error: PortalError, visit: Visit) -> str:
+    """Why a file was refused before its content was looked at: its name, the count, or the response's state."""
+    fields = [p.field for p in error.problems]
     if "attachments" in fields:
-        return FormErrors([FieldError("attachments", visit._("The response carries as many files as it may."))])
+        return visit._("The response carries as many files as it may.")
     if "filename" in fields:
-        message = visit._("A file's name cannot be used: give it a plain name with an extension, such as bilag.pdf.")
-        return FormErrors([FieldError("attachments", message)])
-    return errors_from(error, visit)
+        return visit._("A file's name cannot be used: give it a plain name with an extension, such as bilag.pdf.")
+    return visit._("The file could not be added to your response just now.")
 
 
 @page("hoeringer/{hearing_id}/svar/{response_id}")
@@ -291,13 +299,25 @@ def receipt(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     hearing_id = req.route_params["hearing_id"]
     if who is None:
         return redirect(sign_in_link(visit.path), visit)
+    return _receipt(visit, who, hearing_id, [])
+
+
+def _receipt(visit: Visit, who: Identity, hearing_id: str, refused: list[str]) -> func.HttpResponse:
+    """The receipt of the visitor's response; ``refused`` names the files just sent that were not received."""
     hearing = call(hearings.get_hearing, who, hearing_id)
     response_id = response_id_for(hearing_id, who.subject)
     response = call(responses.get_response, who, hearing_id, response_id)
     signed = call(response_receipts.response_receipt, who, hearing_id, response_id)
-    size = functools.partial(file_size, language=visit.language)
     return render(
-        visit, "receipt.html", hearing=hearing, response=response, signed=signed, file_type=file_type, file_size=size
+        visit,
+        "receipt.html",
+        hearing=hearing,
+        response=response,
+        signed=signed,
+        text_sha256=receipt_payload_of(signed.receipt).text_sha256,  # as the receipt file names it
+        refused=refused,
+        file_type=file_type,
+        file_size=functools.partial(file_size, language=visit.language),
     )
 
 

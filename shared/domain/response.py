@@ -70,6 +70,9 @@ class ResponseVersion(PortalModel):
     digest: str
     at: Instant  # when this version arrived
     publish_name: bool = False
+    # The files that stayed with this version: filed with it, then withdrawn. A withdrawn response
+    # submitted again starts without them; an edit keeps the response's files, so it leaves this empty.
+    attachments: list[Attachment] = Field(default_factory=list)
 
 
 def response_id_for(hearing_id: str, subject: str, key: str | None = None) -> str:
@@ -176,6 +179,8 @@ class Response(Aggregate):
         self.status = ResponseStatus.SUBMITTED
         self.revise(text, publish_name, now)
         self.received_at = now
+        # The withdrawn version keeps its files in its history; the new one has only what is sent with it.
+        self.history[-1].attachments, self.attachments = self.attachments, []
 
     def withdraw(self, now: datetime) -> None:
         self.status, self.published, self.updated_at = ResponseStatus.WITHDRAWN, False, now
@@ -280,6 +285,12 @@ class Response(Aggregate):
             publish_name=self.respondent.publish_name,
         )
         return [*self.history, current]
+
+    def filed_attachments(self) -> list[tuple[Attachment, int]]:
+        """Every attachment ever filed with the response, with the last version it belongs to: the
+        current version for the response's own, the withdrawn version for those that stayed with it."""
+        kept = [(attachment, v.version) for v in self.history for attachment in v.attachments]
+        return kept + [(attachment, self.version) for attachment in self.attachments]
 
     @property
     def current_version_at(self) -> datetime:

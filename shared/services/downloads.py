@@ -79,7 +79,9 @@ def download_attachment(
     hearing = visible_hearing(documents, viewer, hearing_id).model
     loaded = ResponseRepository(documents).get(hearing_id, response_id)
     response = loaded.model if loaded is not None else None
-    attachment = next((a for a in response.attachments if a.id == attachment_id), None) if response else None
+    # A withdrawn version's files stay in its history, for the respondent and the moderators only.
+    filed = {a.id: (a, last) for a, last in response.filed_attachments()} if response else {}
+    attachment, last = filed.get(attachment_id, (None, 0))
     if response is None or attachment is None or attachment.state is not AttachmentState.ACCEPTED:
         raise NotFound("no such attachment", field="attachmentId")
     now = clock.now()
@@ -91,7 +93,9 @@ def download_attachment(
                     who, hearing_id, "personal-data.read", now, target=f"response:{response_id}", what="attachment"
                 )
             )
-        elif not (response.is_public and attachment.publishable_after(response.decided_at)):
+        elif not (
+            last == response.version and response.is_public and attachment.publishable_after(response.decided_at)
+        ):
             raise NotFound("no such attachment", field="attachmentId")
     assert attachment.blob_name and attachment.content_type and attachment.size is not None and attachment.sha256
     return DownloadLink(

@@ -54,6 +54,16 @@ class TreeHeads(PortalModel):
     items: list[SignedTreeHead]
 
 
+class VersionFile(PortalModel):
+    """A file accepted for a version and kept with it when the response was withdrawn."""
+
+    id: str
+    filename: str
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+
+
 class VersionView(PortalModel):
     version: int
     text: str
@@ -61,6 +71,9 @@ class VersionView(PortalModel):
     text_sha256: str
     at: Instant
     receipt_url: str
+    attachments: list[VersionFile] = Field(
+        default_factory=list, description="Files that stayed with this version when it was withdrawn"
+    )
 
 
 class VersionsView(PortalModel):
@@ -192,6 +205,11 @@ def response_versions(
                 text_sha256=sha256_hex(v.text.encode()),
                 at=v.at,
                 receipt_url=f"{base}{v.version}",
+                attachments=[
+                    VersionFile.model_validate(a.model_dump(include=set(VersionFile.model_fields)))
+                    for a in v.attachments
+                    if a.state is AttachmentState.ACCEPTED
+                ],
             )
             for v in response.versions()
         ],
@@ -239,7 +257,11 @@ def verify_receipt(request: VerifyRequest, *, documents: DocumentStore, signer: 
     response = loaded.model
     versions = {v.version: v for v in response.versions()}
     filed = versions.get(payload.version)
-    kept = {a.sha256 for a in response.attachments if a.state is AttachmentState.ACCEPTED}
+    kept = {
+        a.sha256
+        for a, last in response.filed_attachments()
+        if a.state is AttachmentState.ACCEPTED and last >= payload.version
+    }
     matches = (
         filed is not None
         and sha256_hex(filed.text.encode()) == payload.text_sha256
@@ -306,12 +328,17 @@ def my_responses(
 def _payloads(response: Response) -> list[ReceiptPayload]:
     """The receipt statement of each version, oldest first, with the attachments accepted for it."""
     versions = response.versions()
-    accepted = [a for a in response.attachments if a.state is AttachmentState.ACCEPTED and a.sha256]
+    # Each file with the last version it belongs to: a withdrawn version's files are not the next one's.
+    accepted = [
+        (a, last) for a, last in response.filed_attachments() if a.state is AttachmentState.ACCEPTED and a.sha256
+    ]
     payloads = []
     for position, v in enumerate(versions):
         until = versions[position + 1].at if position + 1 < len(versions) else None
         digests = [
-            str(a.sha256) for a in accepted if until is None or (a.processed_at is not None and a.processed_at < until)
+            str(a.sha256)
+            for a, last in accepted
+            if last >= v.version and (until is None or (a.processed_at is not None and a.processed_at < until))
         ]
         payloads.append(
             ReceiptPayload.of(

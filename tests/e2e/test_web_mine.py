@@ -3,15 +3,19 @@ with both versions, following, notification preferences, a public meeting; axe o
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
+from shared.domain.receipts import receipt_payload_of
 from tests.attachment_files import PROGRAM, pdf_with_text
 from tests.citizens import response_body
 from tests.e2e.web_support import (
     axe_violations,
     described,
+    fresh_context,
     pages_that_scroll_sideways,
     screenshot,
     sign_in,
@@ -93,20 +97,19 @@ def test_a_citizen_responds_with_an_attachment_edits_checks_the_receipt_and_sees
     expect(attachments).to_contain_text(DRAWING)
     expect(attachments).to_contain_text("SHA-256")
 
-    # The edit: a new text, and a program dressed as a PDF, refused by its content next to the field.
+    # The edit: a new text, and a program dressed as a PDF. The edit is received; the file is refused by
+    # its content, and the receipt says so beside the confirmation.
     page.get_by_role("link", name="Tilbage til høringen").click()
     page.get_by_role("textbox", name="Dit høringssvar").fill("Jeg støtter planen, og træerne bør være lindetræer.")
     page.get_by_label("Vedhæft flere filer (valgfrit)").set_input_files(
         [FilePayload(name="ekstra.pdf", mimeType="application/pdf", buffer=PROGRAM)]
     )
     page.get_by_role("button", name="Gem ændringer").click()
+    expect(page.get_by_role("heading", name="Vi har modtaget dit høringssvar")).to_be_visible()
     refused = "«ekstra.pdf»: Filen er ikke et PDF-, PNG-, JPEG- eller Word-dokument, uanset hvad dens navn siger."
-    expect(page.locator("#error-summary")).to_contain_text(refused)
-    expect(page.locator("#attachments-error-1")).to_contain_text(refused)
-    expect(page.get_by_label("Vedhæft flere filer (valgfrit)")).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_role("textbox", name="Dit høringssvar")).to_have_value(
-        "Jeg støtter planen, og træerne bør være lindetræer."
-    )
+    expect(page.get_by_role("alert")).to_contain_text(refused)
+    expect(page.get_by_role("alert")).to_contain_text("Vedhæft flere filer")
+    expect(page.get_by_text("Jeg støtter planen, og træerne bør være lindetræer.")).to_be_visible()
     assert not axe_violations(page), described(axe_violations(page))
     host.wait_idle()  # screened, so each version has its receipt
 
@@ -265,3 +268,78 @@ def test_my_pages_are_usable_320_pixels_wide_and_at_200_percent_zoom(
 ) -> None:
     # An employee's pages, who may not answer this hearing; a citizen's are checked as she responds.
     assert not pages_that_scroll_sideways(browser, base_url, [*MINE_PAGES, HEARING], "Erik Ansat")
+
+
+def test_a_response_sent_again_after_withdrawing_carries_none_of_the_withdrawn_files(
+    browser: Browser, portal: LocalHostProcess
+) -> None:
+    """On a portal of its own: Anna's first response (with bilag.pdf) is withdrawn, and she sends a new one."""
+    base_url = f"http://localhost:{portal.port}"
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        sign_in(page, base_url, "Anna Jensen", HEARING)
+        page.get_by_role("textbox", name="Dit høringssvar").fill("Mit første svar, med bilag.")
+        page.get_by_label("Vedhæft filer (valgfrit)").set_input_files(
+            [FilePayload(name="bilag.pdf", mimeType="application/pdf", buffer=PDF)]
+        )
+        page.get_by_label("Jeg accepterer vilkårene for høringssvar").check()
+        page.get_by_role("button", name="Send høringssvar").click()
+        expect(page.get_by_role("region", name="Vedhæftede filer")).to_contain_text("bilag.pdf")
+
+        page.get_by_role("link", name="Tilbage til høringen").click()
+        page.get_by_role("button", name="Træk mit svar tilbage").click()
+        page.get_by_role("textbox", name="Dit høringssvar").fill("Mit nye svar, uden bilag.")
+        page.get_by_label("Jeg accepterer vilkårene for høringssvar").check()
+        page.get_by_role("button", name="Send høringssvar").click()
+        expect(page.get_by_role("heading", name="Vi har modtaget dit høringssvar")).to_be_visible()
+        expect(page.get_by_role("region", name="Vedhæftede filer")).to_have_count(0)
+        expect(page.get_by_text("bilag.pdf")).to_have_count(0)
+        portal.wait_idle()
+
+        # /mine: the withdrawn version keeps its file; the fingerprint is each text's SHA-256.
+        page.goto(base_url + "/mine")
+        card = page.locator("li.portal-card", has_text="Lokalplan for Valby Maskinfabrik").first
+        first, second = card.locator(".portal-versions > li").all()
+        expect(first).to_contain_text("Filer, der hører til denne tilbagetrukne version")
+        expect(first).to_contain_text("bilag.pdf")
+        expect(second).not_to_contain_text("bilag.pdf")
+        expect(second).to_contain_text(hashlib.sha256(b"Mit nye svar, uden bilag.").hexdigest())
+
+    anna = token(portal, "citizen-anna")
+    mine = portal.request("GET", "/api/me/responses", headers=anna).json()["items"]
+    response_id = next(item["id"] for item in mine if item["hearingId"] == "demo-active")
+    path = f"/api/hearings/demo-active/responses/{response_id}"
+    approved = portal.request("POST", f"{path}/approve", headers=token(portal, "hearing-creator"), json={})
+    assert approved.status_code == 200, approved.text
+    public = portal.request("GET", path)
+    assert public.status_code == 200, public.text
+    assert public.json()["text"] == "Mit nye svar, uden bilag." and public.json()["attachments"] == []
+    receipt = portal.request("GET", f"{path}/receipt", headers=anna).json()["receipt"]
+    assert receipt_payload_of(receipt).attachment_sha256 == []
+    assert "bilag.pdf" not in portal.request("GET", "/hoeringer/demo-active").text
+
+
+def test_a_refused_file_is_reported_on_the_receipt_of_the_response_it_came_with(
+    context: BrowserContext, base_url: str, host: LocalHostProcess
+) -> None:
+    page = context.new_page()
+    sign_in(page, base_url, "Karin Holm", HEARING)
+    page.get_by_role("textbox", name="Dit høringssvar").fill("Vi har et notat om trafikken.")
+    page.get_by_label("Vedhæft filer (valgfrit)").set_input_files(
+        [FilePayload(name="notat.pdf", mimeType="application/pdf", buffer=b"Et notat, ikke en PDF.\n")]
+    )
+    page.get_by_label("Jeg accepterer vilkårene for høringssvar").check()
+    page.get_by_role("button", name="Send høringssvar").click()
+
+    expect(page.get_by_role("heading", name="Vi har modtaget dit høringssvar")).to_be_visible()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("«notat.pdf»: Filen er ikke et PDF-")
+    expect(alert).to_contain_text("Vedhæft flere filer")
+    expect(alert.get_by_role("link", name="Tilføj filen igen")).to_have_attribute(
+        "href", "/hoeringer/demo-active#respond"
+    )
+    expect(page.get_by_role("link", name="Hent kvittering")).to_be_visible()
+    assert not axe_violations(page), described(axe_violations(page))
+    mine = host.request("GET", "/api/me/responses", headers=token(host, "company-user")).json()["items"]
+    statuses = [item["status"] for item in mine if item["hearingId"] == "demo-active"]
+    assert statuses in (["submitted"], ["awaiting_review"])
