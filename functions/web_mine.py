@@ -1,6 +1,7 @@
 """My pages ("mine"): what was filed in my name, what I follow, and how I am told.
 
 Every page here is for a signed-in person about themselves; a signed-out visitor is sent to sign in.
+The one exception is where a message's unsubscribe link leads (``/afmeld``): its signed token says whom.
 The pages call the services behind ``GET /api/me/responses``, the response versions, the subscriptions
 and the notification preferences.
 """
@@ -23,10 +24,11 @@ from functions.webui.visits import form_of
 from shared.bootstrap import call
 from shared.domain.errors import InvalidInput, NotFound, PortalError
 from shared.domain.identity import Identity
+from shared.domain.notice import EVERYTHING
 from shared.domain.preferences import PreferencesRequest
 from shared.domain.response import response_id_for
 from shared.domain.subscription import TargetKind
-from shared.services import hearings, preferences, response_receipts, responses, subscriptions
+from shared.services import hearings, preferences, response_receipts, responses, subscriptions, web_links
 from shared.services.hearing_api import HearingView
 from shared.services.response_receipts import MyResponse, VersionsView
 from shared.services.responses import ResponseView
@@ -239,3 +241,65 @@ def _settings(
 
 def _size(visit: Visit) -> Callable[[int | None], str]:
     return lambda size: file_size(size, visit.language)
+
+
+# -- the unsubscribe link of a message ---------------------------------------------------------------
+
+UNSUBSCRIBE = web_links.UNSUBSCRIBE_PAGE.lstrip("/")
+
+
+def _one_click(req: func.HttpRequest) -> bool:
+    """A mail client's one-click unsubscribe (RFC 8058 §3.1): a POST of exactly this field, without a session.
+    The link's signed token is what allows it, as for the button, so no CSRF token is needed."""
+    return form_of(req).get("List-Unsubscribe") == "One-Click"
+
+
+@page(UNSUBSCRIBE)
+def unsubscribe_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """What the link in a message stops, with a button: a GET changes nothing, as mail scanners follow links."""
+    token = visit.query.get("token", "")
+    try:
+        view = call(preferences.unsubscribe_preview, token)
+    except InvalidInput:
+        return render(visit, "unsubscribe.html", 400, valid=False, token="", what="", done=False, following=False)
+    return _unsubscribe(visit, token, view, done=False)
+
+
+@page(UNSUBSCRIBE, "POST", needs_no_csrf=_one_click)
+def unsubscribe(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
+    """The button on the page, or a mail client's one-click POST to the List-Unsubscribe address."""
+    token = form_of(req).get("token") or visit.query.get("token", "")
+    try:
+        view = call(preferences.unsubscribe, token)
+    except InvalidInput:
+        return render(visit, "unsubscribe.html", 400, valid=False, token="", what="", done=False, following=False)
+    return _unsubscribe(visit, token, view, done=True)
+
+
+def _unsubscribe(visit: Visit, token: str, view: preferences.UnsubscribeView, done: bool) -> func.HttpResponse:
+    return render(
+        visit,
+        "unsubscribe.html",
+        valid=True,
+        token=token,
+        what=_followed(visit, view.target),
+        done=done,
+        following=view.following,
+    )
+
+
+def _followed(visit: Visit, target: str) -> str:
+    """What a link's target is, in words: a hearing's title, an area's name, a KLE number, or everything."""
+    if target == EVERYTHING:
+        return visit._("hearings and topics on the portal")
+    kind, _, target_id = target.partition(":")
+    if kind == TargetKind.HEARING.value:
+        try:
+            return call(hearings.get_hearing, None, target_id).title
+        except NotFound:
+            return visit._("a hearing")
+    if kind == TargetKind.KLE.value:
+        return f"KLE {target_id}"
+    areas = call(subscriptions.followable_areas)
+    names = {a.id: a.name for a in (*areas.subject_areas, *areas.city_areas)}
+    return names.get(target_id, target_id)

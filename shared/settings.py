@@ -93,14 +93,14 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="http://localhost:7071",
         alias="PORTAL_PUBLIC_BASE_URL",
-        description="the portal's own address, for links to the API and the development issuer "
+        description="the portal's own address, for links to its web pages and API and the development issuer "
         "(the local host follows its `--port`)",
     )
     web_base_url: str | None = Field(
         default=None,
         alias="PORTAL_WEB_BASE_URL",
-        description="the web front end that links in notifications lead to",
-        json_schema_extra=shown_default("none: links to the API"),
+        description="where the web pages that links in notifications lead to are served, when not by the portal itself",
+        json_schema_extra=shown_default("the portal's own pages at `PORTAL_PUBLIC_BASE_URL`"),
     )
     web_session_key: SecretStr | None = Field(
         default=None,

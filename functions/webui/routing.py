@@ -24,16 +24,22 @@ Register = Callable[[Callable[..., func.HttpResponse]], Page]
 
 
 def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
-    """``page = pages_on(bp)``; then ``@page("route")`` or ``@page("route", "POST")`` registers a page on ``bp``."""
+    """``page = pages_on(bp)``; then ``@page("route")`` or ``@page("route", "POST")`` registers a page on ``bp``.
 
-    def page(route: str, method: str = "GET") -> Register:
+    A POST needs the session's CSRF token, except one for which ``needs_no_csrf(req)`` holds: a request
+    that carries its own proof and comes from no browser session (RFC 8058's one-click unsubscribe)."""
+
+    def page(
+        route: str, method: str = "GET", *, needs_no_csrf: Callable[[func.HttpRequest], bool] | None = None
+    ) -> Register:
         def register(handler: Callable[..., func.HttpResponse]) -> Page:
             def wrapped(req: func.HttpRequest) -> func.HttpResponse:
                 # A path that would lead elsewhere as a link (//evil.example) is the front page's in the
                 # language switch and the sign-in links; the page itself is still the 404 page.
                 visit, who = visit_of(req, on_this_site(urlsplit(req.url).path))
                 try:
-                    if method == "POST" and not visit.session.checks(form_of(req).get("csrf")):
+                    exempt = needs_no_csrf is not None and needs_no_csrf(req)
+                    if method == "POST" and not exempt and not visit.session.checks(form_of(req).get("csrf")):
                         return render(visit, "error.html", 403, title=visit._("The form has expired"))
                     return handler(req, visit, who)
                 except NotFound:

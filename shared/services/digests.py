@@ -23,6 +23,7 @@ from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
 from shared.services.repositories import HearingRepository, ResponseRepository
 from shared.services.template_overrides import stored_overrides
+from shared.services.web_links import web_base_url
 from shared.settings import Settings
 
 SUBSCRIPTIONS = "subscriptions"
@@ -201,4 +202,4 @@ def send_owner_digests(
 
 
 def _web(settings: Settings) -> str:
-    return settings.web_base_url or f"{settings.public_base_url.rstrip('/')}/api"
+    return web_base_url(settings)

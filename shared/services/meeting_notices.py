@@ -31,6 +31,7 @@ from shared.services.notification_templates import (
 )
 from shared.services.repositories import Loaded, MeetingRepository
 from shared.services.template_overrides import stored_overrides
+from shared.services.web_links import web_base_url
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,7 @@ def _notification(
     else:
         context = MeetingCancelled(hearing=ref, meeting=details)
         method = "CANCEL" if attending else None  # the waiting list never had the event
-    web = settings.web_base_url or settings.public_base_url
-    rendered = render(context, language="da", web_base_url=web, overrides=overrides)
+    rendered = render(context, language="da", web_base_url=web_base_url(settings), overrides=overrides)
     attachments: tuple[Attachment, ...] = ()
     if method is not None:
         event = calendar_event(meeting, settings, with_link=True)

@@ -22,10 +22,10 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.mail import Language
 from shared.services import notification_templates as templates
-from shared.services.notifications import web_base_url
 from shared.services.repositories import AuditRepository, ReferenceRepository
 from shared.services.template_overrides import forget
 from shared.services.terms import ensure_admin
+from shared.services.web_links import web_base_url
 from shared.settings import Settings
 
 

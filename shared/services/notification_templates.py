@@ -23,6 +23,7 @@ from pydantic import Field
 from shared.domain.base import COPENHAGEN, Instant, PortalModel
 from shared.domain.errors import NotFound
 from shared.ports.mail import Language
+from shared.services.web_links import hearing_page, receipt_page, unsubscribe_page
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -117,7 +118,7 @@ class ResponseReceipt(MessageContext):
     template = "receipt"
     received_at: Instant
     verification_code: str = Field(min_length=1)
-    verify_url: str | None = None  # the signed receipt file, which anyone can check at /api/receipts/verify
+    verify_url: str | None = None  # the receipt page: the signed receipt, its file to keep, the check
 
 
 class ResponseDeclined(MessageContext):
@@ -243,7 +244,7 @@ def _rendered(context: Context_, language: Language, web_base_url: str, own: Sou
     values: dict[str, Any] = {
         "c": context,
         "language": language,
-        "hearing_url": (f"{web}/hoeringer/{context.hearing.id}" if isinstance(context, MessageContext) else None),
+        "hearing_url": hearing_page(web, context.hearing.id) if isinstance(context, MessageContext) else None,
         "web": web,
     }
     name = f"{language}/{context.template}.j2"
@@ -436,7 +437,11 @@ def _is_model(annotation: object) -> bool:
 
 def _sample(web_base_url: str) -> dict[str, Any]:
     """The sample values every preview and every check of an admin's template renders with."""
-    return {**_SAMPLE, "unsubscribe_url": f"{web_base_url.rstrip('/')}/abonnementer"}
+    return {
+        **_SAMPLE,
+        "unsubscribe_url": unsubscribe_page(web_base_url, "eksempel"),
+        "verify_url": receipt_page(web_base_url, _SAMPLE_HEARING["id"]),
+    }
 
 
 def preview(
@@ -471,7 +476,6 @@ _SAMPLE: dict[str, Any] = {
     "reason": "Svaret indeholder personoplysninger om andre.",
     "received_at": "2026-12-01T09:41",
     "verification_code": "7F3K-Q9XD-2M4A-8B1C",
-    "verify_url": "https://hoeringsportal.example.dk/api/hearings/eksempel/responses/svar/receipt?version=1",
     "added_by": "Mette Hansen",
     "waiting": 4,
     "hours": 48,

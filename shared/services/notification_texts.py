@@ -16,9 +16,9 @@ from shared.ports.messages import MessageBus
 from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
 from shared.services.guards import managed_hearing
-from shared.services.notifications import web_base_url
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
+from shared.services.web_links import web_base_url
 from shared.settings import Settings
 
 NoticeKind = Literal["new_hearing", "changed_hearing", "deadline_soon", "concluded", "cancelled", "invitee_opened"]

@@ -57,6 +57,7 @@ from shared.services.repositories import HearingRepository, ReferenceRepository,
 from shared.services.template_overrides import stored_overrides
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
+from shared.services.web_links import unsubscribe_page, web_base_url
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -534,11 +535,6 @@ class EventMessages:
         )
 
 
-def web_base_url(settings: Settings) -> str:
-    """Where messages link to: the web front end, or the API when there is none."""
-    return settings.web_base_url or f"{settings.public_base_url.rstrip('/')}/api"
-
-
 _TEMPLATE_OF = {
     EventKind.OPENED: templates.NewHearing.template,
     EventKind.CHANGED: templates.ChangedHearing.template,
@@ -561,7 +557,7 @@ def _unsubscribe(recipient: Recipient, settings: Settings) -> Unsubscribe | None
         return None  # invitees and respondents are told what concerns them; there is nothing to stop
     claim = UnsubscribeClaim(subscriber=recipient.subscriber, target=recipient.target or "*")
     token = unsubscribe_token(unsubscribe_key(settings), claim)
-    return Unsubscribe(url=f"{settings.public_base_url.rstrip('/')}/api/unsubscribe?token={token}")
+    return Unsubscribe(url=unsubscribe_page(web_base_url(settings), token))
 
 
 def unsubscribe_key(settings: Settings) -> bytes:

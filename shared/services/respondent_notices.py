@@ -25,11 +25,12 @@ from shared.ports.documents import DocumentStore
 from shared.ports.mail import Mailer
 from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
-from shared.services.notifications import send_notification, web_base_url
+from shared.services.notifications import send_notification
 from shared.services.preferences import stored_preferences
 from shared.services.repositories import HearingRepository, ResponseRepository
 from shared.services.response_receipts import current_payload
 from shared.services.template_overrides import stored_overrides
+from shared.services.web_links import receipt_page, web_base_url
 from shared.settings import Settings
 
 
@@ -91,9 +92,8 @@ def tell_receipt(
     clock: Clock,
     settings: Settings,
 ) -> DeliveryRecord:
-    """The receipt of one version, with its verification code and the link to the signed receipt file."""
-    base = settings.public_base_url.rstrip("/")
-    verify = f"{base}/api/hearings/{hearing.id}/responses/{response.id}/receipt?version={payload.version}"
+    """The receipt of one version, with its verification code and the link to the receipt page."""
+    verify = receipt_page(web_base_url(settings), hearing.id)
     context = templates.ResponseReceipt(
         hearing=_ref(hearing),
         received_at=payload.received_at,

@@ -53,6 +53,7 @@ from shared.services.response_receipts import issue_receipts
 from shared.services.text_extraction import UnreadableFile, extract_text
 from shared.services.unit_of_work import UnitOfWork
 from shared.services.viewers import viewer_of
+from shared.services.web_links import hearing_page, web_base_url
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -392,12 +393,7 @@ def _tell_if_refused(
         return
     channel, address = _respondent_address(response)
     kept = "Filen er sat i karantæne og vises aldrig." if attachment.state is AttachmentState.QUARANTINED else ""
-    web = settings.web_base_url.rstrip("/") if settings.web_base_url else None
-    url = (
-        f"{web}/hoeringer/{hearing.id}/svar/{response.id}"
-        if web
-        else f"{settings.public_base_url}/api/hearings/{hearing.id}/responses/{response.id}"
-    )
+    url = f"{hearing_page(web_base_url(settings), hearing.id)}/svar/{response.id}"
     lines = [
         f"Din vedhæftede fil «{attachment.filename}» til dit høringssvar om «{hearing.title}» blev ikke modtaget.",
         f"Årsag: {attachment.reason}.",

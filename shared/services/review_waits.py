@@ -21,9 +21,10 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.mail import Mailer
 from shared.ports.vault import PersonalDataVault
 from shared.services import notification_templates as templates
-from shared.services.notifications import send_notification, staff_recipient, web_base_url
+from shared.services.notifications import send_notification, staff_recipient
 from shared.services.repositories import HearingRepository, ResponseRepository
 from shared.services.template_overrides import stored_overrides
+from shared.services.web_links import web_base_url
 from shared.settings import Settings
 
 _TOLD = ("review-waits",)  # partition in the subscriptions container: per hearing, the responses announced

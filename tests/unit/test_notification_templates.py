@@ -44,13 +44,13 @@ def test_a_title_with_markup_is_escaped_in_html_and_left_alone_in_text() -> None
 
 
 def test_links_lead_to_the_web_front_end_and_followers_can_stop() -> None:
-    context = NewHearing(hearing=HOSTILE, deadline="2026-12-11T12:00", unsubscribe_url=f"{WEB}abonnementer")
+    context = NewHearing(hearing=HOSTILE, deadline="2026-12-11T12:00", unsubscribe_url=f"{WEB}afmeld?token=t")
 
     rendered = render(context, language="en", web_base_url=WEB)
 
     assert "Read the hearing and respond: https://hoeringer.kommune.example/hoeringer/h-1" in rendered.text
     assert 'href="https://hoeringer.kommune.example/hoeringer/h-1"' in rendered.html
-    assert "Stop following: https://hoeringer.kommune.example/abonnementer" in rendered.text
+    assert "Stop following: https://hoeringer.kommune.example/afmeld?token=t" in rendered.text
     assert "Deadline: Friday 11 December 2026 at 12:00" in rendered.text
     assert '<html lang="en">' in rendered.html
 
@@ -101,7 +101,8 @@ def test_every_template_previews_in_both_languages(template: str, language: str)
     assert "{{" not in rendered.text and "{%" not in rendered.html
     if template != "cancelled":  # a cancelled hearing is hidden again: nothing to link to
         assert "https://hoeringer.kommune.example/hoeringer/" in rendered.text
-    assert "https://hoeringer.kommune.example/abonnementer" in rendered.text
+    assert "https://hoeringer.kommune.example/afmeld?token=" in rendered.text  # the page that stops it
+    assert "/api/" not in rendered.text + rendered.html  # every link is a web page
 
 
 def test_the_templates_cover_every_message_of_the_portal() -> None:

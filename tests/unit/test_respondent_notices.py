@@ -43,7 +43,7 @@ def test_the_receipt_carries_its_verification_code_and_link_and_is_sent_once(por
     loaded = ResponseRepository(portal.store).require(hearing_id, response_id)
     code = verification_code(current_payload(loaded.model))
     assert code in notice.text and code in notice.html
-    assert f"/api/hearings/{hearing_id}/responses/{response_id}/receipt?version=1" in notice.text
+    assert f"https://hoeringer.kommune.example/hoeringer/{hearing_id}/kvittering\n" in notice.text  # the receipt page
     assert notice.channel == "digital-post" and notice.recipient.startswith("cpr-sealed:")
     assert "0101901234" not in notice.text + notice.html + notice.recipient
 
