@@ -9,6 +9,7 @@ import azure.functions as func
 
 from functions.http import Answer, http_function
 from shared.bootstrap import call
+from shared.domain.attachments import loggable_blob_name
 from shared.domain.identity import Identity
 from shared.services import downloads, response_attachments
 from shared.services.containers import RESPONSE_UPLOADS_CONTAINER
@@ -78,4 +79,4 @@ def _redirect(link: DownloadLink) -> Answer[DownloadLink]:
 def process_uploaded_attachment(blob: func.InputStream) -> None:
     name = (blob.name or "").removeprefix(f"{RESPONSE_UPLOADS_CONTAINER}/")
     outcome = call(response_attachments.process_attachment_blob, name, blob.length, blob.read)
-    log.info("attachment %s: %s", name, outcome.value)
+    log.info("attachment %s: %s", loggable_blob_name(name), outcome.value)

@@ -19,7 +19,7 @@ from shared.domain.base import Instant, PortalModel
 from shared.domain.errors import InvalidInput
 from shared.domain.files import FileKind, describe
 from shared.domain.reference import AttachmentLimits
-from shared.domain.screening import Flag, FlagState
+from shared.domain.screening import Flag, FlagState, screen
 
 MAX_FILENAME_LENGTH = 200
 # Names Windows will not open a file by, whatever the extension.
@@ -43,7 +43,13 @@ class Attachment(PortalModel):
     content_type: str | None = None
     size: int | None = None
     sha256: str | None = None
-    blob_name: str | None = None  # where the accepted (or quarantined) file is kept
+    blob_name: str | None = None  # where the accepted (or quarantined) file is kept, as received
+    # What the public sees: the name, or a neutral one when the name carries personal data, and a copy
+    # of the file without its metadata (author, title, comments, camera, position).
+    public_filename: str | None = None
+    published_blob_name: str | None = None
+    published_size: int | None = None
+    published_sha256: str | None = None
     reason: str | None = None  # why it was refused or quarantined; shown to the respondent
     flags: list[Flag] = Field(default_factory=list)  # personal data found in its text
 
@@ -67,6 +73,16 @@ class Attachment(PortalModel):
         self.state, self.processed_at = AttachmentState.ACCEPTED, now
         self.content_type, self.size, self.sha256, self.blob_name = content_type, size, sha256, blob_name
         self.flags, self.reason = flags, None
+
+    def publish_copy(self, public_filename: str, blob_name: str, size: int, sha256: str) -> None:
+        """The copy the public downloads, made when the file was accepted (or on first demand, for files
+        accepted before copies were made)."""
+        self.public_filename, self.published_blob_name = public_filename, blob_name
+        self.published_size, self.published_sha256 = size, sha256
+
+    def shown_name(self, number: int) -> str:
+        """The name the public sees; ``number`` is the file's place among the response's attachments."""
+        return self.public_filename or public_filename(self.filename, number, self.content_type)
 
     def reject(self, reason: str, now: datetime) -> None:
         self.state, self.reason, self.processed_at = AttachmentState.REJECTED, reason, now
@@ -116,16 +132,54 @@ def safe_filename(filename: str) -> str:
     return name
 
 
-def attachment_blob_name(hearing_id: str, response_id: str, attachment_id: str, filename: str) -> str:
-    return f"{hearing_id}/{response_id}/{attachment_id}/{filename}"
+UPLOAD_BLOB = "upload"  # the last segment of an upload's blob name: never the file's own name
+
+
+def attachment_blob_name(hearing_id: str, response_id: str, attachment_id: str) -> str:
+    """Where the respondent's browser puts the file. The file's name is not part of it: blob names end up
+    in URLs, the storage log and the host's log, and a name can carry a CPR number or an e-mail address."""
+    return f"{hearing_id}/{response_id}/{attachment_id}/{UPLOAD_BLOB}"
+
+
+def original_blob_name(hearing_id: str, response_id: str, attachment_id: str, extension: str) -> str:
+    """The accepted file as received, for the respondent, the moderators and the records system."""
+    return f"{hearing_id}/{response_id}/{attachment_id}/original.{extension}"
+
+
+def published_blob_name(hearing_id: str, response_id: str, attachment_id: str, public_name: str) -> str:
+    """The copy without metadata the public downloads, under the name the public sees."""
+    return f"{hearing_id}/{response_id}/{attachment_id}/public/{public_name}"
 
 
 def parse_attachment_blob_name(name: str) -> tuple[str, str, str, str] | None:
-    """``<hearingId>/<responseId>/<attachmentId>/<filename>``, or None for any other layout."""
+    """``<hearingId>/<responseId>/<attachmentId>/upload`` (or the file's name, as upload URLs handed out
+    before were named), or None for any other layout."""
     parts = name.split("/")
     if len(parts) != 4 or not all(parts):
         return None
     return parts[0], parts[1], parts[2], parts[3]
+
+
+def loggable_blob_name(name: str) -> str:
+    """A blob name for the log: the ids only, never a file's name."""
+    parsed = parse_attachment_blob_name(name)
+    return "/".join(parsed[:3]) if parsed is not None else "(a blob outside the upload layout)"
+
+
+def name_findings(filename: str) -> list[Flag]:
+    """What screening finds in a file's name: CPR numbers, e-mail addresses, phone numbers, addresses,
+    names. Read as written and with ``_``/``+`` as spaces, since file names often join words so."""
+    spaced = filename.replace("_", " ").replace("+", " ")
+    return screen(filename) or (screen(spaced) if spaced != filename else [])
+
+
+def public_filename(filename: str, number: int, content_type: str | None = None) -> str:
+    """The name as given when screening finds nothing in it, else ``Bilag <number>.<extension>`` (the
+    extension of the file's format): a name the public may see whatever the respondent called the file."""
+    if not name_findings(filename):
+        return filename
+    extension = next((kind.value for kind in FileKind if kind.content_type == content_type), "bin")
+    return f"Bilag {number}.{extension}"
 
 
 def refusal_by_size(size: int, limits: AttachmentLimits) -> str | None:

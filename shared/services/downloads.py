@@ -3,7 +3,8 @@
 A hearing document follows its hearing's visibility. A response's attachment is served to its
 respondent and to those who moderate the hearing while it is accepted, and to everyone else only
 when the response is approved and published and the attachment was before the caseworker who
-decided, with every flag accepted. Quarantined and refused files are never served.
+decided, with every flag accepted: then as the copy without metadata, under the name the public is
+shown. Quarantined and refused files are never served.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from shared.ports.vault import PersonalDataVault
 from shared.services.containers import ATTACHMENTS_CONTAINER, HEARING_FILES_CONTAINER
 from shared.services.guards import visible_hearing
 from shared.services.repositories import AuditRepository, ResponseRepository
+from shared.services.response_attachments import ensure_published_copy
 from shared.services.viewers import viewer_of
 
 DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
@@ -98,6 +100,21 @@ def download_attachment(
         ):
             raise NotFound("no such attachment", field="attachmentId")
     assert attachment.blob_name and attachment.content_type and attachment.size is not None and attachment.sha256
+    if not own and not access.may_manage(viewer, hearing):
+        # The public gets the copy without metadata, under the name it is shown by; neither the URL
+        # nor the answer carries the name the respondent gave the file.
+        assert loaded is not None
+        published = ensure_published_copy(loaded, attachment, documents=documents, files=files)
+        assert published.published_blob_name and published.public_filename
+        assert published.published_size is not None and published.published_sha256
+        return DownloadLink(
+            url=files.download_url(ATTACHMENTS_CONTAINER, published.published_blob_name, DOWNLOAD_URL_LIFETIME),
+            filename=published.public_filename,
+            content_type=attachment.content_type,
+            size=published.published_size,
+            sha256=published.published_sha256,
+            expires_at=now + DOWNLOAD_URL_LIFETIME,
+        )
     return DownloadLink(
         url=files.download_url(ATTACHMENTS_CONTAINER, attachment.blob_name, DOWNLOAD_URL_LIFETIME),
         filename=attachment.filename,

@@ -22,17 +22,22 @@ from pydantic import Field
 
 from shared.domain.attachments import (
     MAX_FILENAME_LENGTH,
+    UPLOAD_BLOB,
     Attachment,
     AttachmentState,
     attachment_blob_name,
+    loggable_blob_name,
+    original_blob_name,
     parse_attachment_blob_name,
+    public_filename,
+    published_blob_name,
     refusal_by_kind,
     refusal_by_size,
     safe_filename,
 )
 from shared.domain.base import InputModel, Instant, PortalModel
 from shared.domain.errors import Conflict, HearingNotOpen, InvalidInput, NotAuthenticated, NotFound, StaleWrite, raises
-from shared.domain.files import sniff_kind
+from shared.domain.files import FileKind, sniff_kind
 from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity, IdentityKind
 from shared.domain.reference import AttachmentLimits
@@ -48,6 +53,7 @@ from shared.ports.vault import PersonalDataVault
 from shared.services import numbering
 from shared.services.containers import ATTACHMENTS_CONTAINER, QUARANTINE_CONTAINER, RESPONSE_UPLOADS_CONTAINER
 from shared.services.guards import visible_hearing
+from shared.services.metadata_removal import without_metadata
 from shared.services.repositories import HearingRepository, Loaded, ReferenceRepository, ResponseRepository
 from shared.services.response_receipts import issue_receipts
 from shared.services.text_extraction import UnreadableFile, extract_text
@@ -86,6 +92,9 @@ class AttachmentView(PortalModel):
     content_type: str | None = None
     size: int | None = None
     sha256: str | None = Field(default=None, description="the file's SHA-256, named in the receipt once accepted")
+    public_filename: str | None = Field(
+        default=None, description="the name the public sees: a neutral one when the name carries personal data"
+    )
     flags: list[Flag] = Field(default_factory=list)
 
     @classmethod
@@ -104,10 +113,15 @@ class PublicAttachment(PortalModel):
         """The attachments the public may download, once the response is public."""
         if not response.is_public:
             return []
+        published = [a for a in response.attachments if a.publishable_after(response.decided_at)]
         return [
-            cls(id=a.id, filename=a.filename, content_type=a.content_type or "", size=a.size or 0)
-            for a in response.attachments
-            if a.publishable_after(response.decided_at)
+            cls(
+                id=a.id,
+                filename=a.shown_name(number),
+                content_type=a.content_type or "",
+                size=a.published_size or a.size or 0,
+            )
+            for number, a in enumerate(published, start=1)
         ]
 
 
@@ -240,7 +254,7 @@ def _reserve(
     with UnitOfWork(documents) as uow:
         uow.save(loaded)
         uow.commit()
-    return attachment, attachment_blob_name(hearing_id, response_id, attachment.id, filename), limits
+    return attachment, attachment_blob_name(hearing_id, response_id, attachment.id), limits
 
 
 def process_attachment_blob(
@@ -265,7 +279,7 @@ def process_attachment_blob(
     parsed = parse_attachment_blob_name(name)
     found = _awaited(documents, parsed)
     if found is None:
-        log.warning("attachment upload discarded: %s (no upload URL was handed out for it)", name)
+        log.warning("attachment upload discarded: %s (no upload URL was handed out for it)", loggable_blob_name(name))
         files.delete(RESPONSE_UPLOADS_CONTAINER, name)
         return AttachmentOutcome.DISCARDED
     loaded, attachment, hearing = found
@@ -289,24 +303,56 @@ def process_attachment_blob(
     if reason is None and kind is not None:
         try:
             flags = screen(extract_text(kind, data))
+            published = without_metadata(kind, data)
         except UnreadableFile as unreadable:
             reason = str(unreadable)
     if reason is not None or kind is None:
         return _refuse(run, reason or "")
-    try:
-        files.write(ATTACHMENTS_CONTAINER, name, data, content_type=kind.content_type)
-    except FileExists:
-        pass  # a previous run copied it before stopping
+    hearing_id, response_id = loaded.model.hearing_id, loaded.model.id
+    original = original_blob_name(hearing_id, response_id, attachment.id, kind.value)
+    number = 1 + sum(1 for a in loaded.model.attachments if a.state is AttachmentState.ACCEPTED)
+    shown = public_filename(attachment.filename, number, kind.content_type)
+    public = published_blob_name(hearing_id, response_id, attachment.id, shown)
+    for blob, content in ((original, data), (public, published)):
+        try:
+            files.write(ATTACHMENTS_CONTAINER, blob, content, content_type=kind.content_type)
+        except FileExists:
+            pass  # a previous run copied it before stopping
     now = clock.now()
-    attachment.accept(kind.content_type, len(data), sha256, name, flags, now)
+    attachment.accept(kind.content_type, len(data), sha256, original, flags, now)
+    attachment.publish_copy(shown, public, len(published), hashlib.sha256(published).hexdigest())
     _record(run, "response.attachment-accepted", now)
     # The version's receipt now names the file's SHA-256: a new leaf in the hearing's log. Numbered
     # first, as the screening consumer does, so the receipt carries the number.
-    hearing_id, response_id = loaded.model.hearing_id, loaded.model.id
     numbering.assign_number(hearing_id, response_id, documents=documents)
     issue_receipts(hearing_id, response_id, documents=documents, signer=signer)
     files.delete(RESPONSE_UPLOADS_CONTAINER, name)
     return AttachmentOutcome.ACCEPTED
+
+
+def ensure_published_copy(
+    loaded: Loaded[Response], attachment: Attachment, *, documents: DocumentStore, files: FileStore
+) -> Attachment:
+    """The copy without metadata, for a file accepted before such copies were made: made from the
+    original on the first public download and kept. A concurrent change to the response only means the
+    next download records it; the copy itself is the same either way."""
+    if attachment.published_blob_name is not None:
+        return attachment
+    assert attachment.blob_name and attachment.content_type
+    kind = next(kind for kind in FileKind if kind.content_type == attachment.content_type)
+    response = loaded.model
+    published = [a for a in response.attachments if a.publishable_after(response.decided_at)]
+    number = 1 + next((n for n, a in enumerate(published) if a.id == attachment.id), len(published))
+    shown = attachment.shown_name(number)
+    blob = published_blob_name(response.hearing_id, response.id, attachment.id, shown)
+    data = without_metadata(kind, files.read(ATTACHMENTS_CONTAINER, attachment.blob_name))
+    files.write(ATTACHMENTS_CONTAINER, blob, data, content_type=kind.content_type, overwrite=True)
+    attachment.publish_copy(shown, blob, len(data), hashlib.sha256(data).hexdigest())
+    try:
+        _commit(documents, loaded)
+    except StaleWrite:
+        log.info("attachment %s: its public copy is recorded on a later download", attachment.id)
+    return attachment
 
 
 def _awaited(
@@ -321,7 +367,8 @@ def _awaited(
     if loaded is None or hearing is None:
         return None
     attachment = next((a for a in loaded.model.attachments if a.id == attachment_id), None)
-    if attachment is None or attachment.filename != filename:
+    # Upload URLs handed out before blob names left the file's name out still end in it.
+    if attachment is None or filename not in (UPLOAD_BLOB, attachment.filename):
         return None
     return loaded, attachment, hearing.model
 
@@ -349,18 +396,20 @@ class _Run:
 
 
 def _refuse(run: _Run, reason: str) -> AttachmentOutcome:
-    log.warning("attachment %s refused: %s", run.name, reason)
+    log.warning("attachment %s refused: %s", loggable_blob_name(run.name), reason)
     now = run.clock.now()
     run.attachment.reject(reason, now)
     _record(run, "response.attachment-rejected", now)
-    run.files.delete(ATTACHMENTS_CONTAINER, run.name)  # a run that lost a race may have copied it already
+    # A run that lost a race may have copied it already.
+    for copy in run.files.list(ATTACHMENTS_CONTAINER, prefix=f"{run.name.rpartition('/')[0]}/"):
+        run.files.delete(ATTACHMENTS_CONTAINER, copy.name)
     run.files.delete(RESPONSE_UPLOADS_CONTAINER, run.name)
     _tell_if_refused(run.mailer, run.settings, run.hearing, run.loaded.model, run.attachment)
     return AttachmentOutcome.REJECTED
 
 
 def _quarantine(run: _Run, reason: str, data: bytes, sha256: str) -> AttachmentOutcome:
-    log.warning("attachment %s quarantined: %s", run.name, reason)
+    log.warning("attachment %s quarantined: %s", loggable_blob_name(run.name), reason)
     try:
         run.files.write(QUARANTINE_CONTAINER, run.name, data, content_type="application/octet-stream")
     except FileExists:

@@ -15,10 +15,17 @@ from shared.services.response_attachments import (
     process_attachment_blob,
     request_attachment_upload,
 )
-from shared.services.responses import ResponseSubmission, submit_response
-from tests.attachment_files import docx_with_text
+from shared.services.responses import (
+    Decision,
+    ResponseSubmission,
+    decide_response,
+    get_response,
+    screen_response,
+    submit_response,
+)
+from tests.attachment_files import HIDDEN_CPR, HIDDEN_EMAIL, REVEALING_NAME, docx_with_text, jpeg_with_exif
 from tests.azurite_fixture import azurite  # noqa: F401
-from tests.fakes import Portal, citizen
+from tests.fakes import Portal, caseworker, citizen
 
 
 def test_an_attachment_goes_from_the_upload_url_to_the_response(azurite: Azurite) -> None:  # noqa: F811
@@ -56,7 +63,47 @@ def test_an_attachment_goes_from_the_upload_url_to_the_response(azurite: Azurite
     assert (attachment.state, attachment.filename) == (AttachmentState.ACCEPTED, "høringssvar.docx")
     assert [flag.kind.value for flag in attachment.flags] == ["cpr"]
     assert store.info(RESPONSE_UPLOADS_CONTAINER, uploaded.name) is None
-    info = store.info(ATTACHMENTS_CONTAINER, uploaded.name)
+    assert attachment.blob_name and "høringssvar" not in attachment.blob_name + uploaded.name
+    info = store.info(ATTACHMENTS_CONTAINER, attachment.blob_name)
     assert info is not None and info.content_type == attachment.content_type
     link = portal.call(download_attachment, who, hearing_id, response_id, attachment.id, files=store)
     assert httpx.get(link.url).content == data
+
+
+def test_a_published_attachment_shows_neither_its_revealing_name_nor_its_metadata(azurite: Azurite) -> None:  # noqa: F811
+    store = BlobFileStore.from_connection_string(azurite.connection_string)
+    store.ensure_containers(BLOB_CONTAINERS)
+    portal, who = Portal.start(), citizen()
+    hearing_id = portal.active()
+    receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text="Se mit foto."))
+    response_id = receipt.response_id
+    ticket = portal.call(
+        request_attachment_upload,
+        who,
+        hearing_id,
+        response_id,
+        AttachmentUploadRequest(filename=REVEALING_NAME.replace(".pdf", ".jpg")),
+        files=store,
+    )
+    data = jpeg_with_exif()
+    assert httpx.put(ticket.upload_url, content=data, headers=ticket.headers).status_code == 201
+    [uploaded] = store.list(RESPONSE_UPLOADS_CONTAINER, f"{hearing_id}/{response_id}/")
+    read = lambda: store.read(RESPONSE_UPLOADS_CONTAINER, uploaded.name)  # noqa: E731
+    assert portal.call(process_attachment_blob, uploaded.name, uploaded.size, read, files=store) is (
+        AttachmentOutcome.ACCEPTED
+    )
+    portal.call(screen_response, hearing_id, response_id)
+    portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision(publish=True))
+
+    listed = portal.call(get_response, None, hearing_id, response_id)
+    link = portal.call(download_attachment, None, hearing_id, response_id, ticket.attachment_id, files=store)
+    served = httpx.get(link.url).content
+
+    assert [a.filename for a in listed.attachments] == [link.filename] == ["Bilag 1.jpeg"]
+    assert served[:2] == b"\xff\xd8" and len(served) == link.size < len(data)
+    names = [ticket.upload_url, uploaded.name, link.url, *(i.name for i in store.list(ATTACHMENTS_CONTAINER))]
+    for hidden in ("Karin", "Holm", HIDDEN_CPR, HIDDEN_EMAIL):
+        assert not any(hidden in name for name in names), "no blob name or URL carries the file's name"
+        assert hidden.encode() not in served, "nor does the picture the public downloads"
+    own = portal.call(download_attachment, who, hearing_id, response_id, ticket.attachment_id, files=store)
+    assert httpx.get(own.url).content == data, "the respondent keeps the file as sent"

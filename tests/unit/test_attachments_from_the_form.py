@@ -41,7 +41,7 @@ def test_a_pdf_is_accepted_at_once_with_its_digest_and_named_in_the_receipt(port
 
     assert view.state is AttachmentState.ACCEPTED and view.content_type == "application/pdf"
     assert view.sha256 == hashlib.sha256(data).hexdigest()
-    assert len(portal.files.names(ATTACHMENTS_CONTAINER)) == 1
+    assert len(portal.files.names(ATTACHMENTS_CONTAINER)) == 2, "as received, and as published"
     assert portal.files.names(RESPONSE_UPLOADS_CONTAINER) == []
     signed = portal.call(response_receipt, ANNA, hearing_id, response_id)
     assert view.sha256 in receipt_payload_of(signed.receipt).attachment_sha256

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from shared.domain.errors import NotFound
@@ -71,7 +73,10 @@ def test_an_attachment_is_public_only_once_its_response_is_approved_and_publishe
 
     portal.call(decide_response, caseworker(), hearing_id, response_id, True, Decision(publish=True))
 
-    assert portal.call(download_attachment, None, hearing_id, response_id, ticket.attachment_id).size == len(PDF)
+    public = portal.call(download_attachment, None, hearing_id, response_id, ticket.attachment_id)
+    assert (public.filename, public.content_type) == ("bilag.pdf", "application/pdf")
+    assert public.url.startswith(f"memory://attachments/{hearing_id}/{response_id}/{ticket.attachment_id}/public/")
+    assert public.sha256 == hashlib.sha256(portal.files.read("attachments", public.url[21:].split("?")[0])).hexdigest()
 
 
 def test_a_rejected_caseworker_upload_says_why_in_the_hearing_view(portal: Portal) -> None:

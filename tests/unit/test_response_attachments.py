@@ -72,7 +72,10 @@ def test_a_pdf_and_a_docx_with_text_are_accepted_and_a_cpr_number_in_one_becomes
     assert [flag.kind for flag in pdf.flags] == [FlagKind.CPR]
     assert "1234" not in pdf.flags[0].excerpt, "the flag's excerpt never shows the whole number"
     assert (docx.state, docx.content_type, docx.flags) == (AttachmentState.ACCEPTED, FileKind.DOCX.content_type, [])
-    assert portal.files.names(ATTACHMENTS_CONTAINER) == sorted([pdf.blob_name or "", docx.blob_name or ""])
+    kept = [pdf.blob_name, pdf.published_blob_name, docx.blob_name, docx.published_blob_name]
+    assert portal.files.names(ATTACHMENTS_CONTAINER) == sorted(name or "" for name in kept), (
+        "each as received and as published"
+    )
     assert portal.files.names(RESPONSE_UPLOADS_CONTAINER) == []
 
 
