@@ -6,7 +6,7 @@ The hearings belong to the development persona "hearing-creator".
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.bootstrap import Dependencies
 from shared.domain.hearing import Hearing, HearingStatus, Visibility
@@ -65,6 +65,12 @@ TEMPLATES = [
 ]
 SUBJECT_AREAS = [("trafik", "Trafik og veje"), ("byudvikling", "Byudvikling"), ("miljoe", "Miljø og natur")]
 CITY_AREAS = [("amager", "Amager"), ("noerrebro", "Nørrebro"), ("valby", "Valby"), ("indre-by", "Indre By")]
+# The concluded hearing is journalised, and its records are rendered from its instants. Fixed ones make it
+# the same hearing whenever and wherever it is seeded, so two seeded portals filing into one records system
+# (or a data folder seeded again) file the same documents under its keys, not two versions of them.
+CONCLUDED_START = datetime(2025, 8, 4, 7, 0, tzinfo=UTC)  # 09:00 in Copenhagen
+CONCLUDED_DEADLINE = datetime(2025, 9, 15, 10, 0, tzinfo=UTC)  # 12:00 in Copenhagen
+CONCLUDED_AT = datetime(2025, 9, 29, 8, 30, tzinfo=UTC)
 
 
 def seed(deps: Dependencies) -> None:
@@ -107,7 +113,12 @@ def seed(deps: Dependencies) -> None:
             now,
         ),
         _hearing(
-            "demo-concluded", "Helhedsplan for Indre By", HearingStatus.CONCLUDED, now - 90 * day, now - 50 * day, now
+            "demo-concluded",
+            "Helhedsplan for Indre By",
+            HearingStatus.CONCLUDED,
+            CONCLUDED_START,
+            CONCLUDED_DEADLINE,
+            CONCLUDED_START - 7 * day,
         ),
     ]
     for hearing in samples:
@@ -136,6 +147,7 @@ def _hearing(
     deadline: datetime | None,
     now: datetime,
 ) -> Hearing:
+    """A hearing as created at ``now``."""
     return Hearing(
         id=hearing_id,
         template_id="lokalplan",
@@ -152,7 +164,7 @@ def _hearing(
         start=start,
         deadline=deadline,
         conclusion="Planen vedtages med mindre ændringer." if status is HearingStatus.CONCLUDED else None,
-        concluded_at=now - 40 * timedelta(days=1) if status is HearingStatus.CONCLUDED else None,
+        concluded_at=CONCLUDED_AT if status is HearingStatus.CONCLUDED else None,
         created_at=now,
         updated_at=now,
     )

@@ -35,7 +35,7 @@ from shared.ports.mail import Notification
 from shared.ports.malware import MalwareScanner
 from shared.ports.messages import DeferredBus, OutgoingMessage
 from shared.ports.pdf import PdfWriter
-from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
+from shared.ports.records import CaseRequest, FiledDocument, RecordConflict, RecordDocument
 from shared.services.containers import HEARING_FILES_CONTAINER, UPLOADS_CONTAINER
 from shared.services.hearing_api import Conclusion, HearingDraft, ScheduleRequest
 from shared.services.hearing_cache import HearingCache
@@ -266,7 +266,7 @@ class InMemoryRecords:
         earlier = self.filed.get(slot)
         if earlier is not None:
             if self.contents[slot] != document.content:
-                raise ValueError(f"document key {document.key!r} was filed earlier with different content")
+                raise RecordConflict(document.key, f"{case_number}/{hearing_id}/{document.key}/{earlier.filename}")
             return earlier
         filing = FiledDocument(
             key=document.key,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from shared.ports.files import FileExists, FileInfo, FileStore
-from shared.ports.records import CaseRequest, FiledDocument, RecordDocument
+from shared.ports.records import CaseRequest, FiledDocument, RecordConflict, RecordDocument
 
 MANIFEST_NAME = "manifest.json"
 CLOSED_NAME = "closed.json"
@@ -96,7 +96,7 @@ class BlobRecordsArchive:
         stored = self._files.read(self._container, info.name)
         stored_sha256 = hashlib.sha256(stored).hexdigest()
         if stored_sha256 != sha256:
-            raise ValueError(f"document key {document.key!r} was filed earlier with different content ({info.name})")
+            raise RecordConflict(document.key, info.name)
         return FiledDocument(
             key=document.key,
             title=document.title,

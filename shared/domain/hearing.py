@@ -76,6 +76,9 @@ class HearingEvent(PortalModel):
 class JournalisingState(StrEnum):
     RUNNING = "running"  # a run holds the lease; another waits until it ends or the lease runs out
     FAILING = "failing"  # the last run failed; the sweep tries again at next_attempt_at
+    # The records system holds another version of one of its documents: no run can file it until a
+    # person has compared the two, so the sweep leaves it and only a run asked for tries again.
+    CONFLICT = "conflict"
 
 
 class Journalising(PortalModel):
@@ -387,17 +390,18 @@ class Hearing(Aggregate):
         self.updated_at = now
         return True
 
-    def note_journalising_failed(self, reason: str, now: datetime, retry_in: timedelta) -> Journalising:
-        """This run failed; keep why, how often, and when the sweep tries again."""
+    def note_journalising_failed(self, reason: str, now: datetime, retry_in: timedelta | None) -> Journalising:
+        """This run failed; keep why, how often, and when the sweep tries again (``None``: a conflict in
+        the records system, which only a person resolves; it is not tried again by itself)."""
         if self.status is not HearingStatus.CONCLUDED or self.journalised_at is not None:
             raise Conflict("only a concluded hearing not yet journalised can fail to be", field="status")
         earlier = self.journalising
         self.journalising = Journalising(
-            state=JournalisingState.FAILING,
+            state=JournalisingState.FAILING if retry_in is not None else JournalisingState.CONFLICT,
             reason=reason,
             attempts=(earlier.attempts if earlier else 0) + 1,
             first_failed_at=(earlier.first_failed_at if earlier else None) or now,
-            next_attempt_at=now + retry_in,
+            next_attempt_at=now + retry_in if retry_in is not None else None,
         )
         self.updated_at = now
         return self.journalising
@@ -409,6 +413,8 @@ class Hearing(Aggregate):
         state = self.journalising
         if state is None:
             return True
+        if state.state is JournalisingState.CONFLICT:
+            return False  # a person resolves it in the records system, then asks for a run
         until = state.next_attempt_at if state.state is JournalisingState.FAILING else state.lease_until
         return until is None or until <= now
 

@@ -15,6 +15,16 @@ class RecordStep(StrEnum):
     CONCLUSION = "conclusion"  # the conclusion and the hearing memo (høringsnotat)
 
 
+class RecordConflict(ValueError):
+    """The records system holds another version of a document under this key. Filing again cannot help:
+    the records system must never hold two versions under one key, so a person compares the two."""
+
+    def __init__(self, key: str, reference: str) -> None:
+        super().__init__(f"document key {key!r} was filed earlier with different content ({reference})")
+        self.key = key
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class RecordDocument:
     """One document to journalise. ``key`` is stable per hearing so a rerun files nothing twice."""

@@ -163,14 +163,22 @@ def send_owner_digests(
                 lines.append("Høringsfristen er nær")
             for line in lines:
                 by_owner[hearing.owner].append(templates.DigestItem(hearing=ref, happened_at=now, summary=line))
-    # Journalising that keeps failing is the owner's to know about (the sweep retries it meanwhile).
+    # Journalising that keeps failing is the owner's to know about (the sweep retries it meanwhile), and so
+    # is one stopped by a conflict in the records system, which waits for a person.
     not_journalised = (Filter("status", "=", HearingStatus.CONCLUDED.value), Filter("journalisedAt", "=", None))
     for loaded in HearingRepository(documents).each(*not_journalised):
         hearing, state = loaded.model, loaded.model.journalising
         if state is not None and state.state is JournalisingState.FAILING:
             line = f"Journaliseringen fejler ({state.attempts} forsøg); den prøves igen automatisk"
-            ref = templates.HearingRef(id=hearing.id, title=hearing.title)
-            by_owner[hearing.owner].append(templates.DigestItem(hearing=ref, happened_at=now, summary=line))
+        elif state is not None and state.state is JournalisingState.CONFLICT:
+            line = (
+                "Journaliseringen er standset: sagen i journalsystemet har allerede en anden udgave af et af "
+                "høringens dokumenter. Journalisten skal sammenligne dem, før du prøver igen"
+            )
+        else:
+            continue
+        ref = templates.HearingRef(id=hearing.id, title=hearing.title)
+        by_owner[hearing.owner].append(templates.DigestItem(hearing=ref, happened_at=now, summary=line))
     sent = 0
     for owner, items in by_owner.items():
         stored = documents.read(SUBSCRIPTIONS, (Preferences.partition_of(owner),), "preferences")

@@ -33,7 +33,7 @@ from shared.ports.documents import DocumentStore, Filter
 from shared.ports.files import FileStore
 from shared.ports.messages import MessageBus, OutgoingMessage
 from shared.ports.pdf import PdfWriter
-from shared.ports.records import FiledDocument, RecordDocument, RecordsSystem
+from shared.ports.records import FiledDocument, RecordConflict, RecordDocument, RecordsSystem
 from shared.ports.vault import PersonalDataVault
 from shared.services import queues
 from shared.services import record_documents as record
@@ -195,7 +195,9 @@ def _mark_failing(
     metrics.count(names.JOURNALISING_FAILURES)
     loaded = HearingRepository(documents).require(hearing_id)
     attempts = (loaded.model.journalising.attempts if loaded.model.journalising else 0) + 1
-    state = loaded.model.note_journalising_failed(reason, now, retry_wait(attempts, settings))
+    # Another version under one of its keys does not go away by waiting: no retry until a person has looked.
+    retry_in = None if isinstance(error, RecordConflict) else retry_wait(attempts, settings)
+    state = loaded.model.note_journalising_failed(reason, now, retry_in)
     loaded.model.record_audit(None, "hearing.journalising-failed", now, reason=reason, attempts=str(state.attempts))
     with UnitOfWork(documents) as uow:
         uow.save(loaded)

@@ -12,6 +12,7 @@ from shared.domain.base import COPENHAGEN
 from shared.domain.errors import Conflict, Forbidden
 from shared.domain.hearing import HearingDocument, HearingStatus, JournalisingState
 from shared.domain.preferences import PreferencesRequest
+from shared.ports.records import RecordDocument
 from shared.services import digests, preferences, queues
 from shared.services.hearing_api import Conclusion, HearingChanges
 from shared.services.hearings import conclude_hearing, get_hearing
@@ -322,3 +323,56 @@ def test_the_owners_digest_says_when_journalising_keeps_failing(
     assert "Journaliseringen fejler (1 forsøg)" in digest.text
     assert "Cykelsti på Amagerbrogade" in digest.text
     assert "InjectedFailure" not in digest.text  # the reason is for the hearing view, not for mail
+
+
+def file_another_hearing_text(portal: Portal, hearing_id: str) -> None:
+    """The records system holds another version of the hearing text (another portal filed it, say)."""
+    other = RecordDocument(
+        key="hearing-text",
+        title="Høringstekst",
+        filename="hoeringstekst.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.7\n% another version\n",
+    )
+    portal.records.file_document(CASE, hearing_id, other)
+
+
+def test_another_version_in_the_records_system_stops_journalising_until_a_run_is_asked_for(
+    portal: Portal, concluded: tuple[str, dict[str, str]]
+) -> None:
+    hearing_id, _ = concluded
+    file_another_hearing_text(portal, hearing_id)
+
+    assert portal.call(journalise_hearing, hearing_id) is Outcome.FAILING
+
+    state = portal.stored_hearing(hearing_id).journalising
+    assert state is not None and state.state is JournalisingState.CONFLICT
+    assert state.reason == "filing hearing-text: RecordConflict"
+    assert state.next_attempt_at is None  # waiting cannot resolve it
+    assert portal.call(get_hearing, caseworker(), hearing_id).journalising == state  # the owner sees it
+    calls = portal.records.calls
+    portal.clock.advance(days=2)
+    assert portal.call(journalise_pending) == 0
+    assert portal.records.calls == calls  # the sweep leaves it for a person
+
+    # The records manager removes the version that does not belong; the owner asks for a run.
+    del portal.records.filed[(CASE, hearing_id, "hearing-text")]
+    assert portal.call(journalise_now, caseworker(), hearing_id).request is JournalisingRequest.QUEUED
+    assert portal.call(journalise_hearing, hearing_id) is Outcome.JOURNALISED
+    assert portal.stored_hearing(hearing_id).journalising is None
+
+
+def test_the_owners_digest_says_when_journalising_waits_for_the_records_manager(
+    portal: Portal, concluded: tuple[str, dict[str, str]]
+) -> None:
+    hearing_id, _ = concluded
+    portal.call(preferences.set_preferences, caseworker(), PreferencesRequest())
+    file_another_hearing_text(portal, hearing_id)
+    portal.call(journalise_hearing, hearing_id)
+    portal.clock.set(portal.clock.now().astimezone(COPENHAGEN).replace(hour=7, minute=5) + timedelta(days=1))
+
+    portal.call(digests.send_digests)
+
+    [digest] = [sent for sent in portal.mailer.sent if "Journaliseringen er standset" in sent.text]
+    assert "en anden udgave af et af høringens dokumenter" in digest.text
+    assert "RecordConflict" not in digest.text
