@@ -133,6 +133,7 @@ def _hearing(
         campaigns=campaigns,
         continuation=listed.continuation,
         own=own if own is not None and own.status.value != "withdrawn" else None,
+        withdrawn=visit.query.get("trukket") == "ja" and own is not None and own.status.value == "withdrawn",
         errors=errors,
         draft=draft,
         terms=call(current_or_none),  # consent is asked for only when there are terms to accept
@@ -377,13 +378,16 @@ def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.
     hearing_id = req.route_params["hearing_id"]
     if who is None:
         return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}"), visit)
+    if form_of(req).get("bekraeftet") != "ja":
+        # A response is withdrawn on purpose only: the button asks first, without needing a script.
+        return render(visit, "withdraw.html", hearing=call(hearings.get_hearing, who, hearing_id))
     try:
         call(responses.withdraw_response, who, hearing_id, response_id_for(hearing_id, who.subject))
     except PortalError as error:
         if isinstance(error, NotFound) and error.problems and error.problems[0].field == "responseId":
             raise
         return _hearing(req, visit, who, errors_from(error, visit), None, status=409)
-    return redirect(f"/hoeringer/{quote(hearing_id)}", visit)
+    return redirect(f"/hoeringer/{quote(hearing_id)}?trukket=ja#respond", visit)
 
 
 # -- sign-in -----------------------------------------------------------------------------------------------

@@ -116,6 +116,9 @@ class HearingView(PortalModel):
     )
     rejected_uploads: list[RejectedUpload] | None = Field(default=None, description="Uploads refused, and why")
     etag: str | None = None
+    you_may_respond: bool | None = Field(
+        default=None, description="For a signed-in caller: whether they may respond to the hearing now"
+    )
 
     @classmethod
     def of(cls, hearing: Hearing, now: datetime, staff: bool, etag: str | None = None) -> HearingView:

@@ -70,7 +70,12 @@ def get_hearing(
     viewer = viewer_of(who, vault)
     loaded = visible_hearing(documents, viewer, hearing_id)
     staff = access.sees_every_state(viewer, loaded.model)
-    return HearingView.of(loaded.model, clock.now(), staff, loaded.etag)
+    now = clock.now()
+    view = HearingView.of(loaded.model, now, staff, loaded.etag)
+    if who is not None:
+        # So a page offers the response form only to those whose response would be taken.
+        view.you_may_respond = access.may_respond(viewer, loaded.model, now)
+    return view
 
 
 @raises(NotAuthenticated)

@@ -256,6 +256,18 @@ def test_the_conclusion_is_on_the_public_page_of_a_concluded_hearing(context: Br
     expect(page.get_by_role("link", name="Log ind for at følge høringen")).to_be_visible()
 
 
+def test_an_employee_is_told_who_responds_to_a_public_hearing_instead_of_getting_a_form_that_refuses(
+    browser: Browser, base_url: str
+) -> None:
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        sign_in(page, base_url, "Erik Ansat", HEARING)
+        respond = page.get_by_role("region", name="Giv dit høringssvar")
+        expect(respond).to_contain_text("Du er logget ind med dit arbejdslogin")
+        expect(respond.get_by_role("textbox")).to_have_count(0)
+        expect(respond.get_by_role("button")).to_have_count(0)
+
+
 def test_a_signed_out_visitor_is_sent_to_sign_in_from_my_pages(context: BrowserContext, base_url: str) -> None:
     page = context.new_page()
     for path in MINE_PAGES:
@@ -288,6 +300,13 @@ def test_a_response_sent_again_after_withdrawing_carries_none_of_the_withdrawn_f
 
         page.get_by_role("link", name="Tilbage til høringen").click()
         page.get_by_role("button", name="Træk mit svar tilbage").click()
+        # The portal asks first; going back keeps the response.
+        expect(page.get_by_role("heading", name="Vil du trække dit svar tilbage?")).to_be_visible()
+        page.get_by_role("link", name="Nej, behold mit svar").click()
+        expect(page.get_by_role("button", name="Gem ændringer")).to_be_visible()
+        page.get_by_role("button", name="Træk mit svar tilbage").click()
+        page.get_by_role("button", name="Ja, træk mit svar tilbage").click()
+        expect(page.get_by_role("status")).to_contain_text("Dit svar er trukket tilbage.")
         page.get_by_role("textbox", name="Dit høringssvar").fill("Mit nye svar, uden bilag.")
         page.get_by_label("Jeg accepterer vilkårene for høringssvar").check()
         page.get_by_role("button", name="Send høringssvar").click()
