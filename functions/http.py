@@ -109,6 +109,7 @@ class QueryParameter:
     name: str
     description: str
     schema: Mapping[str, Any]
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,12 @@ def _plan(
             spec = extras.get(Query) if isinstance(extras.get(Query), Query) else Query()
             assert isinstance(spec, Query)
             wire = spec.alias or _camel(name)
+            required = default is inspect.Parameter.empty and not _optional(base)
             reader, schema, description = _query_reader(wire, _without_none(base), spec, default)
-            query.append(QueryParameter(wire, description, schema))
-            if schema.get("type") == "integer":
+            if required and schema.get("type") == "string":
+                reader = _required_query_reader(wire)
+            query.append(QueryParameter(wire, description, schema, required and schema.get("type") == "string"))
+            if schema.get("type") == "integer" or required:
                 statuses.add(422)
             readers.append((name, reader))
     for error in (*raises, *(declared_errors(calls) if calls is not None else ())):
@@ -393,6 +397,18 @@ def _query_reader(wire: str, kind: Any, spec: Query, default: Any) -> tuple[Read
         return (lambda request: request.req.params.get(wire) == "true"), {"type": "boolean"}, text
     text = spec.description or ""
     return (lambda request: request.req.params.get(wire) or missing), {"type": "string"}, text
+
+
+def _required_query_reader(wire: str) -> Reader:
+    """A query parameter the handler cannot do without: missing or blank, it is named in a 422."""
+
+    def read(request: _Request) -> str:
+        value = request.req.params.get(wire)
+        if value is None or not value.strip():
+            raise InvalidInput(f"send the {wire} query parameter", field=wire)
+        return str(value)
+
+    return read
 
 
 def _answer_for(annotation: Any, status: int) -> tuple[Callable[[Any], func.HttpResponse], type[BaseModel] | None]:

@@ -65,7 +65,7 @@ def build_document(operations: list[Operation], server_url: str = "/api") -> dic
                 {
                     "name": query.name,
                     "in": "query",
-                    "required": False,
+                    "required": query.required,
                     "description": query.description,
                     "schema": dict(query.schema),
                 }

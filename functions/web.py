@@ -28,12 +28,13 @@ from functions.webui.static_files import IMMUTABLE, SHORT, static_file
 from functions.webui.visits import cookies, files_of, form_of, sign_in_issuer
 from shared.bootstrap import call, dependencies
 from shared.domain.attachments import AttachmentState
-from shared.domain.errors import NotFound, PortalError
+from shared.domain.errors import InvalidInput, NotFound, PortalError
 from shared.domain.hearing import HearingStatus
 from shared.domain.identity import Identity
 from shared.domain.receipts import receipt_payload_of
 from shared.domain.response import response_id_for
 from shared.domain.subscription import TargetKind
+from shared.domain.text import whole_number
 from shared.services import (
     campaign_views,
     downloads,
@@ -203,7 +204,7 @@ def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
         submission = ResponseSubmission(
             text=text.strip(),
             publish_name=form.get("publishName") == "on",
-            accepted_terms=int(accepted) if (accepted := form.get("acceptedTerms", "")).isdigit() else None,
+            accepted_terms=whole_number(form.get("acceptedTerms", "")),
         )
         if form.get("responseId"):
             response_id = form["responseId"]
@@ -330,8 +331,11 @@ def receipt_file(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
         return redirect(sign_in_link(f"/hoeringer/{quote(hearing_id)}/kvittering"), visit)
     response_id = response_id_for(hearing_id, who.subject)
     # A version's own receipt for the history on "mine"; the current one without.
-    version = int(wanted) if (wanted := req.params.get("version") or "").isdigit() and int(wanted) > 0 else None
-    signed = call(response_receipts.response_receipt, who, hearing_id, response_id, version)
+    version = whole_number(req.params.get("version") or "") or None
+    try:
+        signed = call(response_receipts.response_receipt, who, hearing_id, response_id, version)
+    except InvalidInput:
+        raise NotFound("no such version of the response") from None  # the 404 page: a link to a version not kept
     suffix = f"-v{version}" if version else ""
     headers = {
         "Content-Disposition": f'attachment; filename="kvittering-{response_id}{suffix}.json"',

@@ -35,6 +35,7 @@ from shared.domain.reference import (
     TemplateRequest,
     TermsText,
 )
+from shared.domain.text import whole_number
 from shared.services import blacklist, owners, reference_data, terms
 from shared.services import notification_template_admin as message_admin
 from shared.services import notification_templates as message_templates
@@ -145,7 +146,7 @@ def done_text(visit: Visit) -> str | None:
     code = visit.query.get("udfoert") or ""
     if code.startswith("kle-imported-"):
         counts = code.removeprefix("kle-imported-").split("-")
-        if len(counts) == 3 and all(count.isdigit() for count in counts):
+        if len(counts) == 3 and all(whole_number(count) is not None for count in counts):
             added, changed, unchanged = counts
             text = visit._(N_("Imported: {added} added, {changed} changed, {unchanged} unchanged."))
             return text.format(added=added, changed=changed, unchanged=unchanged)
@@ -184,7 +185,7 @@ def template_form(form: dict[str, str]) -> TemplateRequest:
         "attachment_limits": {
             "max_files": form.get("maxFiles", "").strip(),
             # Megabytes in the form, bytes in the template; anything but a whole number is left as typed.
-            "max_bytes": int(megabytes) * MEGABYTE if megabytes.isdigit() else megabytes,
+            "max_bytes": megabytes if (count := whole_number(megabytes)) is None else count * MEGABYTE,
             "kinds": [kind for kind in KINDS if form.get(f"kind-{kind}") == "on"],
         },
         "responses_per_respondent": form.get("responsesPerRespondent", "").strip(),
@@ -467,7 +468,7 @@ def publish_terms(req: func.HttpRequest, visit: Visit, who: Identity | None) -> 
     version = form.get("version", "")
     try:
         request = TermsText(
-            version=int(version) if version.isdigit() else 0,
+            version=whole_number(version) or 0,
             text=form.get("text", ""),
             text_en=form.get("textEn", "").strip() or None,
         )

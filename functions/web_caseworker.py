@@ -37,6 +37,7 @@ from shared.domain.errors import (
 from shared.domain.hearing import EDITABLE, MAX_INVITEES, HearingStatus
 from shared.domain.identity import Identity
 from shared.domain.meeting import MAX_CAPACITY
+from shared.domain.text import whole_number
 from shared.services import caseworking, exports, hearings, meetings, records
 from shared.services.hearing_api import (
     MAX_CANCEL_REASON,
@@ -712,7 +713,7 @@ def _date(text: str) -> date | None:
     text = text.strip()
     for separator in ("-", ".", "/"):
         parts = text.split(separator)
-        if len(parts) == 3 and all(part.isdigit() for part in parts):
+        if len(parts) == 3 and all(whole_number(part, max_digits=4) is not None for part in parts):
             year, month, day = (parts[0], parts[1], parts[2]) if len(parts[0]) == 4 else (parts[2], parts[1], parts[0])
             try:
                 return date(int(year), int(month), int(day)) if len(year) == 4 else None
@@ -724,7 +725,7 @@ def _date(text: str) -> date | None:
 def _time(text: str) -> time | None:
     """A time as a time field sends it (12:00), or as a Dane writes it (12.00)."""
     parts = text.strip().replace(".", ":").split(":")
-    if len(parts) != 2 or not all(part.isdigit() and len(part) <= 2 for part in parts):
+    if len(parts) != 2 or not all(whole_number(part, max_digits=2) is not None for part in parts):
         return None
     try:
         return time(int(parts[0]), int(parts[1]))
@@ -759,7 +760,8 @@ def _meeting_form(visit: Visit, form: Posted, prefix: str) -> tuple[dict[str, An
     shown |= {f"{prefix}startsTime": prefix + "startTime", f"{prefix}endsTime": prefix + "endTime"}
     problems = list({(shown[p.field], p.message): FieldError(shown[p.field], p.message) for p in problems}.values())
     capacity = typed[prefix + "capacity"]
-    if not capacity.isdigit() or not 1 <= int(capacity) <= MAX_CAPACITY:
+    number = whole_number(capacity)
+    if number is None or not 1 <= number <= MAX_CAPACITY:
         problems.append(FieldError(prefix + "capacity", visit._(MEETING_FIELDS["capacity"])))
     values = {
         "title": typed[prefix + "title"],
@@ -768,7 +770,7 @@ def _meeting_form(visit: Visit, form: Posted, prefix: str) -> tuple[dict[str, An
         "endsAt": ends,
         "location": typed[prefix + "location"] or None,
         "onlineUrl": typed[prefix + "onlineUrl"] or None,
-        "capacity": int(capacity) if capacity.isdigit() else 0,
+        "capacity": number or 0,
         "accessibility": typed[prefix + "accessibility"],
     }
     return typed, problems, values
@@ -843,9 +845,9 @@ def _invitee_errors(
             index = int(problem.field.split("[")[1].rstrip("]")) if problem.field else 0
             number, value = rows[index]
             digits = value.replace("-", "").replace(" ", "")
-            if digits.isdigit() and len(digits) == 8:
+            if digits.isascii() and digits.isdigit() and len(digits) == 8:
                 what = visit._("not a valid CVR number")
-            elif digits.isdigit() and len(digits) == 10:
+            elif digits.isascii() and digits.isdigit() and len(digits) == 10:
                 what = visit._("not a valid CPR number (its first six digits are a date of birth)")
             else:
                 what = visit._("neither a CPR number, a CVR number, an e-mail address nor a user id")

@@ -24,6 +24,7 @@ class UploadedFile:
 class PostedForm:
     fields: dict[str, str] = field(default_factory=dict)
     files: list[UploadedFile] = field(default_factory=list)
+    undecodable: bool = False  # a field's name or value was not UTF-8
 
 
 def parse(content_type: str, body: bytes) -> PostedForm:
@@ -34,9 +35,14 @@ def parse(content_type: str, body: bytes) -> PostedForm:
     form = PostedForm()
 
     def on_field(found: Any) -> None:
-        name = (found.field_name or b"").decode("utf-8", errors="replace")
+        try:
+            name = (found.field_name or b"").decode("utf-8")
+            value = (found.value or b"").decode("utf-8")[:MAX_FIELD_BYTES] if len(form.fields) < MAX_FIELDS else ""
+        except UnicodeDecodeError:
+            form.undecodable = True
+            return
         if name and len(form.fields) < MAX_FIELDS:
-            form.fields[name] = (found.value or b"")[:MAX_FIELD_BYTES].decode("utf-8", errors="replace")
+            form.fields[name] = value
 
     def on_file(found: Any) -> None:
         name = (found.field_name or b"").decode("utf-8", errors="replace")

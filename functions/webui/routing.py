@@ -15,7 +15,7 @@ import azure.functions as func
 
 from functions.webui.pages import render
 from functions.webui.paths import on_this_site
-from functions.webui.visits import form_of, visit_of
+from functions.webui.visits import UnreadableForm, form_of, visit_of
 from shared.domain.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
                     return handler(req, visit, who)
                 except NotFound:
                     return render(visit, "not_found.html", 404)
+                except UnreadableForm:
+                    return render(visit, "error.html", 400, title=visit._("The form could not be read"))
                 except Exception:
                     log.exception("the page %s failed", route)
                     return render(visit, "error.html", 500, title=visit._("Something went wrong"))

@@ -36,6 +36,8 @@ class StaticFile:
 @functools.cache
 def static_file(path: str) -> StaticFile | None:
     """The file at ``path`` under the static folder; None for anything outside it or missing."""
+    if "\x00" in path:
+        return None  # no file name holds a NUL, and the file system refuses to look one up
     root = STATIC_DIR.resolve()
     target = (root / path).resolve()
     if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):

@@ -96,16 +96,25 @@ def _identity(session: Session) -> Identity | None:
         return None
 
 
+class UnreadableForm(Exception):
+    """A posted form whose fields are not UTF-8 text: refused rather than stored with replacement characters."""
+
+
 def form_of(req: func.HttpRequest) -> dict[str, str]:
     """The fields of a posted form; a multipart form's files arrive as their text (receipt files are JSON)."""
     content_type = req.headers.get("content-type") or ""
     if content_type.lower().startswith("multipart/form-data"):
         posted = multipart.parse(content_type, req.get_body())
+        if posted.undecodable:
+            raise UnreadableForm
         texts = {f.field: f.data[:MAX_FORM_BYTES].decode("utf-8", errors="replace") for f in posted.files}
         return {**texts, **posted.fields}
     try:
-        pairs = parse_qsl(req.get_body()[:MAX_FORM_BYTES].decode("utf-8"), keep_blank_values=True, max_num_fields=50)
-    except (UnicodeDecodeError, ValueError):
+        body = req.get_body()[:MAX_FORM_BYTES].decode("utf-8")
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=50, errors="strict")
+    except UnicodeDecodeError:
+        raise UnreadableForm from None
+    except ValueError:
         return {}
     return dict(pairs)
 

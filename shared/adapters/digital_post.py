@@ -359,7 +359,7 @@ class NgdpClient:
 
 def _seconds(value: str | None, now: datetime) -> float:
     """``Retry-After`` in seconds (delay-seconds or an HTTP date); a minute when it says nothing useful."""
-    if value and value.strip().isdigit():
+    if value and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 9:
         return float(value.strip())
     try:
         return max(0.0, (parsedate_to_datetime(value or "") - now).total_seconds())

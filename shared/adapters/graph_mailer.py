@@ -85,7 +85,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float:
     if value is None or not value.strip():
         return DEFAULT_RETRY_AFTER_SECONDS
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 9:  # "²" and a 5,000-digit number are no delay
         return float(int(text))
     try:
         moment = parsedate_to_datetime(text)

@@ -7,8 +7,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
+
+from shared.domain.text import refuse_controls_in
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -32,6 +34,12 @@ class InputModel(PortalModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True, defer_build=True
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """No text a caller sends holds a NUL or another control character; line breaks and tabs may."""
+        return refuse_controls_in(value)
 
 
 def parse_instant(value: Any) -> datetime:

@@ -34,9 +34,9 @@ def classify(raw: str) -> tuple[InviteeKind, str]:
     """What an invitee entry is, normalised; raises ValueError without repeating the value."""
     value = raw.strip()
     digits = value.replace("-", "").replace(" ", "")
-    if digits.isdigit() and len(digits) == 10:
+    if digits.isascii() and digits.isdigit() and len(digits) == 10:
         return InviteeKind.CPR, normalise_cpr(digits)
-    if digits.isdigit() and len(digits) == 8:
+    if digits.isascii() and digits.isdigit() and len(digits) == 8:
         if not is_valid_cvr(digits):
             raise ValueError("is not a valid CVR number (modulus 11)")
         return InviteeKind.CVR, digits

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from shared.domain.base import COPENHAGEN, Instant, PortalModel
+from shared.domain.text import without_controls
 from shared.ports.mail import Attachment
 
 Method = Literal["REQUEST", "CANCEL"]
@@ -62,16 +63,20 @@ def meeting_ics(meeting: MeetingEvent, method: Method, *, now: datetime, domain:
     event.add("dtstamp", now)
     event.add("dtstart", meeting.starts_at.astimezone(COPENHAGEN))
     event.add("dtend", meeting.ends_at.astimezone(COPENHAGEN))
-    event.add("summary", meeting.title)
-    description = "\n\n".join(part for part in (meeting.description, meeting.online_url) if part)
+    # A text stored before control characters were refused is written out without them: a CR or LF in a
+    # property would end it early, and icalendar refuses one in a URI.
+    title, location = without_controls(meeting.title, multiline=False), _one_line(meeting.location)
+    online_url = _one_line(meeting.online_url)
+    event.add("summary", title)
+    description = "\n\n".join(part for part in (without_controls(meeting.description), online_url) if part)
     if description:
         event.add("description", description)
-    if meeting.location:
-        event.add("location", meeting.location)
-    elif meeting.online_url:
-        event.add("location", meeting.online_url)
-    if meeting.online_url:
-        event.add("url", meeting.online_url)
+    if location:
+        event.add("location", location)
+    elif online_url:
+        event.add("location", online_url)
+    if online_url and online_url == meeting.online_url and " " not in online_url:
+        event.add("url", online_url)
     if meeting.organizer_email:
         organizer = vCalAddress(f"mailto:{meeting.organizer_email}")
         if meeting.organizer_name:
@@ -82,6 +87,10 @@ def meeting_ics(meeting: MeetingEvent, method: Method, *, now: datetime, domain:
     calendar.add_component(event)
     calendar.add_missing_timezones()  # the VTIMEZONE of Europe/Copenhagen that DTSTART and DTEND name
     return bytes(calendar.to_ical())
+
+
+def _one_line(text: str | None) -> str | None:
+    return without_controls(text, multiline=False).strip() or None if text else None
 
 
 def meeting_attachment(meeting: MeetingEvent, method: Method, *, now: datetime, domain: str) -> Attachment:

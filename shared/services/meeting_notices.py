@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from shared.domain.hearing import Hearing
 from shared.domain.meeting import AttendeeStatus, Change, Meeting, Notice, NoticeKind
+from shared.domain.text import without_controls
 from shared.ports.documents import DocumentStore
 from shared.ports.mail import Attachment, Mailer, Notification, Undeliverable
 from shared.ports.vault import PersonalDataVault
@@ -97,11 +98,12 @@ def _notification(
     attending = meeting.status_of(person.subject) is AttendeeStatus.ATTENDING
     if notice.kind in (NoticeKind.INVITATION, NoticeKind.REMINDER, NoticeKind.CHANGED) and not attending:
         return None  # moved to the waiting list since
+    # On one line: a title or place stored before line breaks were refused must not break the mail's subject.
     details = MeetingDetails(
-        title=meeting.title,
+        title=without_controls(meeting.title, multiline=False),
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
-        place=meeting.location or meeting.online_url or "",
+        place=without_controls(meeting.location or meeting.online_url or "", multiline=False),
     )
     ref = HearingRef(id=hearing.id, title=hearing.title)
     context: MessageContext
@@ -140,11 +142,11 @@ def _notification(
 
 def _change_text(change: Change, meeting: Meeting) -> str:
     if change is Change.TITLE:
-        return f"Ny titel: {meeting.title}"
+        return f"Ny titel: {without_controls(meeting.title, multiline=False)}"
     if change is Change.TIME:
         return f"Nyt tidspunkt: {when(meeting.starts_at, 'da')} til {when(meeting.ends_at, 'da')}"
     if change is Change.PLACE:
-        return f"Nyt sted: {meeting.location or meeting.online_url}"
+        return f"Nyt sted: {without_controls(meeting.location or meeting.online_url or '', multiline=False)}"
     if change is Change.ACCESSIBILITY:
         return f"Tilgængelighed: {meeting.accessibility or 'ingen oplysninger'}"
     return "Beskrivelsen af mødet er opdateret."

@@ -43,6 +43,7 @@ from shared.domain.meeting import (
     MeetingPlan,
     ShortfallChoice,
 )
+from shared.domain.text import OneLine, VisibleLine
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.mail import Mailer
@@ -66,12 +67,12 @@ _SIGN_UP_STATUSES = (HearingStatus.SCHEDULED, HearingStatus.ACTIVE, HearingStatu
 
 
 class MeetingRequest(InputModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: VisibleLine = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5_000)
     starts_at: Instant = Field(description="Copenhagen wall-clock time, or with an explicit offset")
     ends_at: Instant
-    location: str | None = Field(default=None, max_length=500)
-    online_url: str | None = Field(default=None, max_length=2_000)
+    location: OneLine | None = Field(default=None, max_length=500)
+    online_url: OneLine | None = Field(default=None, max_length=2_000)
     capacity: int = Field(ge=1, le=MAX_CAPACITY)
     accessibility: str = Field(default="", max_length=2_000, description="step-free access, hearing loop, ...")
 
@@ -79,12 +80,12 @@ class MeetingRequest(InputModel):
 class MeetingChanges(InputModel):
     """Only the fields sent change; ``location: null`` or ``onlineUrl: null`` removes that one."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: VisibleLine | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5_000)
     starts_at: Instant | None = None
     ends_at: Instant | None = None
-    location: str | None = Field(default=None, max_length=500)
-    online_url: str | None = Field(default=None, max_length=2_000)
+    location: OneLine | None = Field(default=None, max_length=500)
+    online_url: OneLine | None = Field(default=None, max_length=2_000)
     capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     accessibility: str | None = Field(default=None, max_length=2_000)
     capacity_shortfall: ShortfallChoice | None = Field(

@@ -28,8 +28,10 @@ from shared.domain.hearing import Hearing
 from shared.domain.identity import Identity
 from shared.domain.moderation import REASON_LENGTH, CaseworkerNotes
 from shared.domain.redaction import Language, Redaction
+from shared.domain.reference import ReferenceType
 from shared.domain.response import Receipt, Response, ResponseStatus, content_digest, response_id_for
 from shared.domain.screening import Flag, screen
+from shared.domain.text import OneLine, VisibleText
 from shared.ports.clock import Clock
 from shared.ports.documents import DocumentExists, DocumentStore, Filter
 from shared.ports.mail import Mailer
@@ -67,10 +69,12 @@ STALLED_AFTER = timedelta(minutes=5)
 
 
 class ResponseSubmission(InputModel):
-    text: str = Field(min_length=1, max_length=50_000)
+    text: VisibleText = Field(min_length=1, max_length=50_000)
     publish_name: bool = Field(default=False, description="Show the respondent's name publicly")
     accepted_terms: int | None = Field(default=None, ge=1, description="The version of the terms accepted")
-    city_area_id: str | None = Field(default=None, max_length=100, description="Shown with 'Borger' publicly")
+    city_area_id: OneLine | None = Field(
+        default=None, max_length=100, description="Shown with 'Borger' publicly; one of the admins' city areas"
+    )
 
 
 class Decision(InputModel):
@@ -202,6 +206,7 @@ def submit_response(
             f"the hearing is {hearing.status_at(now).value} and does not accept responses", field="hearingId"
         )
     terms.ensure_accepted(submission, documents=documents, copies=intake_hearings, now=now)
+    _check_city_area(submission, documents)
     response = Response.receive(hearing_id, who, submission.text, submission.publish_name, now)
     response.record_consent(submission.accepted_terms, submission.city_area_id)
     if who.cpr:
@@ -226,6 +231,15 @@ def submit_response(
             return another, True
     _announce_or_leave(bus, response, deferred_bus)
     return Receipt.of(response), True
+
+
+def _check_city_area(submission: ResponseSubmission, documents: DocumentStore) -> None:
+    """A city area the response names is one the admins keep: the public sees its name with "Borger"."""
+    if submission.city_area_id is None:
+        return
+    known = {area.id for area in ReferenceRepository(documents).areas(ReferenceType.CITY_AREA)}
+    if submission.city_area_id not in known:
+        raise InvalidInput("no such city area", field="cityAreaId")
 
 
 def _another_response(
@@ -280,6 +294,7 @@ def revise_response(
     assert who is not None  # _own_response refuses anonymous callers
     _limit(limiter, who)
     terms.ensure_accepted(submission, documents=documents)
+    _check_city_area(submission, documents)
     loaded.model.revise(submission.text, submission.publish_name, now)
     loaded.model.record_consent(submission.accepted_terms, submission.city_area_id)
     ResponseRepository(documents).save(loaded)

@@ -3,7 +3,8 @@
 The cases come from the served OpenAPI document, so a new route is probed the day it appears: malformed
 JSON, an array instead of an object, each declared body field with a wrong type and as a string longer than
 any field takes, an unknown field, a wrong Content-Type, a body larger than any operation takes, path values
-that are too long or hold ``..%2F``, ``%00`` or plain text, and garbage in the declared query parameters.
+that are too long or hold ``..%2F``, ``%00`` or plain text, a NUL in each text field, garbage in the declared
+query parameters and a required one left out.
 Each request carries the token of a persona that may call the operation, so the refusal is about the
 input, not about who asks.
 
@@ -222,10 +223,15 @@ def cases_for(operation: Operation) -> Iterator[Case]:
             if kinds & {"string", "enum"}:
                 body = {**base, name: "x" * LONG}
                 yield Case(f"{name} of {LONG} characters", path, json.dumps(body).encode(), names_field=name)
+            if "string" in kinds:
+                body = {**base, name: "\u0000"}
+                yield Case(f"{name} holding a NUL", path, json.dumps(body).encode(), names_field=name)
             items = operation.resolve(declared.get("items", {})) if "array" in kinds else {}
             if items.get("type") == "string":
                 body = {**base, name: ["x" * LONG]}
                 yield Case(f"{name} holding {LONG} characters", path, json.dumps(body).encode(), names_field=name)
+                body = {**base, name: ["a\u0000"]}
+                yield Case(f"{name} holding a NUL", path, json.dumps(body).encode(), names_field=name)
         body = {**base, "surelyNotAField": 1}
         yield Case("an unknown field", path, json.dumps(body).encode(), names_field="surelyNotAField")
         yield Case("a wrong Content-Type", path, json.dumps(base).encode(), content_type="application/xml")
@@ -238,6 +244,9 @@ def cases_for(operation: Operation) -> Iterator[Case]:
             yield Case(f"{name} {label}", bad_path, content)
     for parameter in operation.query_parameters():
         name = parameter["name"]
+        if parameter.get("required"):
+            yield Case(f"{name} missing", path, names_field=name, status=422)
+            yield Case(f"{name} blank", path, params={name: ""}, names_field=name, status=422)
         if parameter["schema"].get("type") == "integer":
             for value in ("abc", "-1", "99999999999999999999", "1.5"):
                 yield Case(f"{name}={value}", path, params={name: value}, names_field=name)
