@@ -7,7 +7,6 @@ without the current hash is cached for five minutes. ETags answer a revalidation
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import mimetypes
@@ -33,9 +32,21 @@ class StaticFile:
         return f'"{self.version}"'
 
 
-@functools.cache
+# Files read once per process: only those that exist, so made-up paths cannot fill the memory.
+_FOUND: dict[str, StaticFile] = {}
+
+
 def static_file(path: str) -> StaticFile | None:
     """The file at ``path`` under the static folder; None for anything outside it or missing."""
+    found = _FOUND.get(path)
+    if found is None:
+        found = _read(path)
+        if found is not None:
+            _FOUND[path] = found
+    return found
+
+
+def _read(path: str) -> StaticFile | None:
     if "\x00" in path:
         return None  # no file name holds a NUL, and the file system refuses to look one up
     root = STATIC_DIR.resolve()

@@ -99,3 +99,14 @@ def test_a_form_that_is_not_utf8_is_unreadable_not_replaced() -> None:
     multipart = b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\n\xff\xfe\r\n--b--\r\n'
     with pytest.raises(UnreadableForm):
         form_of(_form(multipart, "multipart/form-data; boundary=b"))
+
+
+def test_static_files_are_found_again_and_made_up_paths_are_not_kept() -> None:
+    from functions.webui import static_files
+
+    first = static_file("portal.css")
+    for made_up in range(200):
+        assert static_file(f"nothing-{made_up}.css") is None
+
+    assert first is not None and static_file("portal.css") is first
+    assert not any(path.startswith("nothing-") for path in static_files._FOUND)
