@@ -178,6 +178,8 @@ def _queue(
         counts=counts,
         state_names=STATE_NAMES,
         groups=groups,
+        # Every screened response has a group id, also one alone in it: only a campaign's members are labelled.
+        campaign_of={member.response_id: group.id for group in groups for member in group.members},
         errors=errors,
         decided=req.params.get("afgjort"),
         failed=req.params.get("fejl"),

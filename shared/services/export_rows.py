@@ -39,19 +39,23 @@ class ExportRow:
     author: str
     status: str
     flags: str
-    campaign_group: str
+    campaign_group: str  # empty unless the response is in a campaign (a group of at least two)
     text: str
 
 
-def export_row(response: Response, position: int) -> ExportRow:
-    """``position`` is the response's place in order of receipt, shown until screening has numbered it."""
+def export_row(response: Response, position: int, campaign_group: str | None = None) -> ExportRow:
+    """``position`` is the response's place in order of receipt, shown until screening has numbered it.
+
+    ``campaign_group`` is the campaign the response is in, as ``campaigns.campaign_memberships`` tells it:
+    the group id stored on the response is set for every screened response, also one alone in its group.
+    """
     return ExportRow(
         number=response.number if response.number is not None else position,
         received_local=response.received_at.astimezone(COPENHAGEN).replace(tzinfo=None),
         author=response.respondent.public_author(),
         status=STATUS_LABELS.get(response.status, response.status.value),
         flags=flag_summary(response),
-        campaign_group=response.campaign_group_id or "",
+        campaign_group=campaign_group or "",
         text=masked(published_text(response)),
     )
 

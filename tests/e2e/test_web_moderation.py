@@ -106,6 +106,14 @@ def test_a_passage_is_previewed_then_redacted_with_a_reason_and_a_campaign_is_ap
     page = console(context, base_url)
     campaigns = page.get_by_role("region", name="Kampagner")
     expect(campaigns).to_contain_text("Kampagne med 2 ")
+    # Only the campaign's two members are labelled, each pointing at the campaign on the page.
+    listed = page.get_by_role("region", name="Høringssvar", exact=True)
+    labelled = listed.locator("li.portal-card", has=page.get_by_role("link", name="Del af en kampagne"))
+    expect(labelled).to_have_count(2)
+    expect(labelled.first).to_contain_text("Bevar den gamle maskinhal")
+    expect(labelled.last).to_contain_text("Bevar den gamle maskinhal")
+    for link in listed.get_by_role("link", name="Del af en kampagne").all():
+        expect(page.locator(str(link.get_attribute("href")))).to_be_visible()
     campaigns.get_by_role("button", name="Afvis alle 2").click()  # a decline without a reason is refused
     expect(page.locator("#error-summary")).to_contain_text("Skriv en begrundelse")
     expect(page.locator("textarea[id^=group-reason-]")).to_have_attribute("aria-invalid", "true")
