@@ -189,7 +189,7 @@ def cookie_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
 # -- signed in ---------------------------------------------------------------------------------------------
 
 
-@page("hoeringer/{hearing_id}/svar", "POST")
+@page("hoeringer/{hearing_id}/svar", "POST", shown_on="hoeringer/{hearing_id}")
 def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
@@ -256,12 +256,12 @@ def own_response(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
     return redirect(f"/mine#svar-{quote(response.id)}", visit)
 
 
-@page("hoeringer/{hearing_id}/moeder/{meeting_id}/tilmelding", "POST")
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/tilmelding", "POST", shown_on="hoeringer/{hearing_id}")
 def sign_up_for_meeting(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     return _meeting_sign_up(req, visit, who, cancel=False)
 
 
-@page("hoeringer/{hearing_id}/moeder/{meeting_id}/afmelding", "POST")
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/afmelding", "POST", shown_on="hoeringer/{hearing_id}")
 def cancel_meeting_sign_up(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     return _meeting_sign_up(req, visit, who, cancel=True)
 
@@ -352,7 +352,7 @@ def _compact_receipt(given: str) -> str:
     return "".join(given.split())
 
 
-@page("hoeringer/{hearing_id}/tilbagetraek", "POST")
+@page("hoeringer/{hearing_id}/tilbagetraek", "POST", shown_on="hoeringer/{hearing_id}")
 def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
@@ -406,7 +406,7 @@ def signed_in(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func
     return redirect(pending.return_to, visit, (session, jar.expired(SIGN_IN_COOKIE)))
 
 
-@page("log-ud", "POST")
+@page("log-ud", "POST", shown_on="")
 def sign_out(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     visit.session.token, visit.session.name = None, None
     visit.set_cookies = [c for c in visit.set_cookies if not c.startswith("portal_session=")]

@@ -301,7 +301,7 @@ def areas(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Htt
     return _areas_page(visit, _admin(who), FormErrors())
 
 
-@page("administration/omraader/{kind}", "POST")
+@page("administration/omraader/{kind}", "POST", shown_on="administration/omraader")
 def add_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind = req.route_params["kind"]
@@ -324,7 +324,7 @@ def _prefixed(errors: FormErrors, kind: str) -> FormErrors:
     return FormErrors([FieldError(f"{kind}-{item.field}", item.message) for item in errors.items], errors.anchor)
 
 
-@page("administration/omraader/{kind}/{area_id}", "POST")
+@page("administration/omraader/{kind}/{area_id}", "POST", shown_on="administration/omraader")
 def rename_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind, area_id = req.route_params["kind"], req.route_params["area_id"]
@@ -340,7 +340,7 @@ def rename_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
     return _done(visit, "/administration/omraader", "area-renamed")
 
 
-@page("administration/omraader/{kind}/{area_id}/fjern", "POST")
+@page("administration/omraader/{kind}/{area_id}/fjern", "POST", shown_on="administration/omraader")
 def remove_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind, area_id = req.route_params["kind"], req.route_params["area_id"]
@@ -381,7 +381,7 @@ def put_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     return _done(visit, "/administration/kle", "kle-saved")
 
 
-@page("administration/kle/import", "POST")
+@page("administration/kle/import", "POST", shown_on="administration/kle")
 def import_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     text = form_of(req).get("file", "")
@@ -395,7 +395,7 @@ def import_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fun
     return _done(visit, "/administration/kle", done)
 
 
-@page("administration/kle/{number}/fjern", "POST")
+@page("administration/kle/{number}/fjern", "POST", shown_on="administration/kle")
 def remove_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     try:
@@ -498,7 +498,7 @@ def owners_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
     return _owners_page(visit, _admin(who), (req.params.get("ejer") or "").strip(), FormErrors())
 
 
-@page("administration/ejere/{hearing_id}", "POST")
+@page("administration/ejere/{hearing_id}", "POST", shown_on="administration/ejere")
 def move_hearing(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     hearing_id = req.route_params["hearing_id"]

@@ -8,7 +8,9 @@ expired" page, anything else the error page (logged, never shown).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import azure.functions as func
@@ -23,15 +25,40 @@ Page = Callable[[func.HttpRequest], func.HttpResponse]
 Register = Callable[[Callable[..., func.HttpResponse]], Page]
 
 
-def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
-    """``page = pages_on(bp)``; then ``@page("route")`` or ``@page("route", "POST")`` registers a page on ``bp``."""
+@dataclass(frozen=True)
+class PageRoute:
+    """A registered page: its route, its method and the route of the page its answer is shown as."""
 
-    def page(route: str, method: str = "GET") -> Register:
+    route: str
+    method: str
+    shown_on: str
+
+
+# Every page registered, so a test can check that each form's answer names a page a browser can open.
+REGISTERED: list[PageRoute] = []
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
+    """``page = pages_on(bp)``; then ``@page("route")`` or ``@page("route", "POST")`` registers a page on ``bp``.
+
+    A POST's answer (a form shown again with its errors, the "form has expired" page) is not a page a browser
+    can open again by its address: its language switch and sign-in links lead to the page the form is on,
+    ``shown_on`` (a GET route with the same parameters; the front page is ""). It is the POST's own route
+    when a GET page has the same route.
+    """
+
+    def page(route: str, method: str = "GET", shown_on: str | None = None) -> Register:
+        page_route = route if shown_on is None else shown_on
+        REGISTERED.append(PageRoute(route, method, page_route))
+
         def register(handler: Callable[..., func.HttpResponse]) -> Page:
             def wrapped(req: func.HttpRequest) -> func.HttpResponse:
                 # A path that would lead elsewhere as a link (//evil.example) is the front page's in the
                 # language switch and the sign-in links; the page itself is still the 404 page.
                 visit, who = visit_of(req, on_this_site(urlsplit(req.url).path))
+                if page_route != route:
+                    visit.path = on_this_site(path_of(page_route, req.route_params), visit.path)
                 try:
                     if method == "POST" and not visit.session.checks(form_of(req).get("csrf")):
                         return render(visit, "error.html", 403, title=visit._("The form has expired"))
@@ -49,6 +76,11 @@ def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
         return register
 
     return page
+
+
+def path_of(route: str, params: Mapping[str, str]) -> str:
+    """The path of a route with its parameters filled in (each as one path segment)."""
+    return "/" + _PARAMETER.sub(lambda found: quote(params.get(found.group(1), ""), safe=""), route)
 
 
 def sign_in_link(return_to: str) -> str:
