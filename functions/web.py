@@ -111,7 +111,9 @@ def _hearing(
 ) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     hearing = call(hearings.get_hearing, who, hearing_id)
-    listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None)
+    listed = call(
+        responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None, visit.language
+    )
     own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
     own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
     # Campaigns are shown as groups, each member once: the members leave the list of single responses.

@@ -89,6 +89,10 @@ def test_a_caseworker_redacts_the_cpr_number_with_a_reason_approves_and_the_publ
         published = reader.get_by_role("region", name="Offentliggjorte høringssvar")
         expect(published).to_contain_text("Mit CPR er [fjernet: personoplysning]")
         assert CPR not in reader.content() and "anna@example.dk" not in reader.content()
+        reader.get_by_role("link", name="English").click()
+        published = reader.get_by_role("region", name="Published responses")
+        expect(published).to_contain_text("Mit CPR er [removed: personal data]")
+        expect(published).not_to_contain_text("fjernet")
 
 
 def test_a_passage_is_previewed_then_redacted_with_a_reason_and_a_campaign_is_approved_in_one_step(
