@@ -86,9 +86,26 @@ def hearing_list(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
         wanted_status=status,
         area=area,
         kle=kle,
-        areas=sorted({a for h in found.items for a in (*h.subject_area_ids, *h.city_area_ids)}),
+        area_choices=_area_choices(found.items),
         continuation=found.continuation,
     )
+
+
+def _area_choices(listed: list[HearingView]) -> dict[str, list[tuple[str, str]]]:
+    """The subject and city areas of the hearings listed, each as (id, name) sorted by name.
+
+    An area an admin has since removed has no name any more: it is shown by its id.
+    """
+    known = call(subscriptions.followable_areas)
+    names = {area.id: area.name for area in (*known.subject_areas, *known.city_areas)}
+
+    def named(ids: set[str]) -> list[tuple[str, str]]:
+        return sorted(((i, names.get(i, i)) for i in ids), key=lambda pair: (pair[1].casefold(), pair[0]))
+
+    return {
+        "subject": named({a for h in listed for a in h.subject_area_ids}),
+        "city": named({a for h in listed for a in h.city_area_ids}),
+    }
 
 
 def _matches(hearing: HearingView, search: str, status: str, area: str, kle: str) -> bool:
@@ -111,9 +128,7 @@ def _hearing(
 ) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     hearing = call(hearings.get_hearing, who, hearing_id)
-    listed = call(
-        responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None, visit.language
-    )
+    listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None, visit.language)
     own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
     own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
     # Campaigns are shown as groups, each member once: the members leave the list of single responses.
