@@ -12,7 +12,8 @@ from datetime import datetime
 from shared.domain.base import COPENHAGEN
 from shared.domain.danish_ids import normalise_cpr
 from shared.domain.response import Response, ResponseStatus
-from shared.domain.screening import Flag, screen
+from shared.domain.screening import screen
+from shared.domain.screening.flags import FlagKind, FlagState
 
 MASK = "[fjernet: personoplysning]"
 
@@ -65,9 +66,28 @@ def published_text(response: Response) -> str:
     return response.public_text()
 
 
+# The exports are in Danish, as their headings are: the flags in the moderation console's words.
+FLAG_KINDS: dict[FlagKind, str] = {
+    FlagKind.CPR: "CPR-nummer",
+    FlagKind.EMAIL: "e-mailadresse",
+    FlagKind.PHONE: "telefonnummer",
+    FlagKind.NAME: "navn",
+    FlagKind.ADDRESS: "adresse",
+    FlagKind.BLACKLISTED: "ord på sortlisten",
+}
+FLAG_STATES: dict[FlagState, str] = {
+    FlagState.OPEN: "ikke afgjort",
+    FlagState.ACCEPTED: "godkendt",
+    FlagState.REDACTED: "anonymiseret",
+}
+
+
 def flag_summary(response: Response) -> str:
-    """Kinds and states only ("cpr: open, email: cleared"); never the flagged value, not even masked."""
-    return ", ".join(f"{flag.kind}: {_flag_state(flag)}" for flag in response.flags)
+    """Kinds and states only ("CPR-nummer: anonymiseret, e-mailadresse: ikke afgjort"); never the flagged value."""
+    return ", ".join(
+        f"{FLAG_KINDS.get(flag.kind, flag.kind.value)}: {FLAG_STATES.get(flag.state, flag.state.value)}"
+        for flag in response.flags
+    )
 
 
 def masked(text: str) -> str:
@@ -106,7 +126,3 @@ def _pattern_spans(text: str) -> list[tuple[int, int]]:
             continue  # ten digits that cannot be a CPR number (no valid date of birth)
         spans.append(match.span())
     return spans
-
-
-def _flag_state(flag: Flag) -> str:
-    return flag.state.value

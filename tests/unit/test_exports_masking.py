@@ -105,4 +105,4 @@ def test_flag_states_are_read_from_new_and_old_flags() -> None:
     old_style = Flag.model_validate({"kind": "email", "cleared": False, "excerpt": "a***@example.dk"})
     item = response().model_copy(update={"flags": [new_style, old_style]})
 
-    assert export_rows.flag_summary(item) == "cpr: redacted, email: open"
+    assert export_rows.flag_summary(item) == "CPR-nummer: anonymiseret, e-mailadresse: ikke afgjort"
