@@ -580,7 +580,13 @@ def message_errors(error: ValidationError | PortalError, visit: Visit) -> FormEr
     else:
         for problem in error.problems or [FieldProblem("subject", error.detail)]:
             name = problem.field if problem.field in MESSAGE_FIELD_MESSAGES else "subject"
-            text = visit._(N_("This does not work with the sample values: {reason}")).format(reason=problem.message)
+            if isinstance(error, message_admin.UnknownPlaceholder):
+                text = visit._(
+                    N_("This message has no value {placeholder}. The values it has are: {available}.")
+                ).format(placeholder=error.placeholder, available=", ".join(error.available))
+            else:
+                reason = problem.message
+                text = visit._(N_("This does not work with the sample values: {reason}")).format(reason=reason)
             found.append(FieldError(name, text))
     return FormErrors(list({(item.field, item.message): item for item in found}.values()))
 
