@@ -452,7 +452,8 @@ def desk_invite(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
         if isinstance(error, (NotFound, Forbidden, NotAuthenticated)):
             raise NotFound("no such hearing") from None
         return _desk(visit, who, hearing_id, Refusal(_invitee_errors(error, visit, rows, field, line), typed))
-    return redirect(_desk_path(hearing_id, "inviteret", "invitees"), visit)
+    # The section is "invitations": "invitees" is the field the summary's links lead to.
+    return redirect(_desk_path(hearing_id, "inviteret", "invitations"), visit)
 
 
 @page(DESK + "/dokumenter", "POST", shown_on=DESK)
