@@ -181,11 +181,13 @@ def meeting_calendar(req: func.HttpRequest, visit: Visit, who: Identity | None) 
     hearing_id, meeting_id = req.route_params["hearing_id"], req.route_params["meeting_id"]
     file = call(meetings.meeting_calendar, who, hearing_id, meeting_id)
     headers = {
+        # The file's type already carries its charset: as a mimetype the host would add a second one.
+        "Content-Type": file.content_type,
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
-    return func.HttpResponse(file.data, status_code=200, mimetype=file.content_type, headers=headers)
+    return func.HttpResponse(file.data, status_code=200, headers=headers)
 
 
 @page("was")

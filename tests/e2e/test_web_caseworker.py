@@ -331,3 +331,22 @@ def test_the_desk_and_create_forms_give_each_attribute_as_written_and_each_id_on
     assert re.search(r'<textarea[^>]*id="invitees"', desk) and '<label class="form-label" for="invitees">' in desk
     assert '<a href="#invitations">' in desk and 'id="invitations"' in desk
 
+
+def test_a_meeting_is_served_as_a_calendar_file_with_one_charset(host: LocalHostProcess, base_url: str) -> None:
+    planned = host.request(
+        "POST",
+        "/api/hearings/demo-active/meetings",
+        headers=token(host, "hearing-creator"),
+        json={
+            "title": "Borgermøde",
+            "startsAt": "2030-03-10T19:00",
+            "endsAt": "2030-03-10T21:00",
+            "location": "Valby Kulturhus",
+            "capacity": 5,
+        },
+    )
+    assert planned.status_code == 201, planned.text
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        calendar = client.get(f"/hoeringer/demo-active/moeder/{planned.json()['id']}/kalender.ics")
+    assert calendar.status_code == 200 and calendar.text.startswith("BEGIN:VCALENDAR")
+    assert calendar.headers["content-type"] == "text/calendar; charset=utf-8"
