@@ -88,9 +88,26 @@ def hearing_list(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
         wanted_status=status,
         area=area,
         kle=kle,
-        areas=sorted({a for h in found.items for a in (*h.subject_area_ids, *h.city_area_ids)}),
+        area_choices=_area_choices(found.items),
         continuation=found.continuation,
     )
+
+
+def _area_choices(listed: list[HearingView]) -> dict[str, list[tuple[str, str]]]:
+    """The subject and city areas of the hearings listed, each as (id, name) sorted by name.
+
+    An area an admin has since removed has no name any more: it is shown by its id.
+    """
+    known = call(subscriptions.followable_areas)
+    names = {area.id: area.name for area in (*known.subject_areas, *known.city_areas)}
+
+    def named(ids: set[str]) -> list[tuple[str, str]]:
+        return sorted(((i, names.get(i, i)) for i in ids), key=lambda pair: (pair[1].casefold(), pair[0]))
+
+    return {
+        "subject": named({a for h in listed for a in h.subject_area_ids}),
+        "city": named({a for h in listed for a in h.city_area_ids}),
+    }
 
 
 def _matches(hearing: HearingView, search: str, status: str, area: str, kle: str) -> bool:
@@ -113,7 +130,7 @@ def _hearing(
 ) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     hearing = call(hearings.get_hearing, who, hearing_id)
-    listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None)
+    listed = call(responses.list_responses, who, hearing_id, PAGE_SIZE, req.params.get("svar") or None, visit.language)
     own = next((r for r in listed.items if isinstance(r, ResponseView)), None) if who else None
     own = own if own is None or own.id == response_id_for(hearing_id, who.subject if who else "") else None
     # Campaigns are shown as groups, each member once: the members leave the list of single responses.
@@ -167,11 +184,13 @@ def meeting_calendar(req: func.HttpRequest, visit: Visit, who: Identity | None) 
     hearing_id, meeting_id = req.route_params["hearing_id"], req.route_params["meeting_id"]
     file = call(meetings.meeting_calendar, who, hearing_id, meeting_id)
     headers = {
+        # The file's type already carries its charset: as a mimetype the host would add a second one.
+        "Content-Type": file.content_type,
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
-    return func.HttpResponse(file.data, status_code=200, mimetype=file.content_type, headers=headers)
+    return func.HttpResponse(file.data, status_code=200, headers=headers)
 
 
 @page("was")
@@ -192,7 +211,7 @@ def cookie_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
 # -- signed in ---------------------------------------------------------------------------------------------
 
 
-@page("hoeringer/{hearing_id}/svar", "POST")
+@page("hoeringer/{hearing_id}/svar", "POST", shown_on="hoeringer/{hearing_id}")
 def respond(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
@@ -266,12 +285,12 @@ def own_response(req: func.HttpRequest, visit: Visit, who: Identity | None) -> f
     return redirect(f"/mine#svar-{quote(response.id)}", visit)
 
 
-@page("hoeringer/{hearing_id}/moeder/{meeting_id}/tilmelding", "POST")
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/tilmelding", "POST", shown_on="hoeringer/{hearing_id}")
 def sign_up_for_meeting(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     return _meeting_sign_up(req, visit, who, cancel=False)
 
 
-@page("hoeringer/{hearing_id}/moeder/{meeting_id}/afmelding", "POST")
+@page("hoeringer/{hearing_id}/moeder/{meeting_id}/afmelding", "POST", shown_on="hoeringer/{hearing_id}")
 def cancel_meeting_sign_up(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     return _meeting_sign_up(req, visit, who, cancel=True)
 
@@ -377,7 +396,7 @@ def _compact_receipt(given: str) -> str:
     return "".join(given.split())
 
 
-@page("hoeringer/{hearing_id}/tilbagetraek", "POST")
+@page("hoeringer/{hearing_id}/tilbagetraek", "POST", shown_on="hoeringer/{hearing_id}")
 def withdraw(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     hearing_id = req.route_params["hearing_id"]
     if who is None:
@@ -434,7 +453,7 @@ def signed_in(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func
     return redirect(pending.return_to, visit, (session, jar.expired(SIGN_IN_COOKIE)))
 
 
-@page("log-ud", "POST")
+@page("log-ud", "POST", shown_on="")
 def sign_out(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     visit.session.token, visit.session.name = None, None
     visit.set_cookies = [c for c in visit.set_cookies if not c.startswith("portal_session=")]

@@ -302,7 +302,7 @@ def areas(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Htt
     return _areas_page(visit, _admin(who), FormErrors())
 
 
-@page("administration/omraader/{kind}", "POST")
+@page("administration/omraader/{kind}", "POST", shown_on="administration/omraader")
 def add_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind = req.route_params["kind"]
@@ -325,7 +325,7 @@ def _prefixed(errors: FormErrors, kind: str) -> FormErrors:
     return FormErrors([FieldError(f"{kind}-{item.field}", item.message) for item in errors.items], errors.anchor)
 
 
-@page("administration/omraader/{kind}/{area_id}", "POST")
+@page("administration/omraader/{kind}/{area_id}", "POST", shown_on="administration/omraader")
 def rename_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind, area_id = req.route_params["kind"], req.route_params["area_id"]
@@ -341,7 +341,7 @@ def rename_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
     return _done(visit, "/administration/omraader", "area-renamed")
 
 
-@page("administration/omraader/{kind}/{area_id}/fjern", "POST")
+@page("administration/omraader/{kind}/{area_id}/fjern", "POST", shown_on="administration/omraader")
 def remove_area(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     kind, area_id = req.route_params["kind"], req.route_params["area_id"]
@@ -382,7 +382,7 @@ def put_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.H
     return _done(visit, "/administration/kle", "kle-saved")
 
 
-@page("administration/kle/import", "POST")
+@page("administration/kle/import", "POST", shown_on="administration/kle")
 def import_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     text = form_of(req).get("file", "")
@@ -396,7 +396,7 @@ def import_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fun
     return _done(visit, "/administration/kle", done)
 
 
-@page("administration/kle/{number}/fjern", "POST")
+@page("administration/kle/{number}/fjern", "POST", shown_on="administration/kle")
 def remove_kle(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     try:
@@ -500,7 +500,7 @@ def owners_page(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
     return _owners_page(visit, _admin(who), (req.params.get("ejer") or "").strip(), FormErrors())
 
 
-@page("administration/ejere/{hearing_id}", "POST")
+@page("administration/ejere/{hearing_id}", "POST", shown_on="administration/ejere")
 def move_hearing(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     admin = _admin(who)
     hearing_id = req.route_params["hearing_id"]
@@ -582,7 +582,13 @@ def message_errors(error: ValidationError | PortalError, visit: Visit) -> FormEr
     else:
         for problem in error.problems or [FieldProblem("subject", error.detail)]:
             name = problem.field if problem.field in MESSAGE_FIELD_MESSAGES else "subject"
-            text = visit._(N_("This does not work with the sample values: {reason}")).format(reason=problem.message)
+            if isinstance(error, message_admin.UnknownPlaceholder):
+                text = visit._(
+                    N_("This message has no value {placeholder}. The values it has are: {available}.")
+                ).format(placeholder=error.placeholder, available=", ".join(error.available))
+            else:
+                reason = problem.message
+                text = visit._(N_("This does not work with the sample values: {reason}")).format(reason=reason)
             found.append(FieldError(name, text))
     return FormErrors(list({(item.field, item.message): item for item in found}.values()))
 

@@ -291,7 +291,7 @@ def _desk_page(handler: DeskForm) -> PageHandler:
     return wrapped
 
 
-@page(DESK + "/rediger", "POST")
+@page(DESK + "/rediger", "POST", shown_on=DESK)
 @_desk_page
 def desk_edit(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     form = posted(req, MAX_FORM_BYTES)
@@ -325,7 +325,7 @@ def desk_edit(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: st
     return redirect(_desk_path(hearing_id, "gemt"), visit)
 
 
-@page(DESK + "/planlaeg", "POST")
+@page(DESK + "/planlaeg", "POST", shown_on=DESK)
 @_desk_page
 def desk_schedule(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     form = posted(req, MAX_FORM_BYTES)
@@ -384,7 +384,7 @@ def desk_cancel(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
     return redirect(_desk_path(hearing_id, "aflyst"), visit)
 
 
-@page(DESK + "/bedoemmere", "POST")
+@page(DESK + "/bedoemmere", "POST", shown_on=DESK)
 @_desk_page
 def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     form = posted(req, MAX_FORM_BYTES)
@@ -420,7 +420,7 @@ def desk_reviewers(req: func.HttpRequest, visit: Visit, who: Identity, hearing_i
     return redirect(_desk_path(hearing_id, "bedoemmere", "reviewers"), visit)
 
 
-@page(DESK + "/inviterede", "POST")
+@page(DESK + "/inviterede", "POST", shown_on=DESK)
 @_desk_page
 def desk_invite(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     form = posted(req, dependencies().settings.max_upload_bytes + MAX_FORM_BYTES)
@@ -453,10 +453,11 @@ def desk_invite(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
         if isinstance(error, (NotFound, Forbidden, NotAuthenticated)):
             raise NotFound("no such hearing") from None
         return _desk(visit, who, hearing_id, Refusal(_invitee_errors(error, visit, rows, field, line), typed))
-    return redirect(_desk_path(hearing_id, "inviteret", "invitees"), visit)
+    # The section is "invitations": "invitees" is the field the summary's links lead to.
+    return redirect(_desk_path(hearing_id, "inviteret", "invitations"), visit)
 
 
-@page(DESK + "/dokumenter", "POST")
+@page(DESK + "/dokumenter", "POST", shown_on=DESK)
 @_desk_page
 def desk_upload(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     settings = dependencies().settings
@@ -486,7 +487,7 @@ def desk_upload(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
     return redirect(_desk_path(hearing_id, "uploadet", "documents"), visit)
 
 
-@page(DESK + "/moeder", "POST")
+@page(DESK + "/moeder", "POST", shown_on=DESK)
 @_desk_page
 def desk_plan_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     form = posted(req, MAX_FORM_BYTES)
@@ -501,7 +502,7 @@ def desk_plan_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hearin
     return redirect(_desk_path(hearing_id, "moede-planlagt", "meetings"), visit)
 
 
-@page(MEETING, "POST")
+@page(MEETING, "POST", shown_on=DESK)
 @_desk_page
 def desk_change_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     meeting_id = req.route_params["meeting_id"]
@@ -531,7 +532,7 @@ def desk_change_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hear
     return redirect(_desk_path(hearing_id, "moede-aendret", "meetings"), visit)
 
 
-@page(MEETING + "/aflys", "POST")
+@page(MEETING + "/aflys", "POST", shown_on=DESK)
 @_desk_page
 def desk_cancel_meeting(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     _as_not_found(lambda: call(meetings.cancel_meeting, who, hearing_id, req.route_params["meeting_id"]))
@@ -572,7 +573,7 @@ def _attendee_file(req: func.HttpRequest, visit: Visit, who: Identity | None, ki
     return func.HttpResponse(found.data, status_code=200, headers={**headers, "Content-Type": found.content_type})
 
 
-@page(DESK + "/afslut", "POST")
+@page(DESK + "/afslut", "POST", shown_on=DESK)
 @_desk_page
 def desk_conclude(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     text = posted(req, MAX_FORM_BYTES).get("conclusion").strip()
@@ -593,7 +594,7 @@ def desk_conclude(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id
     return redirect(_desk_path(hearing_id, "afsluttet"), visit)
 
 
-@page(DESK + "/eksport", "POST")
+@page(DESK + "/eksport", "POST", shown_on=DESK)
 @_desk_page
 def desk_export(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     wanted = posted(req, MAX_FORM_BYTES).get("format")
@@ -603,7 +604,7 @@ def desk_export(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: 
     return _desk(visit, who, hearing_id, export=ticket)
 
 
-@page(DESK + "/journaliser", "POST")
+@page(DESK + "/journaliser", "POST", shown_on=DESK)
 @_desk_page
 def desk_journalise(req: func.HttpRequest, visit: Visit, who: Identity, hearing_id: str) -> func.HttpResponse:
     try:

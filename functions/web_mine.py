@@ -143,7 +143,7 @@ def follow(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
     return redirect(_with_notice(back, "fulgt"), visit)
 
 
-@page("mine/abonnementer/ophoer", "POST")
+@page("mine/abonnementer/ophoer", "POST", shown_on="mine/abonnementer")
 def unfollow(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     form = form_of(req)
     back = _back(form.get("tilbage"))

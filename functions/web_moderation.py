@@ -31,6 +31,8 @@ from shared.services.responses import ModeratedResponseView
 bp = func.Blueprint()
 page = pages_on(bp)
 PAGE_SIZE = 20
+QUEUE = "hoeringer/{hearing_id}/moderation"
+RESPONSE = QUEUE + "/{response_id}"
 
 
 def N_(message: str) -> str:
@@ -137,14 +139,18 @@ def ensure_moderator(who: Identity, hearing_id: str) -> None:
         raise NotFound("no such hearing") from None
 
 
+def _queue_path(hearing_id: str) -> str:
+    return f"/hoeringer/{quote(hearing_id)}/moderation"
+
+
 def _back_to_queue(hearing_id: str) -> str:
-    return sign_in_link(f"/hoeringer/{quote(hearing_id)}/moderation")
+    return sign_in_link(_queue_path(hearing_id))
 
 
 # -- the queue ---------------------------------------------------------------------------------------------
 
 
-@page("hoeringer/{hearing_id}/moderation")
+@page(QUEUE)
 def queue(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     if who is None:
         return redirect(sign_in_link(visit.path), visit)
@@ -178,6 +184,8 @@ def _queue(
         counts=counts,
         state_names=STATE_NAMES,
         groups=groups,
+        # Every screened response has a group id, also one alone in it: only a campaign's members are labelled.
+        campaign_of={member.response_id: group.id for group in groups for member in group.members},
         errors=errors,
         decided=req.params.get("afgjort"),
         failed=req.params.get("fejl"),
@@ -200,7 +208,7 @@ def _page(
             return found, continuation
 
 
-@page("hoeringer/{hearing_id}/moderation/{response_id}", "POST")
+@page(RESPONSE, "POST")
 def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Approve (publish) or decline with a reason, from the queue or from the response's own page."""
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
@@ -220,6 +228,7 @@ def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
             errors = errors_of(error, visit, {"decision": "decision", "reason": "reason"}, reason)
             return _response(visit, who, hearing_id, response_id, errors, 422)
         where = {"decision": f"decision-{response_id}", "reason": f"reason-{response_id}"}
+        visit.path = _queue_path(hearing_id)  # the form was on the queue: its language switch leads there
         return _queue(req, visit, who, hearing_id, errors_of(error, visit, where, reason), 422)
     if from_detail:
         return redirect(f"/hoeringer/{quote(hearing_id)}/moderation/{quote(response_id)}", visit)
@@ -229,7 +238,7 @@ def decide(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
 # -- one response --------------------------------------------------------------------------------------------
 
 
-@page("hoeringer/{hearing_id}/moderation/{response_id}")
+@page(RESPONSE)
 def response(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     if who is None:
         return redirect(sign_in_link(visit.path), visit)
@@ -278,7 +287,7 @@ def _moderated(who: Identity, hearing_id: str, response_id: str, language: str) 
     return view
 
 
-@page("hoeringer/{hearing_id}/moderation/{response_id}/markering", "POST")
+@page(RESPONSE + "/markering", "POST", shown_on=RESPONSE)
 def decide_flag(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Accept or redact one flag, with a reason if the caseworker gives one; the respondent is told of a redaction."""
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
@@ -301,7 +310,7 @@ def decide_flag(req: func.HttpRequest, visit: Visit, who: Identity | None) -> fu
     return redirect(f"/hoeringer/{quote(hearing_id)}/moderation/{quote(response_id)}", visit)
 
 
-@page("hoeringer/{hearing_id}/moderation/{response_id}/redigering", "POST")
+@page(RESPONSE + "/redigering", "POST", shown_on=RESPONSE)
 def redact(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Remove a passage, everywhere it stands, with a reason; "preview" shows the published text first."""
     hearing_id, response_id = req.route_params["hearing_id"], req.route_params["response_id"]
@@ -340,7 +349,7 @@ def redact(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.Ht
 # -- campaigns -----------------------------------------------------------------------------------------------
 
 
-@page("hoeringer/{hearing_id}/kampagner/{group_id}", "POST")
+@page("hoeringer/{hearing_id}/kampagner/{group_id}", "POST", shown_on=QUEUE)
 def decide_campaign(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Approve or decline every member of a campaign in one step; each member is decided on its own."""
     hearing_id, group_id = req.route_params["hearing_id"], req.route_params["group_id"]
@@ -369,7 +378,7 @@ def decide_campaign(req: func.HttpRequest, visit: Visit, who: Identity | None) -
     return redirect(f"/hoeringer/{quote(hearing_id)}/moderation?{done}#group-{quote(group_id)}", visit)
 
 
-@page("hoeringer/{hearing_id}/kampagner/{group_id}/{response_id}/udtag", "POST")
+@page("hoeringer/{hearing_id}/kampagner/{group_id}/{response_id}/udtag", "POST", shown_on=QUEUE)
 def detach(req: func.HttpRequest, visit: Visit, who: Identity | None) -> func.HttpResponse:
     """Take one response out of its campaign: from then on it is moderated on its own."""
     hearing_id, group_id = req.route_params["hearing_id"], req.route_params["group_id"]

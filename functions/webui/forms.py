@@ -41,6 +41,10 @@ BY_VALIDATION = {
     ("text", "string_too_short"): _("Write your response."),
     ("text", "string_too_long"): _("Your response is too long: at most 50,000 characters."),
 }
+# What to do about a field, whatever the problem with it was.
+BY_FIELD = {
+    "acceptedTerms": _("Tick “I accept the terms for responses” to send your response."),
+}
 LABELS = {"text": _("Your response"), "decision": _("Decision")}
 
 
@@ -67,15 +71,19 @@ def errors_from(error: ValidationError | PortalError, visit: Visit, anchor: str 
     if isinstance(error, ValidationError):
         for issue in error.errors():
             name = str(issue["loc"][0]) if issue["loc"] else "text"
-            text = BY_VALIDATION.get((name, issue["type"]), _("Check this field."))
+            default = BY_FIELD.get(_camel(name), _("Check this field."))
+            text = BY_VALIDATION.get((name, issue["type"]), default)
             found.append(FieldError(_camel(name), visit._(text)))
     else:
-        message = next((text for kind, text in BY_ERROR.items() if isinstance(error, kind)), _("Check this field."))
+        known = next((text for kind, text in BY_ERROR.items() if isinstance(error, kind)), None)
         names = [FORM_FIELD.get(p.field, p.field) for p in error.problems] or ["text"]
         conflict_on_moderation = isinstance(error, Conflict) and anchor is not None
         if conflict_on_moderation:
-            message = _("This response cannot be decided now: clear its flags first, or the hearing is read-only.")
-        found.extend(FieldError(name, visit._(message)) for name in dict.fromkeys(names))
+            known = _("This response cannot be decided now: clear its flags first, or the hearing is read-only.")
+        found.extend(
+            FieldError(name, visit._(known or BY_FIELD.get(name, _("Check this field."))))
+            for name in dict.fromkeys(names)
+        )
     return FormErrors(found, anchor)
 
 

@@ -8,7 +8,9 @@ expired" page, anything else the error page (logged, never shown).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import azure.functions as func
@@ -23,20 +25,49 @@ Page = Callable[[func.HttpRequest], func.HttpResponse]
 Register = Callable[[Callable[..., func.HttpResponse]], Page]
 
 
+@dataclass(frozen=True)
+class PageRoute:
+    """A registered page: its route, its method and the route of the page its answer is shown as."""
+
+    route: str
+    method: str
+    shown_on: str
+
+
+# Every page registered, so a test can check that each form's answer names a page a browser can open.
+REGISTERED: list[PageRoute] = []
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
 def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
     """``page = pages_on(bp)``; then ``@page("route")`` or ``@page("route", "POST")`` registers a page on ``bp``.
 
+    A POST's answer (a form shown again with its errors, the "form has expired" page) is not a page a browser
+    can open again by its address: its language switch and sign-in links lead to the page the form is on,
+    ``shown_on`` (a GET route with the same parameters; the front page is ""). It is the POST's own route
+    when a GET page has the same route.
+
     A POST needs the session's CSRF token, except one for which ``needs_no_csrf(req)`` holds: a request
-    that carries its own proof and comes from no browser session (RFC 8058's one-click unsubscribe)."""
+    that carries its own proof and comes from no browser session (RFC 8058's one-click unsubscribe).
+    """
 
     def page(
-        route: str, method: str = "GET", *, needs_no_csrf: Callable[[func.HttpRequest], bool] | None = None
+        route: str,
+        method: str = "GET",
+        shown_on: str | None = None,
+        *,
+        needs_no_csrf: Callable[[func.HttpRequest], bool] | None = None,
     ) -> Register:
+        page_route = route if shown_on is None else shown_on
+        REGISTERED.append(PageRoute(route, method, page_route))
+
         def register(handler: Callable[..., func.HttpResponse]) -> Page:
             def wrapped(req: func.HttpRequest) -> func.HttpResponse:
                 # A path that would lead elsewhere as a link (//evil.example) is the front page's in the
                 # language switch and the sign-in links; the page itself is still the 404 page.
                 visit, who = visit_of(req, on_this_site(urlsplit(req.url).path))
+                if page_route != route:
+                    visit.path = on_this_site(path_of(page_route, req.route_params), visit.path)
                 try:
                     exempt = needs_no_csrf is not None and needs_no_csrf(req)
                     if method == "POST" and not exempt and not visit.session.checks(form_of(req).get("csrf")):
@@ -57,6 +88,11 @@ def pages_on(bp: func.Blueprint) -> Callable[..., Register]:
         return register
 
     return page
+
+
+def path_of(route: str, params: Mapping[str, str]) -> str:
+    """The path of a route with its parameters filled in (each as one path segment)."""
+    return "/" + _PARAMETER.sub(lambda found: quote(params.get(found.group(1), ""), safe=""), route)
 
 
 def sign_in_link(return_to: str) -> str:

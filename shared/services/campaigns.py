@@ -98,18 +98,9 @@ def list_groups(hearing_id: str, *, documents: DocumentStore) -> list[CampaignGr
     Only groups with at least two members are campaigns; every response is counted once.
     """
     _require(hearing_id, "hearingId")
-    groups = {record.id: record for record in _each(documents, hearing_id, "group", _GroupRecord)}
-    members: dict[str, list[_MemberRecord]] = defaultdict(list)
-    for member in _each(documents, hearing_id, "member", _MemberRecord):
-        if member.split or member.group_id is None:
-            continue
-        root = _root_in(groups, _doc_id("group", member.group_id))
-        if root is not None:
-            members[root].append(member)
+    groups, members = _campaigns(documents, hearing_id)
     result = []
     for root_id, joined in members.items():
-        if len(joined) < 2:
-            continue
         group = groups[root_id]
         ordered = sorted(joined, key=lambda m: (m.response_id != group.template_response_id, m.response_id))
         result.append(
@@ -124,6 +115,32 @@ def list_groups(hearing_id: str, *, documents: DocumentStore) -> list[CampaignGr
         )
     result.sort(key=lambda g: (-g.member_count, g.id))
     return result
+
+
+def campaign_memberships(hearing_id: str, *, documents: DocumentStore) -> dict[str, str]:
+    """Response id to the id of its campaign, for the responses in a campaign as ``list_groups`` counts them.
+
+    A response alone in its group (every response has a group from its first screening) is in no campaign,
+    and one whose group was merged into another is in that other group's campaign.
+    """
+    _require(hearing_id, "hearingId")
+    groups, members = _campaigns(documents, hearing_id)
+    return {member.response_id: groups[root_id].group_id for root_id, joined in members.items() for member in joined}
+
+
+def _campaigns(
+    documents: DocumentStore, hearing_id: str
+) -> tuple[dict[str, _GroupRecord], dict[str, list[_MemberRecord]]]:
+    """The group records by document id, and the members of each root group that has at least two."""
+    groups = {record.id: record for record in _each(documents, hearing_id, "group", _GroupRecord)}
+    members: dict[str, list[_MemberRecord]] = defaultdict(list)
+    for member in _each(documents, hearing_id, "member", _MemberRecord):
+        if member.split or member.group_id is None:
+            continue
+        root = _root_in(groups, _doc_id("group", member.group_id))
+        if root is not None:
+            members[root].append(member)
+    return groups, {root_id: joined for root_id, joined in members.items() if len(joined) >= 2}
 
 
 def split_member(hearing_id: str, group_id: str, response_id: str, *, documents: DocumentStore) -> None:

@@ -12,7 +12,8 @@ from datetime import datetime
 from shared.domain.base import COPENHAGEN
 from shared.domain.danish_ids import normalise_cpr
 from shared.domain.response import Response, ResponseStatus
-from shared.domain.screening import Flag, screen
+from shared.domain.screening import screen
+from shared.domain.screening.flags import FlagKind, FlagState
 
 MASK = "[fjernet: personoplysning]"
 
@@ -39,19 +40,23 @@ class ExportRow:
     author: str
     status: str
     flags: str
-    campaign_group: str
+    campaign_group: str  # empty unless the response is in a campaign (a group of at least two)
     text: str
 
 
-def export_row(response: Response, position: int) -> ExportRow:
-    """``position`` is the response's place in order of receipt, shown until screening has numbered it."""
+def export_row(response: Response, position: int, campaign_group: str | None = None) -> ExportRow:
+    """``position`` is the response's place in order of receipt, shown until screening has numbered it.
+
+    ``campaign_group`` is the campaign the response is in, as ``campaigns.campaign_memberships`` tells it:
+    the group id stored on the response is set for every screened response, also one alone in its group.
+    """
     return ExportRow(
         number=response.number if response.number is not None else position,
         received_local=response.received_at.astimezone(COPENHAGEN).replace(tzinfo=None),
         author=response.respondent.public_author(),
         status=STATUS_LABELS.get(response.status, response.status.value),
         flags=flag_summary(response),
-        campaign_group=response.campaign_group_id or "",
+        campaign_group=campaign_group or "",
         text=masked(published_text(response)),
     )
 
@@ -61,9 +66,28 @@ def published_text(response: Response) -> str:
     return response.public_text()
 
 
+# The exports are in Danish, as their headings are: the flags in the moderation console's words.
+FLAG_KINDS: dict[FlagKind, str] = {
+    FlagKind.CPR: "CPR-nummer",
+    FlagKind.EMAIL: "e-mailadresse",
+    FlagKind.PHONE: "telefonnummer",
+    FlagKind.NAME: "navn",
+    FlagKind.ADDRESS: "adresse",
+    FlagKind.BLACKLISTED: "ord på sortlisten",
+}
+FLAG_STATES: dict[FlagState, str] = {
+    FlagState.OPEN: "ikke afgjort",
+    FlagState.ACCEPTED: "godkendt",
+    FlagState.REDACTED: "anonymiseret",
+}
+
+
 def flag_summary(response: Response) -> str:
-    """Kinds and states only ("cpr: open, email: cleared"); never the flagged value, not even masked."""
-    return ", ".join(f"{flag.kind}: {_flag_state(flag)}" for flag in response.flags)
+    """Kinds and states only ("CPR-nummer: anonymiseret, e-mailadresse: ikke afgjort"); never the flagged value."""
+    return ", ".join(
+        f"{FLAG_KINDS.get(flag.kind, flag.kind.value)}: {FLAG_STATES.get(flag.state, flag.state.value)}"
+        for flag in response.flags
+    )
 
 
 def masked(text: str) -> str:
@@ -102,7 +126,3 @@ def _pattern_spans(text: str) -> list[tuple[int, int]]:
             continue  # ten digits that cannot be a CPR number (no valid date of birth)
         spans.append(match.span())
     return spans
-
-
-def _flag_state(flag: Flag) -> str:
-    return flag.state.value

@@ -27,6 +27,7 @@ from shared.ports.clock import Clock
 from shared.ports.documents import DocumentStore
 from shared.ports.files import FileStore
 from shared.ports.vault import PersonalDataVault
+from shared.services import campaigns
 from shared.services.containers import EXPORTS_CONTAINER as EXPORTS_CONTAINER  # where exports are, for callers
 from shared.services.export_rows import ExportRow, export_row
 from shared.services.guards import managed_hearing
@@ -195,7 +196,8 @@ def _export(
     hearing = managed_hearing(documents, viewer_of(who, vault), hearing_id).model
     assert who is not None  # managed_hearing refused anonymous callers
     created = clock.now()
-    data, count = render(hearing, _rows(ResponseRepository(documents).each(hearing.id)), created)
+    in_campaigns = campaigns.campaign_memberships(hearing.id, documents=documents)
+    data, count = render(hearing, _rows(ResponseRepository(documents).each(hearing.id), in_campaigns), created)
     name = _name_for(hearing.id, created, export_format)
     files.write(EXPORTS_CONTAINER, name, data, content_type=content_type)
     event = AuditEvent.record(
@@ -224,9 +226,9 @@ def _export(
     )
 
 
-def _rows(responses: Iterable[Response]) -> Iterator[ExportRow]:
+def _rows(responses: Iterable[Response], in_campaigns: dict[str, str]) -> Iterator[ExportRow]:
     for position, response in enumerate(responses, start=1):
-        yield export_row(response, position)
+        yield export_row(response, position, in_campaigns.get(response.id))
 
 
 def _name_for(hearing_id: str, created: datetime, export_format: ExportFormat) -> str:

@@ -92,7 +92,19 @@ def _checked(kind: str, language: Language, text: NotificationTemplateText, sett
     try:
         return templates.check_custom(kind, language, (text.subject, text.html, text.text), web_base_url(settings))
     except templates.TemplateRefused as refused:
+        if refused.unknown is not None:
+            available = [variable.name for variable in templates.variables(kind)]
+            raise UnknownPlaceholder(refused.part, refused.unknown, available) from None
         raise InvalidInput(str(refused), field=refused.part) from None
+
+
+class UnknownPlaceholder(InvalidInput):
+    """A template names a value its kind of message does not have; ``available`` are the ones it has."""
+
+    def __init__(self, part: str, placeholder: str, available: list[str]) -> None:
+        super().__init__(f"unknown value {placeholder}; this message has: {', '.join(available)}", field=part)
+        self.placeholder = placeholder
+        self.available = available
 
 
 @raises(NotAuthenticated, Forbidden)

@@ -309,9 +309,10 @@ def _sandboxed(source: str, autoescape: bool) -> Template:
 class TemplateRefused(ValueError):
     """An admin's template that does not parse, names an unknown value, or reaches past the sandbox."""
 
-    def __init__(self, part: str, reason: str) -> None:
+    def __init__(self, part: str, reason: str, unknown: str | None = None) -> None:
         super().__init__(reason)
         self.part = part
+        self.unknown = unknown  # the placeholder as written ("c.hearing.nonexistent") when one is unknown
 
 
 def check_custom(template: str, language: Language, own: Source, web_base_url: str) -> Rendered:
@@ -337,12 +338,29 @@ def check_custom(template: str, language: Language, own: Source, web_base_url: s
             # jinja2's own message names the folder it looked in, which is nobody's business.
             raise TemplateRefused(part, "a template may not include or import other files") from None
         except UndefinedError as error:
-            raise TemplateRefused(part, f"unknown value: {error}") from None
+            unknown = _unknown_placeholder(str(error), own[index])
+            raise TemplateRefused(part, f"unknown value: {unknown}", unknown) from None
         except TemplateError as error:
             raise TemplateRefused(part, f"the template fails: {error}") from None
         except (TypeError, ValueError, AttributeError, ArithmeticError, LookupError) as error:
             raise TemplateRefused(part, f"the template fails: {type(error).__name__}") from None
     return _rendered(sample, language, web_base_url, own)
+
+
+def _unknown_placeholder(reason: str, source: str) -> str:
+    """The placeholder a template names that its values do not have, as the template writes it.
+
+    jinja2 names only the last step and the type of the value before it ("'...HearingRef object' has no
+    attribute 'nonexistent'", "'hearing' is undefined"); the source has the whole name, "c.hearing.nonexistent".
+    """
+    import re
+
+    found = re.search(r"has no attribute '(\w+)'|^'(\w+)' is undefined", reason)
+    if found is None:
+        return reason
+    name = found.group(1) or found.group(2)
+    written = re.search(rf"(?<![\w.])(?:[A-Za-z_]\w*\.)*{re.escape(name)}(?![\w])", source)
+    return written.group(0) if written else name
 
 
 def built_in_source(template: str, language: Language) -> Source:

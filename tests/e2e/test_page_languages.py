@@ -93,3 +93,18 @@ def test_no_page_shows_the_portals_own_words_in_the_other_language(
                 if language == "da" and text in pairs:
                     found.append(f"{path} (Danish) shows the English {text!r}")
     assert not found, "\n".join(sorted(found))
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "city"), [("da", "Emner", "Bydele"), ("en", "Subject areas", "City areas")]
+)
+def test_the_hearing_lists_area_filter_names_each_area_as_the_municipality_does(
+    host: LocalHostProcess, base_url: str, language: str, subject: str, city: str
+) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        page = client.get("/", params={"lang": language}).text
+    chooser = re.search(r'<select class="form-select" id="omraade".*?</select>', page, re.S)
+    assert chooser is not None
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', chooser.group(0)))
+    assert options == {"byudvikling": "Byudvikling", "valby": "Valby"}  # the areas of the hearings a visitor sees
+    assert f'<optgroup label="{subject}">' in chooser.group(0) and f'<optgroup label="{city}">' in chooser.group(0)

@@ -38,6 +38,7 @@ ELSEWHERE = [
 ]
 HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+LANGUAGE_SWITCH = re.compile(r'<a href="([^"]*)" lang="(?:en|da)" hreflang=')
 
 
 @contextmanager
@@ -138,6 +139,7 @@ class WebForm:
     action: str
     fields: tuple[str, ...]
     multipart: bool
+    on_a_page: bool = True  # False: not found on a demo page, posted to the route with made-up values
 
 
 @functools.cache
@@ -216,7 +218,7 @@ def every_form(base_url: str) -> list[WebForm]:
         else:  # no such form on a demo page: the route with the demo values and every field name a form has
             action = "/" + re.sub(r"\{([^}]+)\}", lambda m: PATH_VALUES[m.group(1)], route)
             fields, multipart = tuple(every_name), False
-        forms.append(WebForm(route, user_of(route), action, fields, multipart))
+        forms.append(WebForm(route, user_of(route), action, fields, multipart, bool(actions)))
     return forms
 
 
@@ -284,6 +286,15 @@ def test_every_form_refuses_a_forged_or_foreign_post_and_no_input_is_a_server_er
             }
             for case, values in cases.items():
                 answer = post(client, form, values)
+                # The answer is shown as the page the form is on: its language switch leads to a page that exists
+                # (a form on no demo page was posted with made-up values, which name no page).
+                shown = answer.text if form.on_a_page and answer.status_code not in (303, 404) else ""
+                for switch in LANGUAGE_SWITCH.findall(shown):
+                    switched = client.get(html.unescape(switch))
+                    if switched.status_code != 200:
+                        problems.append(
+                            f"{form.action} {case} ({answer.status_code}): its switch {switch}: {switched.status_code}"
+                        )
                 if answer.status_code >= 500:
                     problems.append(f"{form.action} {case}: {answer.status_code}")
                 # A browser always sends a form's text fields, so only a forged form misses them: its errors

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.citizens import response_body
+from tests.e2e.test_web_attacks import signed_in
 from tests.e2e.web_support import (
     axe_violations,
     described,
@@ -312,3 +313,40 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(host: LocalHostProcess
         answer = httpx.get(f"http://127.0.0.1:{host.port}{path}", follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/log-ind?til={path}"
+
+
+def test_the_desk_and_create_forms_give_each_attribute_as_written_and_each_id_once(
+    host: LocalHostProcess, base_url: str
+) -> None:
+    with signed_in(base_url, "hearing-creator") as (client, _):
+        desk = client.get("/sagsbehandler/hoeringer/demo-draft").text  # a draft: every form of the desk
+        new = client.get("/sagsbehandler/ny", params={"skabelon": "lokalplan"}).text  # the type chosen first
+    for page in (desk, new):
+        assert "=&#34;" not in page  # an attribute escaped twice is text, not an attribute
+        assert re.search(r'<input[^>]*id="kle"[^>]*inputmode="decimal"', page)
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert sorted({found for found in ids if ids.count(found) > 1}) == []
+    assert re.search(r'<input[^>]*id="inviteesFile"[^>]*accept=".csv,text/csv"', desk)
+    # The label and the error summary's links lead to the text area, the desk's own list to the section.
+    assert re.search(r'<textarea[^>]*id="invitees"', desk) and '<label class="form-label" for="invitees">' in desk
+    assert '<a href="#invitations">' in desk and 'id="invitations"' in desk
+
+
+def test_a_meeting_is_served_as_a_calendar_file_with_one_charset(host: LocalHostProcess, base_url: str) -> None:
+    planned = host.request(
+        "POST",
+        "/api/hearings/demo-active/meetings",
+        headers=token(host, "hearing-creator"),
+        json={
+            "title": "Borgermøde",
+            "startsAt": "2030-03-10T19:00",
+            "endsAt": "2030-03-10T21:00",
+            "location": "Valby Kulturhus",
+            "capacity": 5,
+        },
+    )
+    assert planned.status_code == 201, planned.text
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        calendar = client.get(f"/hoeringer/demo-active/moeder/{planned.json()['id']}/kalender.ics")
+    assert calendar.status_code == 200 and calendar.text.startswith("BEGIN:VCALENDAR")
+    assert calendar.headers["content-type"] == "text/calendar; charset=utf-8"

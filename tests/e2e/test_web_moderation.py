@@ -89,6 +89,10 @@ def test_a_caseworker_redacts_the_cpr_number_with_a_reason_approves_and_the_publ
         published = reader.get_by_role("region", name="Offentliggjorte høringssvar")
         expect(published).to_contain_text("Mit CPR er [fjernet: personoplysning]")
         assert CPR not in reader.content() and "anna@example.dk" not in reader.content()
+        reader.get_by_role("link", name="English").click()
+        published = reader.get_by_role("region", name="Published responses")
+        expect(published).to_contain_text("Mit CPR er [removed: personal data]")
+        expect(published).not_to_contain_text("fjernet")
 
 
 def test_a_passage_is_previewed_then_redacted_with_a_reason_and_a_campaign_is_approved_in_one_step(
@@ -106,6 +110,14 @@ def test_a_passage_is_previewed_then_redacted_with_a_reason_and_a_campaign_is_ap
     page = console(context, base_url)
     campaigns = page.get_by_role("region", name="Kampagner")
     expect(campaigns).to_contain_text("Kampagne med 2 ")
+    # Only the campaign's two members are labelled, each pointing at the campaign on the page.
+    listed = page.get_by_role("region", name="Høringssvar", exact=True)
+    labelled = listed.locator("li.portal-card", has=page.get_by_role("link", name="Del af en kampagne"))
+    expect(labelled).to_have_count(2)
+    expect(labelled.first).to_contain_text("Bevar den gamle maskinhal")
+    expect(labelled.last).to_contain_text("Bevar den gamle maskinhal")
+    for link in listed.get_by_role("link", name="Del af en kampagne").all():
+        expect(page.locator(str(link.get_attribute("href")))).to_be_visible()
     campaigns.get_by_role("button", name="Afvis alle 2").click()  # a decline without a reason is refused
     expect(page.locator("#error-summary")).to_contain_text("Skriv en begrundelse")
     expect(page.locator("textarea[id^=group-reason-]")).to_have_attribute("aria-invalid", "true")

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from shared.domain.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from shared.services.campaign_views import hearing_campaigns, public_campaigns, split_campaign_member
@@ -211,3 +212,25 @@ def test_an_export_shows_each_response_number_and_its_campaign_group(portal: Por
     number, group = header.index("Nr."), header.index("Kampagnegruppe")
     assert sorted(row[number] for row in rows) == list(range(1, 21))
     assert {row[group] for row in rows} == {campaign.id}
+
+
+def test_an_export_names_no_campaign_group_for_a_response_alone_in_its_group(portal: Portal) -> None:
+    hearing_id = portal.active(OWNER)
+    first, second = (respond(portal, hearing_id, n, f"{LETTER} {ADDITIONS[n]}") for n in range(2))
+    alone = respond(portal, hearing_id, 2, "Cykelstien bør gå gennem parken i stedet for langs gaden.")
+    split = respond(portal, hearing_id, 3, f"{LETTER} {ADDITIONS[3]}")
+    [campaign] = portal.call(hearing_campaigns, OWNER, hearing_id).items
+    portal.call(split_campaign_member, OWNER, hearing_id, campaign.id, split)
+
+    for export_format in ExportFormat:
+        ticket = portal.call(create_export, OWNER, hearing_id, ExportRequest(format=export_format))
+        data = portal.files.read(EXPORTS_CONTAINER, ticket.name)
+        if export_format is ExportFormat.XLSX:
+            header, *rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+            group = header.index("Kampagnegruppe")
+            assert sorted(row[group] or "" for row in rows) == ["", "", campaign.id, campaign.id]
+        else:
+            text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+            assert text.count("Kampagnegruppe:") == 2 and text.count(campaign.id) == 2
+    assert {first, second} == {member.response_id for member in campaign.members} - {split}
+    assert alone not in {member.response_id for member in campaign.members}

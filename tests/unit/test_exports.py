@@ -118,7 +118,7 @@ def test_the_xlsx_never_holds_a_cpr_number_a_sealed_value_or_an_email_address(wo
 def test_flags_show_kind_and_state_but_not_what_was_flagged(world: World, seeded: Seeded) -> None:
     rows = world.sheet_rows(world.xlsx(OWNER, seeded.hearing_id))
 
-    assert rows[1][4] == "cpr: open, email: accepted"  # an old cleared CPR flag goes back to open
+    assert rows[1][4] == "CPR-nummer: ikke afgjort, e-mailadresse: godkendt"  # an old cleared CPR flag is open again
     assert rows[2][4] is None
 
 

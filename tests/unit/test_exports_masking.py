@@ -80,12 +80,12 @@ def test_a_row_uses_the_order_of_receipt_until_the_response_is_numbered() -> Non
     assert row.text == f"Jeg er imod. Mit CPR er {MASK}."
 
 
-def test_a_row_prefers_the_number_the_public_text_and_the_group_when_present() -> None:
+def test_a_row_prefers_the_number_and_names_the_campaign_it_is_given() -> None:
     later = response().model_copy(update={"number": 42, "campaign_group_id": "g-9"})
 
-    row = export_row(later, 7)
-
-    assert (row.number, row.campaign_group) == (42, "g-9")
+    assert (export_row(later, 7, "g-9").number, export_row(later, 7, "g-9").campaign_group) == (42, "g-9")
+    # The group id on the response alone is no campaign: a response alone in its group has one too.
+    assert export_row(later, 7).campaign_group == ""
 
 
 def test_a_row_shows_the_text_as_published_with_redacted_flags_replaced() -> None:
@@ -105,4 +105,4 @@ def test_flag_states_are_read_from_new_and_old_flags() -> None:
     old_style = Flag.model_validate({"kind": "email", "cleared": False, "excerpt": "a***@example.dk"})
     item = response().model_copy(update={"flags": [new_style, old_style]})
 
-    assert export_rows.flag_summary(item) == "cpr: redacted, email: open"
+    assert export_rows.flag_summary(item) == "CPR-nummer: anonymiseret, e-mailadresse: ikke afgjort"

@@ -172,6 +172,24 @@ def test_a_message_that_does_not_render_against_the_sample_is_refused_at_its_fie
     assert re.search(r'id="subject" [^>]*aria-invalid="true"', page)
 
 
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [("da", "Beskeden har ingen værdi c.hearing.nonexistent. Dens værdier er: "), ("en", "This message has no value")],
+)
+def test_an_unknown_placeholder_is_named_with_the_values_the_message_has_in_the_pages_language(
+    language: str, start: str
+) -> None:
+    portal = Portal.start()
+    typed = {**MESSAGE, "subject": "Tak: {{ c.hearing.nonexistent }}"}
+    with pytest.raises(InvalidInput) as refused:
+        portal.call(message_admin.put_notification_template, admin(), "receipt", "da", message_form(typed))
+
+    [message] = message_errors(refused.value, visit(language)).of("subject")
+    assert message.startswith(start) and "c.hearing.nonexistent" in message
+    assert "c.hearing.title, " in message and "c.verification_code" in message
+    assert "HearingRef" not in message and "shared." not in message and "attribute" not in message
+
+
 def test_the_message_page_names_the_kinds_values_and_shows_the_preview_as_text() -> None:
     portal = Portal.start()
     ada = admin()
