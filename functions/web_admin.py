@@ -483,6 +483,12 @@ def publish_terms(req: func.HttpRequest, visit: Visit, who: Identity | None) -> 
 
 def _owners_page(visit: Visit, admin: Identity, owner: str, errors: FormErrors, status: int = 200) -> func.HttpResponse:
     found = call(owners.hearings_of_owner, admin, owner, 100) if owner else None
+    shown = {f"owner-{hearing.id}" for hearing in found.items} if found else set()
+    # A move refused for a hearing the search no longer lists (the form was changed on its way) is told
+    # at the search field, so the error summary never links to a field that is not on the page.
+    errors = FormErrors(
+        [item if item.field in shown else FieldError("ejer", item.message) for item in errors.items], errors.anchor
+    )
     return render(
         visit,
         "admin_owners.html",
