@@ -7,6 +7,7 @@ line breaks and tabs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any
 
@@ -20,12 +21,16 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
+# The same characters as one pattern: checked on every text of every request, and a regular expression
+# scans 50,000 characters in microseconds where a category lookup per character takes milliseconds.
+_REFUSED_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_REFUSED_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def control_character(value: str, *, multiline: bool = True) -> str | None:
     """The first character a text may not hold, or None."""
-    for char in value:
-        if unicodedata.category(char) in _REFUSED_CATEGORIES and not (multiline and char in _TEXT_CONTROLS):
-            return char
-    return None
+    found = (_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE).search(value)
+    return found.group() if found is not None else None
 
 
 def refuse_control_characters(value: str, *, multiline: bool = True) -> str:
