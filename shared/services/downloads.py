@@ -9,7 +9,7 @@ shown. Quarantined and refused files are never served.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from shared.domain import access
 from shared.domain.attachments import AttachmentState
@@ -54,15 +54,10 @@ def download_document(
     document = next((d for d in hearing.documents if d.id == document_id), None)
     if document is None:
         raise NotFound("no such document", field="documentId")
-    now = clock.now()
-    return DownloadLink(
-        url=files.download_url(HEARING_FILES_CONTAINER, document.blob_name, DOWNLOAD_URL_LIFETIME),
-        filename=document.filename,
-        content_type=document.content_type,
-        size=document.size,
-        sha256=document.sha256,
-        expires_at=now + DOWNLOAD_URL_LIFETIME,
-    )
+    return _link(
+        files, HEARING_FILES_CONTAINER, document.blob_name, document.filename, document.content_type, document.size,
+        document.sha256, clock.now(),
+    )  # fmt: skip
 
 
 @raises(NotFound)
@@ -107,19 +102,32 @@ def download_attachment(
         published = ensure_published_copy(loaded, attachment, documents=documents, files=files)
         assert published.published_blob_name and published.public_filename
         assert published.published_size is not None and published.published_sha256
-        return DownloadLink(
-            url=files.download_url(ATTACHMENTS_CONTAINER, published.published_blob_name, DOWNLOAD_URL_LIFETIME),
-            filename=published.public_filename,
-            content_type=attachment.content_type,
-            size=published.published_size,
-            sha256=published.published_sha256,
-            expires_at=now + DOWNLOAD_URL_LIFETIME,
-        )
+        return _link(
+            files, ATTACHMENTS_CONTAINER, published.published_blob_name, published.public_filename,
+            attachment.content_type, published.published_size, published.published_sha256, now,
+        )  # fmt: skip
+    return _link(
+        files, ATTACHMENTS_CONTAINER, attachment.blob_name, attachment.filename, attachment.content_type,
+        attachment.size, attachment.sha256, now,
+    )  # fmt: skip
+
+
+def _link(
+    files: FileStore,
+    container: str,
+    blob_name: str,
+    filename: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    now: datetime,
+) -> DownloadLink:
+    """A short-lived link to one stored file, with what the answer tells about it."""
     return DownloadLink(
-        url=files.download_url(ATTACHMENTS_CONTAINER, attachment.blob_name, DOWNLOAD_URL_LIFETIME),
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        sha256=attachment.sha256,
+        url=files.download_url(container, blob_name, DOWNLOAD_URL_LIFETIME),
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
         expires_at=now + DOWNLOAD_URL_LIFETIME,
     )

@@ -7,11 +7,13 @@ import httpx
 from local_host.azurite import Azurite
 from shared.adapters.blob_files import BlobFileStore
 from shared.domain.attachments import AttachmentState
+from shared.domain.identity import Identity
 from shared.services.containers import ATTACHMENTS_CONTAINER, BLOB_CONTAINERS, RESPONSE_UPLOADS_CONTAINER
 from shared.services.downloads import download_attachment
 from shared.services.response_attachments import (
     AttachmentOutcome,
     AttachmentUploadRequest,
+    AttachmentUploadTicket,
     process_attachment_blob,
     request_attachment_upload,
 )
@@ -28,20 +30,32 @@ from tests.azurite_fixture import azurite  # noqa: F401
 from tests.fakes import Portal, caseworker, citizen
 
 
-def test_an_attachment_goes_from_the_upload_url_to_the_response(azurite: Azurite) -> None:  # noqa: F811
+def _response_with_upload_url(
+    azurite: Azurite,  # noqa: F811
+    text: str,
+    filename: str,
+) -> tuple[BlobFileStore, Portal, Identity, str, str, AttachmentUploadTicket]:
+    """A citizen's response on an open hearing, and an upload URL for one file of it, against Azurite."""
     store = BlobFileStore.from_connection_string(azurite.connection_string)
     store.ensure_containers(BLOB_CONTAINERS)
     portal, who = Portal.start(), citizen()
     hearing_id = portal.active()
-    receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text="Se mit bilag."))
+    receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text=text))
     response_id = receipt.response_id
     ticket = portal.call(
         request_attachment_upload,
         who,
         hearing_id,
         response_id,
-        AttachmentUploadRequest(filename="høringssvar.docx"),
+        AttachmentUploadRequest(filename=filename),
         files=store,
+    )
+    return store, portal, who, hearing_id, response_id, ticket
+
+
+def test_an_attachment_goes_from_the_upload_url_to_the_response(azurite: Azurite) -> None:  # noqa: F811
+    store, portal, who, hearing_id, response_id, ticket = _response_with_upload_url(
+        azurite, "Se mit bilag.", "høringssvar.docx"
     )
     data = docx_with_text("Ring til mig på 0101901234 hvis noget er uklart.")
 
@@ -71,19 +85,8 @@ def test_an_attachment_goes_from_the_upload_url_to_the_response(azurite: Azurite
 
 
 def test_a_published_attachment_shows_neither_its_revealing_name_nor_its_metadata(azurite: Azurite) -> None:  # noqa: F811
-    store = BlobFileStore.from_connection_string(azurite.connection_string)
-    store.ensure_containers(BLOB_CONTAINERS)
-    portal, who = Portal.start(), citizen()
-    hearing_id = portal.active()
-    receipt, _ = portal.call(submit_response, who, hearing_id, ResponseSubmission(text="Se mit foto."))
-    response_id = receipt.response_id
-    ticket = portal.call(
-        request_attachment_upload,
-        who,
-        hearing_id,
-        response_id,
-        AttachmentUploadRequest(filename=REVEALING_NAME.replace(".pdf", ".jpg")),
-        files=store,
+    store, portal, who, hearing_id, response_id, ticket = _response_with_upload_url(
+        azurite, "Se mit foto.", REVEALING_NAME.replace(".pdf", ".jpg")
     )
     data = jpeg_with_exif()
     assert httpx.put(ticket.upload_url, content=data, headers=ticket.headers).status_code == 201
