@@ -70,7 +70,7 @@ MESSAGES = {
     "too-long": N_("Write at most 2,000 characters."),
     "passage": N_("Write the text to remove, exactly as it stands in the response."),
     "cpr": N_("A CPR number is never published: it can only be redacted."),
-    "open-flags": N_("Decide every flag first, or tick “I have checked every flag”."),
+    "open-flags": N_("Decide every flag first, or tick “Anonymise every open flag”."),
     "status": N_("This response cannot be decided now: it was withdrawn, or the hearing is read-only."),
     "gone": N_("This was changed in the meantime. Reload the page and try again."),
     "other": N_("This could not be done. Reload the page and try again."),

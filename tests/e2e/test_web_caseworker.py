@@ -286,6 +286,9 @@ def test_the_cancel_step_asks_for_a_reason_and_the_attendee_list_has_its_exports
     page.get_by_label("Hvorfor aflyses høringen?").fill("Planen er trukket tilbage.")
     page.get_by_role("button", name="Ja, aflys høringen").click()
     expect(page.get_by_role("status")).to_contain_text("Høringen er aflyst.")
+    expect(page.locator("#journalise")).to_contain_text(
+        "Journaliseres ikke: kun en afsluttet høring kommer i journalsystemet"
+    )
     trail = host.request("GET", f"/api/hearings/{hearing_id}/audit", headers=token(host, "hearing-creator")).json()
     assert [e["details"].get("reason") for e in trail["items"] if e["action"] == "hearing.cancelled"] == [
         "Planen er trukket tilbage."

@@ -78,7 +78,7 @@ def test_a_caseworker_redacts_the_cpr_number_with_a_reason_approves_and_the_publ
     expect(page.locator("li", has_text="CPR-nummer:")).to_contain_text("Anonymiseret")
     expect(page.locator("#published-text")).to_contain_text("[fjernet: personoplysning]")
 
-    page.get_by_label("Jeg har tjekket alle markeringer").check()
+    page.get_by_label("Anonymisér alle åbne markeringer").check()
     page.get_by_role("button", name="Godkend og offentliggør").click()
     expect(page.get_by_text("Behandl et høringssvar")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Godkendt")

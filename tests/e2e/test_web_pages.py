@@ -117,7 +117,7 @@ def test_a_caseworker_approves_a_response_and_it_is_published(
         sign_in(caseworker, base_url, "Henriette Sagsbehandler", HEARING)
         caseworker.get_by_role("link", name="Behandl høringssvar").click()
         card = caseworker.locator("li", has_text="Cykelstien bør fortsætte til stationen.")
-        for checkbox in card.get_by_label("Jeg har tjekket alle markeringer").all():
+        for checkbox in card.get_by_label("Anonymisér alle åbne markeringer").all():
             checkbox.check()
         assert not axe_violations(caseworker), described(axe_violations(caseworker))
         card.get_by_role("button", name="Godkend og offentliggør").click()
