@@ -49,10 +49,6 @@ class BoundedSandbox(SandboxedEnvironment):
             return left**right
         return super().call_binop(context, operator_name, left, right)
 
-    def add_filter(self, name: str, function: Callable[..., Any]) -> None:
-        """A filter of the portal's own, under the same bounds."""
-        self.filters[name] = _bounded(name, function)
-
 
 def _bounded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps jinja2's pass_context marks
